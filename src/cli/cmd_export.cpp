@@ -23,6 +23,7 @@
 #include "report/html_report.h"
 #include "report/perfetto.h"
 #include "report/sqlite_export.h"
+#include "util/plural.h"
 #include "util/error.h"
 #include "util/read_whole_file.h"
 
@@ -166,8 +167,9 @@ void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<s
   if (!o.perfetto.empty()) {
     const PerfettoSummary s =
         write_output(created, "--perfetto", o.perfetto, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); });
-    std::cout << "perfetto: " << o.perfetto << " (" << s.tracks << " tracks, " << s.slices << " slices, " << s.instants
-              << " instants, " << s.flows << " launch->GPU flows)\n";
+    std::cout << "perfetto: " << o.perfetto << " (" << s.tracks << plural(s.tracks, " track, ", " tracks, ") << s.slices
+              << plural(s.slices, " slice, ", " slices, ") << s.instants << plural(s.instants, " instant, ", " instants, ")
+              << s.flows << plural(s.flows, " launch->GPU flow)\n", " launch->GPU flows)\n");
   }
   if (!o.sqlite.empty()) {
     const LaunchAnalysis launch = analyze_launches(trace);
