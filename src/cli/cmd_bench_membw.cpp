@@ -82,10 +82,15 @@ void run_membw(const MembwArgs& a) {
     for (const auto& r : results)
       pts.push_back({{"threads", r.threads}, {"read_gbs", r.read_gbs}, {"triad_gbs", r.triad_gbs},
                      {"read_samples_gbs", r.read_samples}, {"triad_samples_gbs", r.triad_samples},
-                     {"oversubscribed", r.threads > n_run_cpus}});
+                     {"oversubscribed", r.threads > n_run_cpus},
+                     {"read_samples_s", r.read_seconds}, {"triad_samples_s", r.triad_seconds}});
+    // The bytes each pass moves and the pinning, so that a reader can recompute every figure and
+    // tell a pinned run from an unpinned one (review BX L3; the names bench threads uses).
     nlohmann::json j = {{"schema_version", 1}, {"array_bytes", results.front().array_bytes},
                         {"repetitions", a.reps}, {"statistic", "best of repetitions"}, {"points", pts},
                         {"run_cpus", n_run_cpus},
+                        {"read_bytes", results.front().array_bytes}, {"triad_bytes", 3 * results.front().array_bytes},
+                        {"cpus", cpus.empty() ? nlohmann::json(nullptr) : nlohmann::json(cpus)},
                         {"last_level_cache_bytes", llc > 0 ? nlohmann::json(llc) : nlohmann::json(nullptr)},
                         {"array_below_4x_last_level_cache", llc > 0 ? nlohmann::json(small_for_llc) : nlohmann::json(nullptr)}};
     std::cout << result_json_text(j) << "\n";

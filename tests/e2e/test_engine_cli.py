@@ -404,6 +404,15 @@ with tempfile.TemporaryDirectory() as tmp:
         j = json.loads(r.stdout)
         p = j["points"][0]
         check(p["read_gbs"] == max(p["read_samples_gbs"]) and p["read_gbs"] > 0, "membw best of samples")
+        # Every sample recomputes from its pass's bytes and seconds (8 MiB arrays: read one, triad
+        # three), and an unpinned run says so.
+        mib8 = 8 << 20
+        check(j.get("read_bytes") == mib8 and j.get("triad_bytes") == 3 * mib8 and j.get("cpus", 0) is None,
+              "membw bytes and cpus: %s" % {k: j.get(k) for k in ("read_bytes", "triad_bytes", "cpus")})
+        for kind, nbytes in (("read", mib8), ("triad", 3 * mib8)):
+            secs, gbs = p.get(kind + "_samples_s", []), p[kind + "_samples_gbs"]
+            check(len(secs) == 2 and all(abs(nbytes / s / 1e9 - g) <= 1e-9 * g for s, g in zip(secs, gbs)),
+                  "membw %s samples from bytes/seconds: %s vs %s" % (kind, secs, gbs))
     # The thread cap of bench threads applies here too: 4 per CPU the threads may use, refused before any run.
     cap = max(len(os.sched_getaffinity(0)), min(4 * len(os.sched_getaffinity(0)), 1024))
     r = run("bench", "membw", "-t", "1,%d" % (cap + 1), "--size-mib", "8")
@@ -415,6 +424,7 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("bench", "membw", "--cpus", str(first), "--size-mib", "1", "-r", "1", "-o", "json")
     check(r.returncode == 0 and [p["threads"] for p in json.loads(r.stdout)["points"]] == [1],
           "membw --cpus %d: default threads %s" % (first, r.stdout[-200:] if r.returncode == 0 else r.stderr))
+    check(r.returncode == 0 and json.loads(r.stdout).get("cpus") == [first], "membw --cpus %d: cpus in the JSON" % first)
     r = run("bench", "membw", "--size-mib", "1", "-r", "1", "-o", "json")
     check(r.returncode == 0 and [p["threads"] for p in json.loads(r.stdout)["points"]] == [len(os.sched_getaffinity(0))],
           "membw unpinned: default threads %s" % (r.stdout[-200:] if r.returncode == 0 else r.stderr))

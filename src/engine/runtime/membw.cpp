@@ -106,14 +106,16 @@ BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int re
       sums[tid] = read_sum_scalar(b + i0, i1 - i0);
 #endif
     });
-    r.read_samples.push_back(r.array_bytes / seconds(t0) / 1e9);
+    r.read_seconds.push_back(seconds(t0));
+    r.read_samples.push_back(r.array_bytes / r.read_seconds.back() / 1e9);
     t0 = std::chrono::steady_clock::now();
     pool.run([&](int tid, int) {
       int64_t i0, i1;
       share(tid, &i0, &i1);
       triad(a + i0, b + i0, c + i0, 3.0, i1 - i0);
     });
-    r.triad_samples.push_back(3.0 * r.array_bytes / seconds(t0) / 1e9);
+    r.triad_seconds.push_back(seconds(t0));
+    r.triad_samples.push_back(3.0 * r.array_bytes / r.triad_seconds.back() / 1e9);
   }
   // The sums must be used or the reads could be optimised away; b is all ones.
   double total = 0;

@@ -18,6 +18,9 @@ struct BandwidthResult {
   double read_gbs = 0;   // best of reps, 1e9 bytes/s
   double triad_gbs = 0;  // best of reps
   std::vector<double> read_samples, triad_samples;
+  // The seconds of each repetition's pass, from which the samples are computed (bytes / seconds):
+  // what a reader recomputes the GB/s from (review BX L3).
+  std::vector<double> read_seconds, triad_seconds;
 };
 
 BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int reps);
