@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -79,6 +80,23 @@ TEST(InterferencePlan, PinnedRunsTheCommandPinnedAndNicedIsolatedConfinesTheLoad
   EXPECT_TRUE(isolated.confine_loads);
   ASSERT_EQ(isolated.loads.size(), 1u);
   EXPECT_EQ(after(isolated.loads[0].argv, "--timeout"), "77s");
+}
+
+// Review BX H1: without the right to lower the nice value the pinned scenario runs the command
+// pinned only and says so; with it, nice -10 as before.
+TEST(InterferencePlan, PinnedWithoutTheRightToLowerNiceIsPinnedOnlyAndSaysSo) {
+  const ScenarioPlan with = plan_scenario("pinned", context());
+  EXPECT_EQ(with.nice_applied, std::optional<bool>(true));
+  EXPECT_NE(with.description.find("with nice -10"), std::string::npos) << with.description;
+  PlanContext c = context();
+  c.can_lower_nice = false;
+  c.nice_why = "setpriority: Permission denied";
+  const ScenarioPlan without = plan_scenario("pinned", c);
+  EXPECT_EQ(without.cmd_prefix, (std::vector<std::string>{"taskset", "-c", "0"}));
+  EXPECT_EQ(without.nice_applied, std::optional<bool>(false));
+  EXPECT_EQ(without.description.find("with nice -10"), std::string::npos) << without.description;
+  EXPECT_NE(without.description.find("nice -10 not applied"), std::string::npos) << without.description;
+  EXPECT_FALSE(plan_scenario("cpu", c).nice_applied.has_value());
 }
 
 TEST(InterferencePlan, IsolatedWithoutASpareCpuIsSkipped) {

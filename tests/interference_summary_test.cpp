@@ -3,7 +3,10 @@
 // run-to-run spread. Expected values worked out by hand in the comments.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "bench/interference_summary.h"
 
@@ -121,9 +124,68 @@ TEST(InterferenceSummary, RunsThatTouchAreWithinTheSpread) {
   // baseline's slowest, so they are not apart. Slowdown (2.5 - 1.5) / 2.5 = 40%.
   const auto s = summarize_interference({with_metrics("baseline", {2, 3}), with_metrics("cpu", {1, 2})}, {}, true);
   EXPECT_EQ(s[1].verdict, "within the run-to-run spread (40.0% slower by the medians)");
-  // cpu runs 1 and 1.5: every run below every baseline run, 2.5 - 1.25 = 50% slower, apart.
+  // cpu runs 1 and 1.5: every run below every baseline run, 2.5 - 1.25 = 50% slower, apart; but 2
+  // and 2 runs fall apart 1 time in 3 by chance (1 in C(4, 2) / 2), so it is not called beyond.
   const auto a = summarize_interference({with_metrics("baseline", {2, 3}), with_metrics("cpu", {1, 1.5})}, {}, true);
-  EXPECT_EQ(a[1].verdict, "50.0% slower, beyond the run-to-run spread");
+  EXPECT_EQ(a[1].verdict, "50.0% slower by the medians; no run overlaps the baseline's, but with 2 and 2 runs that "
+                          "happens 1 time in 3 by chance: too few runs to tell (4 usable runs of each, -r 4, would tell)");
+}
+
+// The share of the equally likely orders of r1 runs labelled 0 and r2 labelled 1 (distinct values,
+// no effect: every order of the labels as likely) in which the two sides do not interleave at all,
+// by enumerating the orders.
+std::pair<long, long> apart_orders(int r1, int r2) {
+  std::vector<int> labels(static_cast<size_t>(r1), 0);
+  labels.insert(labels.end(), static_cast<size_t>(r2), 1);
+  long all = 0, apart = 0;
+  do {
+    ++all;
+    apart += std::is_sorted(labels.begin(), labels.end()) || std::is_sorted(labels.rbegin(), labels.rend());
+  } while (std::next_permutation(labels.begin(), labels.end()));
+  return {apart, all};
+}
+
+std::vector<double> spaced(double from, int n) {
+  std::vector<double> v;
+  for (int k = 0; k < n; ++k) v.push_back(from + 0.1 * k);
+  return v;
+}
+
+// Review BX M1: runs apart were called "beyond the run-to-run spread" whatever the run counts; with no
+// effect 2 and 2 runs fall apart 1 time in 3, 3 and 3 1 time in 10. Beyond only at a chance of 5% or
+// less; otherwise the verdict says how often it happens by chance and how many runs would tell.
+TEST(InterferenceSummary, RunsApartAreBeyondTheSpreadOnlyWhenUnlikelyByChance) {
+  // The smallest equal run count whose chance is at most 5%, by enumeration.
+  int tell = 2;
+  for (;; ++tell) {
+    const auto [apart, all] = apart_orders(tell, tell);
+    if (static_cast<double>(apart) / static_cast<double>(all) <= 0.05) break;
+  }
+  EXPECT_EQ(tell, 4);
+  for (const auto& [r_cpu, r_base] : std::vector<std::pair<int, int>>{{2, 2}, {3, 3}, {4, 4}, {3, 5}, {6, 2}, {2, 3}}) {
+    const auto [apart, all] = apart_orders(r_cpu, r_base);
+    ASSERT_EQ(all % apart, 0) << all;
+    const long one_in = all / apart;
+    const bool beyond = static_cast<double>(apart) / static_cast<double>(all) <= 0.05;
+    EXPECT_NEAR(no_overlap_chance(r_cpu, r_base), static_cast<double>(apart) / static_cast<double>(all), 1e-12);
+    // Baseline runs around 10, cpu runs around 5: apart, 50% slower by the medians (to a run's 0.1).
+    const auto s = summarize_interference({with_metrics("baseline", spaced(10, r_base)), with_metrics("cpu", spaced(5, r_cpu))},
+                                          {}, true);
+    const std::string v = s[1].verdict;
+    const std::string counts = std::to_string(r_cpu) + " and " + std::to_string(r_base) + " runs";
+    EXPECT_NE(v.find("1 time in " + std::to_string(one_in) + " by chance"), std::string::npos) << v;
+    EXPECT_NE(v.find(counts), std::string::npos) << v;
+    EXPECT_EQ(v.find("beyond the run-to-run spread") != std::string::npos, beyond) << v;
+    EXPECT_EQ(v.find("too few runs to tell (" + std::to_string(tell) + " usable runs of each, -r " + std::to_string(tell)) !=
+                  std::string::npos,
+              !beyond)
+        << v;
+    // The same runs the other way round (the scenario faster): the same chance.
+    const auto f = summarize_interference({with_metrics("baseline", spaced(5, r_base)), with_metrics("cpu", spaced(10, r_cpu))},
+                                          {}, true);
+    EXPECT_EQ(f[1].verdict.find("beyond the run-to-run spread") != std::string::npos, beyond) << f[1].verdict;
+    EXPECT_NE(f[1].verdict.find("faster"), std::string::npos) << f[1].verdict;
+  }
 }
 
 TEST(InterferenceSummary, SkippedScenarioIsOneRowWithItsReason) {
@@ -221,6 +283,27 @@ TEST(InterferenceSummary, DashedSchedulerColumnsSayWhyFromTheRuns) {
   std::ostringstream unrecorded;
   print_interference(unrecorded, summarize_interference({with_metrics("baseline", {2})}, {}, true), true);
   EXPECT_EQ(unrecorded.str().find("\"-\" for"), std::string::npos) << unrecorded.str();
+}
+
+// Review BX L1: "complete" is every planned run made, not "no interrupt came": a Ctrl-C while the
+// loads stop after the last run marked a whole matrix partial.
+TEST(InterferenceSummary, EveryRunMadeIsTheMatrixNotTheInterrupt) {
+  const ScenarioResult base = with_metrics("baseline", {1, 2}), cpu = with_metrics("cpu", {1, 2});
+  EXPECT_TRUE(every_run_made({base, cpu}, 2));
+  EXPECT_FALSE(every_run_made({base, cpu}, 3));  // a repetition never started
+  ScenarioResult cut = cpu;
+  cut.runs.back().error = "interrupted";
+  cut.runs.back().metric.reset();
+  EXPECT_FALSE(every_run_made({base, cut}, 2));
+  ScenarioResult failed = cpu;  // a run that failed by itself was still made
+  failed.runs.back().error = "exited with status 1: ";
+  EXPECT_TRUE(every_run_made({base, failed}, 2));
+  ScenarioResult short_one = cpu;
+  short_one.runs.pop_back();
+  EXPECT_FALSE(every_run_made({base, short_one}, 2));
+  ScenarioResult skipped;  // a skipped scenario has no run to make
+  skipped.name = "isolated", skipped.skip_reason = "needs root";
+  EXPECT_TRUE(every_run_made({base, cpu, skipped}, 2));
 }
 
 }  // namespace

@@ -43,9 +43,19 @@ TEST(ScenarioList, UnknownAndEmptyListsAreUsageErrors) {
   std::string message;
   EXPECT_EQ(exit_code_of("baseline,gpu", &message), 2);
   EXPECT_NE(message.find("unknown scenario 'gpu'"), std::string::npos) << message;
-  EXPECT_EQ(exit_code_of(",,", &message), 2);
+  EXPECT_EQ(exit_code_of("", &message), 2);
   EXPECT_NE(message.find("empty list"), std::string::npos) << message;
-  EXPECT_EQ(parse_scenario_list("baseline,,cpu").names, (std::vector<std::string>{"baseline", "cpu"}));
+}
+
+// Review BX L2: an empty item was dropped ("baseline," ran the baseline alone, exit 0), where bench
+// threads -t 1,,2 is a usage error.
+TEST(ScenarioList, EmptyItemsAreUsageErrors) {
+  for (const char* text : {",,", "baseline,", ",cpu", "baseline,,cpu", ","}) {
+    std::string message;
+    EXPECT_EQ(exit_code_of(text, &message), 2) << text;
+    EXPECT_NE(message.find("an empty item"), std::string::npos) << text << ": " << message;
+  }
+  EXPECT_EQ(parse_scenario_list("baseline,cpu").names, (std::vector<std::string>{"baseline", "cpu"}));
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include "bench/interference.h"
 
 #include <chrono>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <system_error>
 #include <algorithm>
 #include <memory>
@@ -140,6 +143,23 @@ std::vector<int> allowed_cpus() {
 
 std::string tail_of(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
 
+// "; its stderr: ..." with the end of what a load wrote to its stderr file (line ends as " | "), ""
+// when it wrote nothing: "ended (status 1)" alone did not say why (review BX L4: stress-ng's "cwd
+// not writable" went to /dev/null).
+std::string said_on_stderr(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  if (text.empty()) return "";
+  text = tail_of(text, 300);
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') out += " | ";
+    else if (c != '\r') out += c;
+  }
+  return "; its stderr: " + out;
+}
+
 }  // namespace
 
 std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::ostream& log) {
@@ -178,6 +198,10 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   ctx.other_cpus = join_cpus(others);
   std::string why;
   ctx.have_cpuset_cgroup = cpuset_cgroup_available(why);
+  // Tried before the first run, not guessed from the user id: root without CAP_SYS_NICE may not,
+  // a user with RLIMIT_NICE may (review BX H1).
+  if (std::find(o.scenarios.begin(), o.scenarios.end(), "pinned") != o.scenarios.end())
+    ctx.can_lower_nice = can_lower_nice(10, ctx.nice_why);
 
   const size_t max_line = metric_line_limit();
   bool told_long_lines = false;  // the long lines --metric-regex left out are said once per experiment
@@ -193,6 +217,12 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
     const ScenarioPlan& plan = plans.back();
     ScenarioResult sr;
     sr.name = name, sr.description = plan.description, sr.skip_reason = plan.skip_reason;
+    sr.nice_applied = plan.nice_applied;
+    if (sr.skip_reason.empty() && plan.nice_applied == false)
+      log << "bench interference: " << name << ": cannot lower the nice value by 10 (" << ctx.nice_why
+          << "): the command runs pinned to CPUs " << ctx.pin_cpus
+          << " at this process's own nice, without `nice -n -10`, and the results say so (nice_applied false); "
+             "run as root, or with CAP_SYS_NICE or a higher RLIMIT_NICE, for the priority part\n";
     cgroups.emplace_back();
     if (sr.skip_reason.empty() && plan.confine_loads) {
       cgroups.back() = std::make_unique<CpusetCgroup>(cgroup_prefix + std::to_string(getpid()) + "-" + name,
@@ -215,8 +245,10 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
       const CpusetCgroup* cg = cgroups[si].get();
       fs::create_directories(scratch);
       std::vector<ChildProcess> loads;  // stopped (whole groups) when this scope ends, on every path
+      std::vector<std::string> load_err;  // each load's stderr, for the message when it fails
       for (const LoadCommand& l : plan.loads) {
-        loads.push_back(ChildProcess::start(l.argv, false, cg ? cg->procs_file() : ""));
+        load_err.push_back((scratch / ("load-" + std::to_string(load_err.size() + 1) + ".stderr")).string());
+        loads.push_back(ChildProcess::start(l.argv, false, cg ? cg->procs_file() : "", load_err.back()));
         if (l.settle_ms) settle(l.settle_ms / 1000.0);
       }
       if (!plan.loads.empty()) settle(o.warmup_s);
@@ -230,7 +262,7 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
         int status = 0;
         if (loads[k].exited_early(status))
           load_failed = "the load `" + plan.loads[k].argv[0] + "` ended (status " + std::to_string(status) +
-                        ") before the command started: no neighbour to measure against";
+                        ") before the command started: no neighbour to measure against" + said_on_stderr(load_err[k]);
       }
       if (!load_failed.empty()) {
         RunResult rr;
@@ -271,7 +303,7 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
         if (loads[k].exited_early(status))
           load_ended = "the load `" + plan.loads[k].argv[0] + "` ended (status " + std::to_string(status) +
                        ") while the command ran: no neighbour for part of the run, so it is not counted" +
-                       " (--load-limit is " + std::to_string(o.load_limit_s) + " s)";
+                       " (--load-limit is " + std::to_string(o.load_limit_s) + " s)" + said_on_stderr(load_err[k]);
       }
       // The scratch directory (fio's 4 x 64 MiB files) stays until the experiment ends: removed and
       // laid out again for every disk/heavy run, fio's sequential layout ran beside CMD instead of the

@@ -44,6 +44,8 @@ struct ScenarioResult {
   std::string name, description;
   std::string skip_reason;  // non-empty: not run
   std::vector<RunResult> runs;
+  // pinned only: whether CMD ran with `nice -n -10` (ScenarioPlan::nice_applied); none otherwise.
+  std::optional<bool> nice_applied;
 };
 
 std::vector<std::string> known_scenarios();

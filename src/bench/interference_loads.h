@@ -2,6 +2,7 @@
 // and the cpuset cgroup that confines the load for the "isolated" scenario.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct ScenarioPlan {
   std::vector<std::string> cmd_prefix;  // e.g. taskset -c 1 nice -n -10
   bool confine_loads = false;           // run loads in the cpuset cgroup
   std::string skip_reason;              // non-empty: a tool or kernel feature is missing
+  // pinned only: whether CMD runs with `nice -n -10` (false: this process may not lower its nice
+  // value, PlanContext::can_lower_nice, so CMD runs pinned only and the description says so).
+  std::optional<bool> nice_applied;
 };
 
 struct PlanContext {
@@ -28,6 +32,11 @@ struct PlanContext {
   std::string pin_cpus;     // CMD's CPUs (pinned, isolated)
   std::string other_cpus;   // the load's CPUs (isolated); "" when no CPU is left for it
   bool have_cpuset_cgroup = false;
+  // Whether lowering the nice value by 10 is permitted (can_lower_nice); false: the pinned scenario
+  // runs CMD without `nice -n -10`, and `nice_why` says why (review BX H1: nice then failed inside
+  // CMD's output, and the scenario still said "nice -10").
+  bool can_lower_nice = true;
+  std::string nice_why;
 };
 
 ScenarioPlan plan_scenario(const std::string& name, const PlanContext& ctx);
@@ -47,6 +56,11 @@ class CpusetCgroup {
  private:
   std::string dir_, why_;
 };
+
+// Whether this process may lower its nice value by `by` (clamped at -20), tried for real in a forked
+// child (setpriority): root with CAP_SYS_NICE may, so may anyone within RLIMIT_NICE. When it may not,
+// `why` says what failed and what would permit it.
+bool can_lower_nice(int by, std::string& why);
 
 // Whether a cpuset cgroup can be made here (without making one); `why` says what is missing.
 bool cpuset_cgroup_available(std::string& why);

@@ -11,6 +11,7 @@
 #include <vector>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,17 +76,29 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
 
 ChildProcess::~ChildProcess() { stop(); }
 
-ChildProcess ChildProcess::start(const std::vector<std::string>& argv, bool capture, const std::string& cgroup_procs) {
+ChildProcess ChildProcess::start(const std::vector<std::string>& argv, bool capture, const std::string& cgroup_procs,
+                                 const std::string& stderr_file) {
   if (argv.empty()) throw Error("internal: empty command");
   int fds[2] = {-1, -1};
   if (capture && pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
   std::vector<char*> args;
   for (const std::string& s : argv) args.push_back(const_cast<char*>(s.c_str()));
   args.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw Error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     setpgid(0, 0);
+    // The child must not inherit the runner's handlers' flag semantics: default dispositions (before
+    // the death signal below, which the inherited handler would only note).
+    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGHUP, SIG_DFL);
+    // A bench killed outright (SIGKILL, the OOM killer, `timeout -s KILL`) runs no clean-up: its
+    // loads burnt every CPU for up to --load-limit and the next bench's baseline ran beside them
+    // (review BX M2). SIGTERM when this child's parent goes, so stress-ng and fio stop their own
+    // workers too; it survives exec. It follows the forking *thread*: run_interference forks from
+    // the thread that runs it (the CLI's main thread), which lives as long as the bench. The parent
+    // may have died before prctl: then nobody sends it, so check.
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(125);
     if (!cgroup_procs.empty()) {
       const int cg = open(cgroup_procs.c_str(), O_WRONLY);
       if (cg < 0 || dprintf(cg, "%d\n", static_cast<int>(getpid())) < 0) {
@@ -94,10 +107,14 @@ ChildProcess ChildProcess::start(const std::vector<std::string>& argv, bool capt
       }
       close(cg);
     }
-    // The child must not inherit the runner's handlers' flag semantics: default dispositions.
-    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGHUP, SIG_DFL);
     const int out = capture ? fds[1] : open("/dev/null", O_WRONLY);
     if (out >= 0) dup2(out, STDOUT_FILENO), dup2(out, STDERR_FILENO);
+    // A load's own stderr, kept for the message when it fails (review BX L4); a file, not a pipe
+    // nobody reads while the load runs.
+    if (!capture && !stderr_file.empty()) {
+      const int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (err >= 0) dup2(err, STDERR_FILENO);
+    }
     const int in = open("/dev/null", O_RDONLY);
     if (in >= 0) dup2(in, STDIN_FILENO);
     execvp(args[0], args.data());

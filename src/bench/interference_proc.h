@@ -32,8 +32,12 @@ class ChildProcess {
   // Starts argv[0] (PATH lookup) in a new process group. With capture, stdout and stderr go to a
   // pipe read by wait_capture(); else stdout/stderr go to /dev/null (loads are noisy). With
   // `cgroup_procs`, the child joins that cgroup (writes its pid to the file) before exec, so every
-  // process it forks is confined from the start.
-  static ChildProcess start(const std::vector<std::string>& argv, bool capture, const std::string& cgroup_procs = "");
+  // process it forks is confined from the start. Without capture, `stderr_file` (when given) takes
+  // the child's stderr instead of /dev/null (truncated first). The child gets SIGTERM when this
+  // process dies (PR_SET_PDEATHSIG: a SIGKILLed bench left its loads running, review BX M2); the
+  // calling thread must live as long as the child should.
+  static ChildProcess start(const std::vector<std::string>& argv, bool capture, const std::string& cgroup_procs = "",
+                            const std::string& stderr_file = "");
 
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }

@@ -20,6 +20,13 @@ double median_of(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+double no_overlap_chance(int r1, int r2) {
+  // C(r1 + r2, r1) as a product of ratios (exact enough in double far beyond -r 1000's 2000 runs).
+  double c = 1;
+  for (int k = 1; k <= r1; ++k) c = c * (r2 + k) / k;
+  return 2.0 / c;
+}
+
 namespace {
 
 std::optional<double> median_opt(const std::vector<double>& v) {
@@ -47,14 +54,28 @@ std::string verdict_against(const ScenarioSummary& s, const ScenarioSummary& bas
     return buf;
   }
   const double pct = *s.slowdown_pct;
-  char buf[160];
+  char buf[320];
   const char* dir = pct >= 0 ? "slower" : "faster";
-  if (s.runs_ok < 2 || base.runs_ok < 2)
+  if (s.runs_ok < 2 || base.runs_ok < 2) {
     std::snprintf(buf, sizeof buf, "%.1f%% %s (one run: no spread to judge it by)", std::abs(pct), dir);
-  else if (*s.max < *base.min || *s.min > *base.max)
-    std::snprintf(buf, sizeof buf, "%.1f%% %s, beyond the run-to-run spread", std::abs(pct), dir);
-  else
+  } else if (*s.max < *base.min || *s.min > *base.max) {
+    // Apart is not yet beyond chance: with no effect at all, 2 and 2 runs fall apart 1 time in 3, 3
+    // and 3 1 time in 10 (review BX M1: 4 of 12 null experiments at -r 2 said "beyond").
+    const double chance = no_overlap_chance(s.runs_ok, base.runs_ok);
+    const double one_in = 1.0 / chance;
+    if (chance <= kApartChanceLevel) {
+      std::snprintf(buf, sizeof buf, "%.1f%% %s, beyond the run-to-run spread (no run overlaps the baseline's; "
+                    "1 time in %.4g by chance with %d and %d runs)", std::abs(pct), dir, one_in, s.runs_ok, base.runs_ok);
+    } else {
+      int r = 2;
+      while (no_overlap_chance(r, r) > kApartChanceLevel) ++r;
+      std::snprintf(buf, sizeof buf, "%.1f%% %s by the medians; no run overlaps the baseline's, but with %d and %d runs "
+                    "that happens 1 time in %.4g by chance: too few runs to tell (%d usable runs of each, -r %d, would tell)",
+                    std::abs(pct), dir, s.runs_ok, base.runs_ok, one_in, r, r);
+    }
+  } else {
     std::snprintf(buf, sizeof buf, "within the run-to-run spread (%.1f%% %s by the medians)", std::abs(pct), dir);
+  }
   return buf;
 }
 
@@ -276,6 +297,16 @@ json undefined_reason_json(const ScenarioSummary& s, std::initializer_list<const
 
 }  // namespace
 
+bool every_run_made(const std::vector<ScenarioResult>& results, int repetitions) {
+  for (const ScenarioResult& r : results) {
+    if (!r.skip_reason.empty()) continue;
+    if (r.runs.size() != static_cast<size_t>(repetitions)) return false;
+    for (const RunResult& run : r.runs)
+      if (run.error == "interrupted") return false;
+  }
+  return true;
+}
+
 json interference_json(const InterferenceOptions& o, const std::vector<ScenarioResult>& results,
                        const std::vector<ScenarioSummary>& sums, bool complete) {
   json scen = json::array();
@@ -320,7 +351,9 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"rates_undefined_reason", undefined_reason_json(s, {"Sched/1K", "IRQ/1K"})},
                     {"penalty_undefined_reason", undefined_reason_json(s, {"penalty"})},
                     {"offcpu_undefined_reason", undefined_reason_json(s, {"off-CPU"})},
-                    {"runs", runs}});
+                    {"runs", runs},
+                    // pinned: whether CMD ran with nice -10 (review BX H1); null for other scenarios.
+                    {"nice_applied", results[i].nice_applied ? json(*results[i].nice_applied) : json(nullptr)}});
   }
   return {{"kind", "compare"},
           {"experiment", "interference"},

@@ -29,7 +29,8 @@ struct ScenarioSummary {
   std::optional<int64_t> lost_events;
   int runs_with_lost_events = 0;
   // "baseline", or the slowdown said in words with whether it stands out of the run-to-run spread
-  // (every run of one scenario beyond every run of the other) or not.
+  // (every run of one scenario beyond every run of the other, when that happens by chance at most
+  // kApartChanceLevel of the time with these run counts: no_overlap_chance) or not.
   std::string verdict;
   // Analysed runs whose rates per 1000 launches are upper bounds (launches counted fewer than ran:
   // ScenarioMetrics::per_1k_upper_bound_reason). With any, and no run of runs_per_1k_neither_bound,
@@ -71,6 +72,14 @@ std::string lost_cell(const ScenarioSummary& s);
 // neither bound (a median is monotone only in values that are all exact or all bounded one way).
 bool per_1k_medians_upper_bounds(const ScenarioSummary& s);
 
+// The chance that r1 runs of one scenario and r2 of another fall apart (every run of one side above
+// every run of the other) when the scenario makes no difference at all and no two runs tie: 2 of
+// the C(r1 + r2, r1) equally likely orders, 2 / C(r1 + r2, r1). 1/3 for 2 and 2 runs, 1/10 for 3 and
+// 3, 1/35 for 4 and 4.
+double no_overlap_chance(int r1, int r2);
+// Runs apart are called "beyond the run-to-run spread" only when that chance is at most this.
+inline constexpr double kApartChanceLevel = 0.05;
+
 // The median of the values (the mean of the middle two for an even count).
 double median_of(std::vector<double> v);
 
@@ -81,6 +90,12 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
                                                     bool metric_from_output);
 
 void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& s, bool metric_from_output);
+
+// Whether every planned run was made: each scenario not skipped has `repetitions` runs, none of them
+// cut short by an interrupt (error "interrupted"). The document's "complete": a Ctrl-C that lands
+// after the last run (while its loads stop, during the analysis) leaves the matrix whole (review BX
+// L1: it was marked partial whenever an interrupt had come at all).
+bool every_run_made(const std::vector<ScenarioResult>& results, int repetitions);
 
 // "kind": "compare", "experiment": "interference", schema_version 1 (docs/sched.md).
 // `complete`: false when the experiment was interrupted before every run was made ("complete": false,

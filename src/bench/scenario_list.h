@@ -16,8 +16,8 @@ struct ScenarioList {
   bool has_baseline = false;       // false: no slowdown can be given (the CLI says so first)
 };
 
-// "cpu,net" -> {cpu, net} (no baseline). Empty items ("cpu,,net") are skipped.
-// Throws UsageError (exit 2) on an unknown name, a repeated name or a list with no name.
+// "cpu,net" -> {cpu, net} (no baseline). Throws UsageError (exit 2) on an unknown name, a repeated
+// name, an empty item ("cpu,,net", "cpu,", ",cpu") or an empty list.
 ScenarioList parse_scenario_list(const std::string& text);
 
 }  // namespace infertrace::bench

@@ -143,7 +143,9 @@ void run(Args a) {
   auto results = bench::run_interference(o, std::cerr);
   const auto sched = analyse_recordings(results);
   const auto sums = bench::summarize_interference(results, sched, !o.metric_regex.empty());
-  const nlohmann::json j = bench::interference_json(o, results, sums, !bench::interrupted());
+  // Complete when every planned run was made, whether or not an interrupt came after the last one.
+  const bool complete = bench::every_run_made(results, o.repetitions);
+  const nlohmann::json j = bench::interference_json(o, results, sums, complete);
   bool any = false;
   for (const auto& s : sums) any = any || s.runs_ok > 0;
   // Without a single number the document is no result: `report` would chart it as one. It is not
@@ -165,7 +167,9 @@ void run(Args a) {
   else bench::print_interference(std::cout, sums, !o.metric_regex.empty());
   // 128 + the signal, as a shell reports a job it interrupted: 130 for Ctrl-C, 129 for a hang-up.
   if (bench::interrupted())
-    throw Error("bench interference: interrupted; loads stopped, partial results above", 128 + bench::interrupt_signal());
+    throw Error(complete ? "bench interference: interrupted after every run was made; loads stopped, the results above are complete"
+                         : "bench interference: interrupted; loads stopped, partial results above",
+                128 + bench::interrupt_signal());
   if (!any)
     throw Error("bench interference: no run produced a number (see the messages above); " + doc + " not written");
 }
@@ -176,7 +180,9 @@ const BenchRegistrar reg(50, [](CLI::App& bench) {
   cmd->footer(
       "Runs CMD (default: the built-in `bench launch-loop`) under each scenario, -r times, recording each run\n"
       "with `infertrace record` when this build and user can. Loads start --warmup seconds before CMD and are\n"
-      "stopped (whole process groups) right after it, also on Ctrl-C; all network traffic stays on 127.0.0.1.\n"
+      "stopped (whole process groups) right after it, also on Ctrl-C, and die with the bench if it is killed; all\n"
+      "network traffic stays on 127.0.0.1. pinned's nice -10 needs root with CAP_SYS_NICE (or RLIMIT_NICE): without\n"
+      "it CMD runs pinned only, said on stderr and in the results (nice_applied false).\n"
       "Writes DIR/interference.json (open it with `infertrace report`). See docs/sched.md.");
   cmd->add_option("--scenarios", a->scenarios, "Comma-separated, each at most once: baseline,cpu,net,disk,heavy,pinned,isolated (slowdowns need baseline)")->capture_default_str();
   check_range(cmd->add_option("-r,--repetitions", a->reps, "Runs per scenario")->capture_default_str(), 1, 1000);

@@ -570,6 +570,8 @@ std::string compare_section(const json& doc) {
   cols.push_back({"runs_per_1k_neither_bound", "analysed runs whose rates per 1000 launches are neither bound (recorder loss)",
                   CellFormat::Count});
   cols.push_back({"runs_with_lost_events", "analysed runs whose recorder lost events", CellFormat::Count});
+  // pinned: whether the command ran with nice -10 (review BX H1), labelled rather than its raw key.
+  cols.push_back({"nice_applied", "nice -10 applied (pinned)", CellFormat::YesNo});
   // An interrupted bench interference (Ctrl-C, SIGTERM, SIGHUP) writes what it measured with
   // "complete": false (review BI L7: it was charted as a finished matrix).
   const std::string partial =

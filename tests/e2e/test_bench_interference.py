@@ -4,6 +4,7 @@ stress-ng, with pinning and with a cpuset-isolated load. Checks: the CPU hog slo
 per-run numbers; a custom command's metric is parsed; a missing tool skips its scenario with a message;
 an interrupted experiment exits 130 and leaves no load running. Skips (77) without stress-ng."""
 import json
+import math
 import os
 import shutil
 import signal
@@ -105,7 +106,11 @@ with tempfile.TemporaryDirectory() as tmp:
                 lo, hi = min(x["metric"] for x in s["runs"]), max(x["metric"] for x in s["runs"])
                 blo, bhi = base["throughput_min"], base["throughput_max"]
                 apart = hi < blo or lo > bhi
-                check(("beyond the run-to-run spread" in s["verdict"]) == apart and
+                # Apart is "beyond" only when unlikely by chance: 2 / C(r1 + r2, r1) at most 5% (review BX M1).
+                r1, r2 = s["runs_ok"], base["runs_ok"]
+                unlikely = 2 / math.comb(r1 + r2, r1) <= 0.05
+                check(("beyond the run-to-run spread" in s["verdict"]) == (apart and unlikely) and
+                      ("no run overlaps the baseline's" in s["verdict"]) == apart and
                       ("within the run-to-run spread" in s["verdict"]) == (not apart), f"{name} verdict {s['verdict']}")
         problems = slowdown_problems(sc)
         if problems:
