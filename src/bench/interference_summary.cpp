@@ -251,7 +251,8 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
   const bool positive_baseline = std::any_of(v.begin(), v.end(), [](const ScenarioSummary& s) {
     return s.name == "baseline" && s.median && *s.median > 0;
   });
-  t.print(os, positive_baseline ? "Interference scenarios (slowdown against the baseline median)"
+  t.print(os, positive_baseline ? "Interference scenarios (slowdown against the baseline median: the share of its "
+                                  "throughput lost; 50% slower = half the work per second)"
               : has_baseline    ? "Interference scenarios (baseline median not above 0: no slowdown)"
                                 : "Interference scenarios (no baseline run to compare with: no slowdown)");
   for (const ScenarioSummary& s : v) {
