@@ -84,7 +84,7 @@ TEST(CuptiMerge, SyntheticProducerGivesClosedFormLaunchMetrics) {
   EXPECT_EQ(t.api.kind[0], ApiKind::KernelLaunch);
   EXPECT_EQ(t.api.correlation[0], (int64_t{4242} << 32) | 100);
   EXPECT_EQ(t.api.tid[0], 4243);
-  EXPECT_EQ(t.api.cpu[0], 3);
+  EXPECT_EQ(t.api.cpu[0], 1);  // synth::kApiCpu
   EXPECT_EQ(t.api.stream[0], 0x7000);
   EXPECT_EQ(r.stats.aliases, uint64_t(n / 4));
   EXPECT_EQ(r.stats.launches_per_thread.at(4243), uint64_t(n + 1));  // the kernels and the cudaMemcpyAsync

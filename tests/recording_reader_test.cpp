@@ -1227,5 +1227,99 @@ TEST(RecordingReader, UntracedChildIsNoThreadOfTheTrace) {
   }
 }
 
+// Review SC M1: 8 bytes of 0xff in the middle of a complete recording gave one API record a stamp
+// 2.7 days past the recording's end and CPU -65535 on a 2-CPU machine; the reader kept it and
+// `sched` widened its wall to 2.7 days. A stamp far outside META's window, or a CPU at or above
+// META cpus, is now corruption at that record's offset. The sample's events run 1000..6000 ns.
+TEST(RecordingReader, StampFarOutsideTheWindowOrCpuBeyondCpusIsCorruption) {
+  const auto windowed = [](uint64_t from, uint64_t to) {
+    File f = sample();
+    f.meta("cpus", "2");
+    f.meta("recorded_from_ns", std::to_string(from));
+    f.meta("recorded_to_ns", std::to_string(to));
+    f.rec(9, 0);  // END: a complete recording
+    return f;
+  };
+  // Untouched: read. Events up to the 10 s slack outside the window are edges a real recording has
+  // (a final switch-out after the exit's stamp, a killed recorder's last drain).
+  EXPECT_EQ(read(windowed(1000, 6000)).api.size(), 2u);
+  EXPECT_EQ(read(windowed(1000 + 9'000'000'000ull, 9'000'006'000ull)).api.size(), 2u);  // 9 s before
+  EXPECT_EQ(read(windowed(1000, 1000)).switches.size(), 3u);  // 5 us after an instant window
+
+  // The API record at 3000 (the second record after the task, found by its stamp) overwritten.
+  File late = windowed(1000, 6000);
+  size_t api_at = 0;
+  for (size_t off = 16; off + 8 <= late.b.size();) {
+    uint32_t type, len;
+    std::memcpy(&type, &late.b[off], 4), std::memcpy(&len, &late.b[off + 4], 4);
+    uint64_t ts = 0;
+    if (type == 2) std::memcpy(&ts, &late.b[off + 16], 8);
+    if (type == 2 && ts == 3000) api_at = off;
+    off += 8 + len;
+  }
+  ASSERT_NE(api_at, 0u);
+  put64(late.b, api_at + 8 + 8, (uint64_t{1} << 48) - 1);
+  try {
+    read(late);
+    ADD_FAILURE() << "read an API record stamped 2.7 days after the recording's end";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.offset(), static_cast<int64_t>(api_at));
+    EXPECT_NE(std::string(e.what()).find("after the recording's end"), std::string::npos) << e.what();
+  }
+  // The same record 11 s before the start (window 11 s on from the sample's events).
+  File early = windowed(11'000'003'000ull, 11'000'006'000ull);
+  try {
+    read(early);
+    ADD_FAILURE() << "read events stamped 11 s before the recording's start";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("before the recording's start"), std::string::npos) << e.what();
+  }
+  // A window as long as the recording widens the slack: 20 s long, an event 15 s after is kept.
+  File longer = windowed(1000, 1000 + 20'000'000'000ull);
+  put64(longer.b, api_at + 8 + 8, 1000 + 35'000'000'000ull);
+  EXPECT_EQ(read(longer).api.size(), 2u);
+
+  // CPU -65535 (0xffff0001) on a switch: beyond META cpus 2.
+  File cpu = windowed(1000, 6000);
+  size_t sw_at = 0;
+  for (size_t off = 16; off + 8 <= cpu.b.size();) {
+    uint32_t type, len;
+    std::memcpy(&type, &cpu.b[off], 4), std::memcpy(&len, &cpu.b[off + 4], 4);
+    if (type == 3 && !sw_at) sw_at = off;
+    off += 8 + len;
+  }
+  ASSERT_NE(sw_at, 0u);
+  put32(cpu.b, sw_at + 8 + 4, 0xffff0001u);
+  try {
+    read(cpu);
+    ADD_FAILURE() << "read a switch on CPU 0xffff0001 of 2";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.offset(), static_cast<int64_t>(sw_at));
+    EXPECT_NE(std::string(e.what()).find("names CPU 4294901761 on a machine with 2 possible CPUs"), std::string::npos)
+        << e.what();
+  }
+  put32(cpu.b, sw_at + 8 + 4, 2);  // one past the last CPU
+  EXPECT_THROW(read(cpu), InputError);
+  put32(cpu.b, sw_at + 8 + 4, 1);  // the last CPU
+  EXPECT_EQ(read(cpu).switches.size(), 3u);
+  // A wake-up's target CPU (payload byte 32) is a CPU field too.
+  File wake = windowed(1000, 6000);
+  for (size_t off = 16; off + 8 <= wake.b.size();) {
+    uint32_t type, len;
+    std::memcpy(&type, &wake.b[off], 4), std::memcpy(&len, &wake.b[off + 4], 4);
+    if (type == 4) put32(wake.b, off + 8 + 32, 7);
+    off += 8 + len;
+  }
+  EXPECT_THROW(read(wake), InputError);
+  // An API record whose CPU is 0xffffffff (CUPTI's sched_getcpu() failed) is an unknown CPU.
+  File unknown = windowed(1000, 6000);
+  put32(unknown.b, api_at + 8 + 4, 0xffffffffu);
+  EXPECT_EQ(read(unknown).api.size(), 2u);
+  // Without META's window and cpus (recordings made before 2026-12-05) nothing is judged.
+  File old = sample();
+  put64(old.b, api_at + 8 + 8, (uint64_t{1} << 48) - 1);
+  EXPECT_EQ(read(old).api.size(), 2u);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -19,6 +19,7 @@
 #include "ingest/recording/cupti_callbacks.h"
 #include "ingest/recording/cut_record_check.h"
 #include "ingest/recording/impossible_threads.h"
+#include "ingest/recording/implausible_stamps.h"
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
 #include "ingest/recording/zero_filled_tail.h"
@@ -526,6 +527,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   // zeros begin inside is left out with them (it would read as an event with zeroed fields).
   const size_t zeros_from = itrace::final_zero_run_start(data, header_bytes, size);
   int64_t skipped_gpu = 0;  // GPU records left out (Trace::skipped_gpu_events)
+  itrace::StampBounds stamps;  // judged against META written at the end (implausible_stamps.h)
   SequentialPages pages(reinterpret_cast<const char*>(data), size, release_input);
   while (off < size) {
     pages.at(off);
@@ -615,6 +617,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
         off += itrace::kRecordHeaderBytes + len;
         continue;
       }
+      stamps.observe(type, p, off);
     }
     switch (type) {
       case IT_EV_META: {
@@ -680,6 +683,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
     off += itrace::kRecordHeaderBytes + len;
   }
   pages.finish();  // (before the tables are put in time order: the file's pages are not needed there)
+  stamps.check(t.meta, name);
   b.finish();
   t.meta["recording.complete"] = complete ? "true" : "false";
   if (skipped_gpu > 0) t.meta["skipped_gpu_events"] = std::to_string(skipped_gpu);

@@ -77,7 +77,7 @@ struct Producer {
   void launch(uint64_t t, const std::string& name) {
     const uint32_t corr = next_corr++;
     const uint32_t api = cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeLaunch);
-    ok(synth::push(ring, cupti::kRecApi, cupti::RingApi{t, t + kCall, pid, tid, corr, api, 3, cupti::kApiHasStream, 0x7000}));
+    ok(synth::push(ring, cupti::kRecApi, cupti::RingApi{t, t + kCall, pid, tid, corr, api, synth::kApiCpu, cupti::kApiHasStream, 0x7000}));
     uint32_t gpu_corr = corr;
     if (corr % 4 == 3) {
       gpu_corr = 100000 + corr;
@@ -92,14 +92,14 @@ struct Producer {
   uint64_t copy_and_sync(uint64_t t) {
     const uint32_t corr = next_corr++;
     const uint32_t api = cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeMemcpy);
-    ok(synth::push(ring, cupti::kRecApi, cupti::RingApi{t, t + kCall, pid, tid, corr, api, 3, cupti::kApiHasStream, 0x7000}));
+    ok(synth::push(ring, cupti::kRecApi, cupti::RingApi{t, t + kCall, pid, tid, corr, api, synth::kApiCpu, cupti::kApiHasStream, 0x7000}));
     cupti::RingGpu m = gpu(t + kStart, kCopyRun, cupti::kGpuMemcpy, corr);
     m.bytes = 1 << 20, m.copy_kind = 2;
     ok(synth::push(ring, cupti::kRecGpu, m));
     const uint64_t sync_end = m.end + kSyncTail;
     ok(synth::push(ring, cupti::kRecApi,
                    cupti::RingApi{t + kCall, sync_end, pid, tid, next_corr++,
-                                  cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeSync), 3, 0, 0}));
+                                  cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeSync), synth::kApiCpu, 0, 0}));
     return sync_end;
   }
   // Returns when the host is done after the last step.

@@ -31,6 +31,9 @@ namespace infertrace::synth {
 inline constexpr uint64_t kPeriod = 50'000, kApiDur = 4'000, kLatency = 10'000, kKernelDur = 30'000;
 inline constexpr uint64_t kRawOffset = 7'000'000'000, kBracket = 400;
 inline constexpr uint32_t kRuntimeLaunch = 211, kRuntimeMemcpy = 41, kRuntimeSync = 131;
+// The CPU the calls report (the injection library's sched_getcpu()): one that every machine the
+// tests run on has, as the reader refuses a CPU at or above the recording's META cpus (review SC M1).
+inline constexpr int32_t kApiCpu = 1;
 
 inline bool push_name(cupti::Ring& r, uint32_t pid, uint32_t space, uint32_t id, const std::string& text) {
   std::vector<unsigned char> b(sizeof(cupti::RingName) + text.size());
@@ -64,7 +67,7 @@ inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, in
   uint64_t t = base;
   for (int i = 0; i < launches; ++i, t += kPeriod) {
     const uint32_t corr = 100 + static_cast<uint32_t>(i);
-    if (launch_callbacks) ok(push(r, kRecApi, RingApi{t, t + kApiDur, pid, tid, corr, launch_id, 3, kApiHasStream, 0x7000}));
+    if (launch_callbacks) ok(push(r, kRecApi, RingApi{t, t + kApiDur, pid, tid, corr, launch_id, kApiCpu, kApiHasStream, 0x7000}));
     uint32_t gpu_corr = corr;
     if (i % 4 == 3) {  // the kernel carries the nested driver call's id
       gpu_corr = 100000 + static_cast<uint32_t>(i);
@@ -87,7 +90,7 @@ inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, in
   const uint32_t mc = 100 + static_cast<uint32_t>(launches);
   if (copy_callbacks) {
     ok(push_name(r, pid, kNameApi, memcpy_id, "cudaMemcpyAsync_v3020"));
-    ok(push(r, kRecApi, RingApi{t, t + kApiDur, pid, tid, mc, memcpy_id, 3, kApiHasStream, 0x7000}));
+    ok(push(r, kRecApi, RingApi{t, t + kApiDur, pid, tid, mc, memcpy_id, kApiCpu, kApiHasStream, 0x7000}));
   }
   RingGpu m{};
   m.start = t + kLatency + gpu_shift;
@@ -101,7 +104,7 @@ inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, in
   m.flags = raw_clock ? 0 : kGpuMonotonic;
   ok(push(r, kRecGpu, m));
   ok(push_name(r, pid, kNameApi, sync_id, "cudaStreamSynchronize_v3020"));
-  ok(push(r, kRecApi, RingApi{t + kApiDur, t + kLatency + 2000 + 500, pid, tid, mc + 1, sync_id, 3, 0, 0}));
+  ok(push(r, kRecApi, RingApi{t + kApiDur, t + kLatency + 2000 + 500, pid, tid, mc + 1, sync_id, kApiCpu, 0, 0}));
   if (raw_clock) {
     const uint64_t e = t + 1'000'000;
     ok(push(r, kRecClock, RingClock{pid, 0, e, e + kBracket / 2 + kRawOffset, e + kBracket}));
