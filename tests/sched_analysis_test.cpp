@@ -145,6 +145,13 @@ TEST(SchedAnalysis, BlockStretchedByWaitingForACpuIsContention) {
   EXPECT_EQ(main->blocked_wait, 1900);
   EXPECT_EQ(a.signature, "cpu_contention");
   EXPECT_NE(a.verdict.find("waited runnable for a CPU longer than it slept"), std::string::npos) << a.verdict;
+  // Review SC L3: the impact's blocked part is that contention, not "its own waits" a sentence later.
+  ASSERT_TRUE(a.impact_blocked && *a.impact_blocked > 0);
+  EXPECT_EQ(a.verdict.find("its own waits, not preemption"), std::string::npos) << a.verdict;
+  EXPECT_NE(a.verdict.find("in pairs where the thread blocked, then waited runnable for a CPU longer than it slept "
+                           "(contention, not its own waits)"),
+            std::string::npos)
+      << a.verdict;
 }
 
 // 200 launch pairs of 1 us, every tenth one 5 us long with a 10 ns TIMER softirq inside: the slow
@@ -735,6 +742,8 @@ TEST(SchedAnalysis, CpuOnlyRecordingSaysWhatTheOsDid) {
   }
   EXPECT_NE(line("run-queue latency").find(format_ns(int64_t{1250}) + " / " + format_ns(int64_t{1500}) + " / " + format_ns(int64_t{1500}) + " (2 samples)"), std::string::npos)
       << line("run-queue latency");
+  // The text says how its percentiles are taken, as --json's percentile_method does (review SC L2).
+  EXPECT_NE(text.find("(p90, p99: nearest rank, no interpolation; p50: the median"), std::string::npos) << text;
 }
 
 // The verdict reads the P99 tail from 100 pairs on, the P95 tail below. 80 pairs of 10 us, 18 of

@@ -7,6 +7,7 @@
 
 #include "analysis/impact_unknown_reason.h"
 #include "util/error.h"
+#include "util/plural.h"
 
 namespace infertrace {
 
@@ -151,7 +152,8 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   if (baseline) return "baseline";
   std::string v;
   const std::string counts =
-      std::to_string(r.m.launches) + " launches against the baseline's " + std::to_string(base.m.launches);
+      std::to_string(r.m.launches) + plural(r.m.launches, " launch", " launches") + " against the baseline's " +
+      std::to_string(base.m.launches);
   if (same_shapes_other_amount(r)) {
     // Launched the same shapes, only fewer or more of them: the same work captured over another
     // length (a capture cut short, or a longer one), not different work (review SW L4).

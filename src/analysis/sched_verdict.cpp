@@ -115,9 +115,16 @@ std::string impact_phrase(const SchedAnalysis& a, double impact) {
     std::snprintf(buf, sizeof buf, "the scheduler cost %.2f%% %s", impact * 100, wall);
   std::string out = buf;
   // Blocked pairs' excess is the thread's own waits (sleeps, I/O): "scheduler cost" alone read as
-  // the scheduler's doing right after a verdict that pinning will not help (review SP L4).
+  // the scheduler's doing right after a verdict that pinning will not help (review SP L4). Unless
+  // the thread, after its blocks, waited runnable for a CPU longer than it slept: then that excess is
+  // contention, as the verdict says, not its own waits (review SC L3).
+  const ThreadSched* mt = main_thread(a);
+  const bool waited_for_cpu = mt && mt->blocked_wait > mt->blocked_sleep;
   if (a.impact_blocked && *a.impact_blocked > 0) {
-    std::snprintf(buf, sizeof buf, ", of which %.2f%% of wall time in pairs where the thread blocked (its own waits, not preemption)",
+    std::snprintf(buf, sizeof buf,
+                  waited_for_cpu ? ", of which %.2f%% of wall time in pairs where the thread blocked, then waited runnable for "
+                                   "a CPU longer than it slept (contention, not its own waits)"
+                                 : ", of which %.2f%% of wall time in pairs where the thread blocked (its own waits, not preemption)",
                   *a.impact_blocked * 100);
     out += buf;
   }

@@ -122,7 +122,7 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   if (!doc.contains("sched_per_1k") && doc.contains("sched") && doc["sched"].is_object()) s = &doc["sched"];
   if (!s->contains("sched_per_1k") || !s->contains("launches"))
     throw InputError(file, -1, "no scheduler analysis in this JSON (expected \"sched_per_1k\" and \"launches\", from "
-                               "`infertrace analyze --json` of a recording)");
+                               "`infertrace sched --json` or `infertrace analyze --json` of a recording)");
   ScenarioMetrics m;
   m.name = name, m.source = file;
   // null: the recording did not measure its launches (no launch rate to compare).

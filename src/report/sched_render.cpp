@@ -422,6 +422,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   return j;
 }
 
+// The terminal's reader cannot see --json's percentile_method (review SC L2): numpy's default
+// (linear interpolation) reads up to a third lower on these skewed intervals.
+constexpr const char* kPercentileNote =
+    "  (p90, p99: nearest rank, no interpolation; p50: the median, the mean of the two middle values for an even count)\n";
+
 void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a, const SchedPrintOptions& opts) {
   os << "\nScheduler and IRQ impact (docs/sched.md)\n";
   if (!a.has_os_events) {
@@ -435,6 +440,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
       TextTable pairs({"launch pairs", "count", "p50", "p90", "p99"});
       pairs.add_row({"all", format_count(a.all.count), format_ns(a.all.p50), format_ns(a.all.p90), format_ns(a.all.p99)});
       pairs.print(os);
+      os << kPercentileNote;
     }
     return;
   }
@@ -462,7 +468,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   pair_row("interrupted (any IRQ)", a.interrupted, irq);
   pair_row("  IRQ only (not switched)", a.interrupted_only, sw && irq);
   pair_row("switched", a.switched, sw), pair_row("  preempted", a.preempted, sw), pair_row("  blocked", a.blocked, sw);
-  if (a.launches_measured) pairs.print(os);
+  if (a.launches_measured) pairs.print(os), os << kPercentileNote;
 
   TextTable head({"metric", "value"}, {TextTable::Align::Left, TextTable::Align::Left});
   // Without switch events there is no switched group to compare: not recorded, not "needs pairs".
@@ -557,7 +563,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"run-queue latency p50 / p99 / max",
                 !a.switches_recorded ? std::string("not recorded (--events)")
                 : a.runq_samples > 0 ? format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " +
-                                           format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"
+                                           format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + plural(a.runq_samples, " sample)", " samples)")
                                      : std::string(a.wakeups_recorded ? "no samples (no wake-up or preemption was followed by a switch-in)"
                                                                       : "no samples (no preemption was followed by a switch-in; wake-ups not "
                                                                         "recorded: --events)")});
