@@ -166,6 +166,9 @@ class Fake(FakeModelsHandler):
 
 class Fake_server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: an open-loop burst on a loaded machine (the accept
+    # loop late) overflowed it, and a dropped SYN cost one request of 280 (its error unsaid).
+    request_queue_size = 128
 
 
 servers = []
@@ -299,7 +302,8 @@ mark = fresh(ok_srv)
 d = bench("--profile", "constant", "--rate", str(RATE), "--requests", str(N_SENDS), "--output-tokens", "2")
 if d:
     rs = d["points"][0]["requests"]
-    check(d["points"][0]["completed"] == N_SENDS, "constant: all %d completed" % N_SENDS)
+    check(d["points"][0]["completed"] == N_SENDS, "constant: all %d completed (%d; errors %s)"
+          % (N_SENDS, d["points"][0]["completed"], d["points"][0].get("errors")))
     sched = sorted(r["scheduled_s"] for r in rs)
     for i in range(1, len(sched)):
         near(sched[i] - sched[i - 1], 1 / RATE, 1e-6, "constant %d/s scheduled gap %d" % (RATE, i))
@@ -325,7 +329,8 @@ d = bench("--profile", "poisson", "--rate", str(RATE), "--requests", str(N_SENDS
           "--seed", "7")
 if d:
     rs = d["points"][0]["requests"]
-    check(d["points"][0]["completed"] == N_SENDS, "poisson: all %d completed" % N_SENDS)
+    check(d["points"][0]["completed"] == N_SENDS, "poisson: all %d completed (%d; errors %s)"
+          % (N_SENDS, d["points"][0]["completed"], d["points"][0].get("errors")))
     sched = sorted(r["scheduled_s"] for r in rs)
     gaps = [b - a for a, b in zip(sched, sched[1:])]
     near(statistics.mean(gaps), 1 / RATE, 0.4 / RATE, "poisson mean scheduled gap")
