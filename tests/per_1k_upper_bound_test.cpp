@@ -816,6 +816,71 @@ TEST(Per1kUpperBound, NoNeitherBoundWhereNoRateIsShown) {
   EXPECT_TRUE(has(page, "neither bound: the loss windows lost wakeup records")) << page;
 }
 
+// Review LW M1: the launch window runs from the first to the last RECORDED launch. Launch records
+// lost in a loss window after the last recorded launch (7000) may have been launches beyond it: the
+// window may be too short, so its rates are neither bound, while the whole trace's stay upper
+// bounds (only launch records lost). A window holding its lost records inside [0, 7000] leaves the
+// window's rates upper bounds; lost records at unknown times (more dropped than any window holds)
+// make them neither bound too. compare: the window's increase "~", the whole trace's "<=".
+TEST(Per1kUpperBound, LaunchWindowWithLaunchRecordsLostBeyondItsEndsIsNeitherBound) {
+  const auto lossy = [](ns_t first, ns_t last, const char* dropped) {
+    Trace t = recording();
+    t.meta["dropped.api"] = dropped;
+    LossWindow w;
+    w.first = first, w.last = last, w.cpu = 0, w.lost = {{"api", 4}};
+    t.loss_windows.push_back(w);
+    return t;
+  };
+  const double sched = per_1k(2, kLaunches), hard = per_1k(1, kLaunches);
+  const Trace after = lossy(7500, 7600, "4");
+  const SchedAnalysis a = analyze_sched(after);
+  ASSERT_TRUE(a.launch_window.defined);
+  EXPECT_EQ(a.launch_window.end, 7000);
+  EXPECT_FALSE(a.per_1k_upper_bound_reason.empty());  // the whole trace: upper bounds
+  EXPECT_TRUE(a.launch_window.ends_uncertain);
+  EXPECT_EQ(a.launch_window.launch_records_lost_outside, 4);
+  const std::string text = text_of(after, a);
+  EXPECT_TRUE(has(text, "Sched/1K (switch-outs per 1000 launches)")) << text;
+  EXPECT_TRUE(has(text, "from first to last launch: Sched/1K " + fixed1(sched) + ", IRQ/1K hard/soft " + fixed1(hard) + " / ")) << text;
+  EXPECT_TRUE(has(text, "neither bound: 4 launch records lost in loss windows reaching beyond its first or last recorded launch")) << text;
+  EXPECT_TRUE(has(a.verdict, "(and 4 launch records lost in windows reaching beyond its first or last recorded launch")) << a.verdict;
+  const json j = sched_analysis_json(after, a);
+  EXPECT_EQ(j["launch_window"]["ends_uncertain"], true);
+  EXPECT_EQ(j["launch_window"]["launch_records_lost_outside"], 4);
+
+  // The same loss inside the window: its rates upper bounds, as the whole trace's.
+  const Trace inside = lossy(2010, 2020, "4");
+  const SchedAnalysis b = analyze_sched(inside);
+  EXPECT_FALSE(b.launch_window.ends_uncertain);
+  EXPECT_EQ(b.launch_window.launch_records_lost_outside, 0);
+  const std::string btext = text_of(inside, b);
+  EXPECT_TRUE(has(btext, "from first to last launch: Sched/1K <= " + fixed1(sched))) << btext;
+  EXPECT_TRUE(has(btext, "upper bounds (<=), as the whole trace's (recorder loss of launch records only)")) << btext;
+  // 6 dropped, 4 of them in the window: 2 lost at unknown times.
+  const Trace unknown = lossy(2010, 2020, "6");
+  const SchedAnalysis u = analyze_sched(unknown);
+  EXPECT_TRUE(u.launch_window.ends_uncertain);
+  EXPECT_TRUE(has(text_of(unknown, u), "neither bound: launch records lost at unknown times")) << text_of(unknown, u);
+
+  // compare against the exact recording: the whole trace's increase at most, the window's either way.
+  const Trace exact = recording();
+  const Comparison c = compare_scenarios({scenario_from_analysis(analyze_sched(exact), "base", "base.itrace"),
+                                          scenario_from_analysis(a, "lossy", "lossy.itrace")});
+  ASSERT_EQ(c.rows.size(), 2u);
+  EXPECT_EQ(c.rows[1].sched_increase_bound, "at_most");
+  EXPECT_EQ(c.rows[1].window_sched_increase_bound, "either_way");
+  std::ostringstream ctext;
+  print_comparison(ctext, c);
+  EXPECT_TRUE(has(ctext.str(), "window Sched/1K of lossy: neither bound")) << ctext.str();
+  const json cj = comparison_json(c);
+  EXPECT_EQ(cj["scenarios"][1]["launch_window_sched_increase_bound"], "either_way");
+  EXPECT_EQ(cj["scenarios"][1]["launch_window_ends_uncertain"], true);
+  // A saved analysis gives the same (compare reads launch_window.ends_uncertain back).
+  EXPECT_TRUE(scenario_from_json(j, "lossy", "lossy.json").window_ends_uncertain);
+  const std::string page = html_text::doc_page(cj);
+  EXPECT_TRUE(has(page, "~ 1.00x")) << page;
+}
+
 }  // namespace
 // Only the CUPTI ring's unpublished slots lost (a producer killed mid-write), switches and IRQs
 // whole: the rates per 1000 launches are upper bounds, the count said as "up to"; 0 slots: exact.

@@ -117,6 +117,25 @@ TEST(ThreadLives, IdsOnBothSidesOfTheBitmap) {
 // says it is traced. Thread 500 of process 100, made at 10, preempted 50 -> 60, exits at 100; a new
 // thread of process 100 gets id 500 at 150, is preempted 200 -> 260 and 300 -> 330, exits at 400.
 // Expected: 5 switch-outs (3 preempted), off-CPU 10 + 60 + 30 = 100.
+// Review LW L1: thread 500 of process 100 launches twice (20, 40) and exits at 100; a new thread
+// gets id 500 at 150 and launches twice (200, 220). Two threads had launch pairs, one id: the
+// impact's "summed over N launching threads" and its per-thread average count threads (2), as the
+// pairs do (none spans the two lives), not ids (1).
+TEST(ThreadLives, LaunchingThreadsAreCountedPerLifeOfAnId) {
+  Trace t;
+  t.meta["events"] = "launch,sched";
+  for (ns_t ts : {20, 40}) launch(t, kPid, 500, ts);
+  task(t, 10, kPid, 500, TaskKind::New);
+  sw(t, 100, kPid, 500, kTaskDead, kOther, kOther);
+  task(t, 150, kPid, 500, TaskKind::New);
+  sw(t, 160, kOther, kOther, 0, kPid, 500);
+  for (ns_t ts : {200, 220}) launch(t, kPid, 500, ts);
+  const SchedAnalysis a = analyze_sched(t, {});
+  EXPECT_EQ(a.thread_ids_reused, 1);
+  EXPECT_EQ(a.all.count, 2);  // 20-40 and 200-220; not 40-200 across the thread's end
+  EXPECT_EQ(a.pair_threads, 2);
+}
+
 TEST(ThreadLives, TaskRecordMakesASwitchOnlyLifeTraced) {
   Trace t;
   t.meta["events"] = "launch,sched";

@@ -39,6 +39,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.per_1k_events_lost = a.per_1k_events_lost;  // loss windows only when they lost switches or IRQs (review FH L3)
   m.per_1k_outside_events_lost = a.per_1k_outside_events_lost;
   m.launch_mix = a.launch_mix;
+  m.window_ends_uncertain = a.launch_window.defined && a.launch_window.ends_uncertain;
   // Not for figures whose events were not recorded: those read "not recorded" already.
   if (a.switches_recorded || a.irqs_recorded)
     m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
@@ -283,6 +284,10 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
       r.sched_increase_bound =
           ratio_of_per_1k_rates(!r.m.per_1k_upper_bound_reason.empty(), r.m.per_1k_events_lost,
                                 !base.m.per_1k_upper_bound_reason.empty(), base.m.per_1k_events_lost);
+    // A launch window that may be shorter than its launches has rates neither bound (review LW M1).
+    if (i > 0 && r.window_sched_increase)
+      r.window_sched_increase_bound =
+          r.m.window_ends_uncertain || base.m.window_ends_uncertain ? "either_way" : r.sched_increase_bound;
     if (base.m.irq_system_vectors && r.m.irq_system_vectors) {
       r.irq_vector_sets_differ = vector_sets_differ(base.m, r.m);
       // Both count vectors but one does not say which (an analysis saved before sched --json listed

@@ -79,6 +79,10 @@ struct ScenarioMetrics {
   // What the scenario launched, by shape (SchedAnalysis::launch_mix; a saved analysis: sched --json
   // `launch_mix`, absent from analyses saved before 2026-12-05): none when not known.
   std::optional<LaunchMix> launch_mix;
+  // Whether launch records lost beyond the launch window's ends may have shortened it
+  // (LaunchWindowRates::ends_uncertain; a saved analysis: `launch_window.ends_uncertain`, false when
+  // absent): its Sched/1K is then neither bound (review LW M1).
+  bool window_ends_uncertain = false;
 };
 
 // drop_may_hold_launches, the one list of drop counters that may hold launch calls: analysis/launch_undercount.h.
@@ -148,6 +152,9 @@ struct ComparisonRow {
   // even where the launch counts match (bert prefill at batch 1 and 2: 165 and 166 launches), so no
   // slowdown, and the verdict says why.
   bool launch_mix_differs = false;
+  // sched_increase_bound for window_sched_increase: "either_way" when either side's launch window
+  // may be shorter than its launches (ScenarioMetrics::window_ends_uncertain), else the same.
+  std::string window_sched_increase_bound;
 };
 
 struct Comparison {

@@ -312,9 +312,13 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   // thread life with the most logical launches. Launches of two threads that had one id in turn are
   // not summed, and its off-CPU time and run-queue waits are that life's alone.
   LaunchLife main;
-  const bool main_found =
-      a.launches_measured && busiest_launch_life(logical_launches_by_life(trace, scope.lives), main);
+  const std::vector<LifeLaunches> by_life = logical_launches_by_life(trace, scope.lives);
+  const bool main_found = a.launches_measured && busiest_launch_life(by_life, main);
   const Life main_life{main.tid, main.life};
+  // Threads with launch pairs: each life of a thread id is its own thread (a pair never spans two),
+  // so an id that two threads had in turn counts twice (review LW L1: the per-thread average of the
+  // impact divided by 3 ids where 5 threads had pairs).
+  for (const LifeLaunches& l : by_life) a.pair_threads += l.ts.size() >= 2 ? 1 : 0;
   ThreadSched main_row;
   std::vector<ns_t> main_runq;
 
@@ -368,7 +372,6 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
       a.softirq_tick_untraced = split_commas(tick->second);
   }
 
-  for (const ThreadLaunches& t : launches) a.pair_threads += t.ts.size() >= 2 ? 1 : 0;
   a.launch_window = launch_window_rates(trace, scope, launches);
 
   // Launch pairs and what they show.
@@ -474,6 +477,23 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
         per_1k_upper_bound_reason(a.launches, a.launch_records_lost, a.launch_partial_note, rate_events_lost,
                                   drops.launch_records_lost_up_to);
   a.per_1k_events_lost = rate_events_lost;
+  // The launch window's ends (review LW M1): a lost launch's loss is noted at its own stamp, so the
+  // records a loss window lost lie inside it; one reaching outside [first, last recorded launch] may
+  // have lost launches beyond the window's ends. Lost launch records not in any window have no time.
+  // Launch calls CUPTI refused to report are left out all through the run, not at its ends (a
+  // refused variant is one the program keeps calling): they do not move the window's ends.
+  if (a.launch_window.defined && a.launch_records_lost > 0) {
+    int64_t in_windows = 0;
+    for (const LossWindow& w : trace.loss_windows) {
+      const auto api = w.lost.find("api");
+      if (api == w.lost.end() || api->second <= 0) continue;
+      in_windows = saturating_add_drops(in_windows, api->second);
+      if (w.first < a.launch_window.begin || w.last > a.launch_window.end)
+        a.launch_window.launch_records_lost_outside = saturating_add_drops(a.launch_window.launch_records_lost_outside, api->second);
+    }
+    a.launch_window.ends_uncertain =
+        a.launch_window.launch_records_lost_outside > 0 || a.launch_records_lost > in_windows || a.launch_records_lost_up_to;
+  }
   // Outside the windows by the same rule: neither bound when the windows lost records that decide
   // which threads those rates count (loss_changes_outside_rates), switches lost inside them aside.
   a.per_1k_outside_events_lost = a.loss && drops.outside_rate_events_lost;

@@ -21,6 +21,14 @@ struct LaunchWindowRates {
   int64_t switch_outs = 0, preemptions = 0, blocks = 0, irqs_hard = 0, irqs_soft = 0;
   double sched_per_1k = 0, irq_per_1k_hard = 0, irq_per_1k_soft = 0;  // per 1000 launches (all lie inside)
   std::optional<double> scheduler_impact;  // the whole-trace excess over this wall (set by analyze_sched)
+  // Set by analyze_sched (review LW M1). The window runs from the first to the last RECORDED launch:
+  // launch records lost before or after them shorten it, and the switch-outs and IRQs it counts shrink
+  // with it, so its rates are then no upper bounds (as the whole trace's are) but neither bound.
+  // launch_records_lost_outside: launch records lost in loss windows reaching outside [begin, end];
+  // ends_uncertain: those, or launch records lost at unknown times (drops without a window, the CUPTI
+  // ring's, refused CUPTI callbacks), may lie beyond its ends.
+  int64_t launch_records_lost_outside = 0;
+  bool ends_uncertain = false;
 };
 
 LaunchWindowRates launch_window_rates(const Trace& trace, const TracedScope& scope,

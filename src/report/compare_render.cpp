@@ -136,6 +136,11 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   if (s->contains("launch_window") && !(*s)["launch_window"].is_null()) {
     if (!(*s)["launch_window"].is_object()) throw InputError(file, -1, "\"launch_window\" is not an object or null");
     m.window_sched_per_1k = optional_number((*s)["launch_window"], "sched_per_1k", file);
+    // Since 2026-12-06 (review LW M1); absent from analyses saved before: not known to be uncertain.
+    if (const json& lw = (*s)["launch_window"]; lw.contains("ends_uncertain")) {
+      if (!lw["ends_uncertain"].is_boolean()) throw InputError(file, -1, "\"launch_window.ends_uncertain\" is not true or false");
+      m.window_ends_uncertain = lw["ends_uncertain"].get<bool>();
+    }
   }
   if (s->contains("penalty_ns")) {
     const json& p = (*s)["penalty_ns"];
@@ -258,10 +263,17 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     const auto per_1k = [&](const std::optional<double>& v) {
       return v ? per_1k_marked(per_1k_upper, *v, "<=", format_fixed(*v, 1)) : std::string("-");
     };
-    const auto increase = [&](const std::optional<double>& v) { return v ? slowdown_mark(r.sched_increase_bound) + ratio(v) : "-"; };
+    const auto increase = [&](const std::optional<double>& v, const std::string& bound) {
+      return v ? slowdown_mark(bound) + ratio(v) : "-";
+    };
+    // The launch window's rate is no upper bound when lost launches may lie beyond its ends (LW M1).
+    const auto window_per_1k = [&](const std::optional<double>& v) {
+      return v ? per_1k_marked(per_1k_upper && !r.m.window_ends_uncertain, *v, "<=", format_fixed(*v, 1)) : std::string("-");
+    };
     t.add_row({r.m.name, rate_cell, slow_cell,
-               sw(na(per_1k(r.m.sched_per_1k), r.m.rates_undefined_reason)), sw(increase(r.sched_increase)),
-               sw(na(per_1k(r.m.window_sched_per_1k), r.m.rates_undefined_reason)), sw(increase(r.window_sched_increase)),
+               sw(na(per_1k(r.m.sched_per_1k), r.m.rates_undefined_reason)), sw(increase(r.sched_increase, r.sched_increase_bound)),
+               sw(na(window_per_1k(r.m.window_sched_per_1k), r.m.rates_undefined_reason)),
+               sw(increase(r.window_sched_increase, r.window_sched_increase_bound)),
                irq(na(per_1k(r.m.irq_per_1k_hard), r.m.rates_undefined_reason)),
                irq(na(per_1k(r.m.irq_per_1k_soft), r.m.rates_undefined_reason)),
                sw(na(r.m.penalty ? format_ns(*r.m.penalty) : "-", r.m.penalty_undefined_reason)),
@@ -284,6 +296,13 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
   if (std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.m.window_sched_per_1k.has_value(); }))
     notes.push_back("window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
                     "whole-trace Sched/1K counts");
+  // A window that may be shorter than its launches (review LW M1): its rate unmarked, its increase ~.
+  if (const std::string n = scenario_names(
+          c, [](const ComparisonRow& r) { return r.m.window_ends_uncertain && r.m.window_sched_per_1k.has_value(); }, "", "");
+      !n.empty())
+    notes.push_back("window Sched/1K of " + n +
+                    ": neither bound (launch records lost beyond the first or last recorded launch, or at unknown times, may "
+                    "lie outside the launch window, so it may be shorter than the run's launches); an increase from it is marked ~");
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::switches_recorded); !n.empty())
     notes.push_back("not recorded: " + n + " no context switches (a Kineto trace, or a recording without --events sched)");
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::irqs_recorded); !n.empty())
@@ -516,6 +535,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"per_1k_upper_bound", "rates per 1000 launches upper bounds", F::YesNo},
       {"per_1k_upper_bound_reason", "why the rates per 1000 launches are upper bounds", F::Text},
       {"sched_increase_bound", "Sched/1K increase bound", F::Text},
+      {"launch_window_sched_increase_bound", "window Sched/1K increase bound", F::Text},
+      {"launch_window_ends_uncertain", "launch window may be shorter than its launches (records lost beyond its ends)", F::YesNo},
       // The reason for a null slowdown, said in the verdict and the notes.
       {"launch_count_mismatch", "launch count apart from the baseline's (different_work: no slowdown)", F::Text},
       {"launch_mix_similarity", "share of launches in common with the baseline's, by shape", F::Share},
@@ -548,6 +569,8 @@ json comparison_json(const Comparison& c) {
                     {"sched_increase", r.sched_increase ? json(*r.sched_increase) : json(nullptr)},
                     {"launch_window_sched_per_1k", opt_json(r.m.window_sched_per_1k)},
                     {"launch_window_sched_increase", opt_json(r.window_sched_increase)},
+                    {"launch_window_ends_uncertain", r.m.window_ends_uncertain},
+                    {"launch_window_sched_increase_bound", opt_reason(r.window_sched_increase_bound)},
                     {"irq_per_1k_hard", opt_json(r.m.irq_per_1k_hard)},
                     {"irq_per_1k_soft", opt_json(r.m.irq_per_1k_soft)},
                     {"penalty_ns", r.m.penalty ? json(*r.m.penalty) : json(nullptr)},

@@ -490,14 +490,20 @@ std::string compare_section(const json& doc) {
     }
     // Rates per 1000 launches of launches counted fewer than ran: "≤ " (the terminal's "<="), and the
     // Sched/1K increases from them the slowdown's marks (review FC L6); the reasons are in the notes.
+    // Not the launch window's when lost launches may lie beyond its ends: neither bound (review LW M1).
+    const bool window_uncertain = member(r, "launch_window_ends_uncertain") == true;
     if (member(r, "per_1k_upper_bound") == true)
       for (const char* k : {"sched_per_1k", "launch_window_sched_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"})
-        if (member(r, k).is_number())  // an exact 0 unmarked (per_1k_marked)
-          r[k] = per_1k_marked(true, r[k].get<double>(), "≤ ", format_fixed(r[k].get<double>(), 1));
-    if (const json& b = member(r, "sched_increase_bound"); b.is_string())
-      for (const char* k : {"sched_increase", "launch_window_sched_increase"})
-        if (member(r, k).is_number())
-          r[k] = page_mark(slowdown_mark(b.get<std::string>())) + format_fixed(r[k].get<double>(), 2) + "x";
+        if (member(r, k).is_number() && !(window_uncertain && std::string_view(k) == "launch_window_sched_per_1k"))
+          r[k] = per_1k_marked(true, r[k].get<double>(), "≤ ", format_fixed(r[k].get<double>(), 1));  // an exact 0 unmarked
+    // The window's increase by its own bound (compare --json since 2026-12-06), else the trace's.
+    const json& window_bound = member(r, "launch_window_sched_increase_bound").is_null() && !r.contains("launch_window_ends_uncertain")
+                                   ? member(r, "sched_increase_bound")
+                                   : member(r, "launch_window_sched_increase_bound");
+    for (auto [k, b] : {std::pair<const char*, const json*>{"sched_increase", &member(r, "sched_increase_bound")},
+                        std::pair<const char*, const json*>{"launch_window_sched_increase", &window_bound}})
+      if (b->is_string() && member(r, k).is_number())
+        r[k] = page_mark(slowdown_mark(b->get<std::string>())) + format_fixed(r[k].get<double>(), 2) + "x";
     // A lost count that includes the CUPTI ring's unpublished slots bounds the records from above:
     // its cell says "up to", as the verdict does; the flag is then in that cell.
     if (member(r, "launch_records_lost_up_to") == true && member(r, "launch_records_lost").is_number_integer())
@@ -511,6 +517,7 @@ std::string compare_section(const json& doc) {
     r.erase("unpublished_slots"), r.erase("runs_with_unpublished_slots");
     r.erase("rate_lower_bound"), r.erase("slowdown_bound"), r.erase("rates_over_loss");
     r.erase("per_1k_upper_bound"), r.erase("per_1k_upper_bound_reason"), r.erase("sched_increase_bound");
+    r.erase("launch_window_sched_increase_bound"), r.erase("launch_window_ends_uncertain");
     // A null with a known reason reads "n/a (reason)", as `sched` prints it; "-" otherwise.
     for (auto [reason_key, keys] :
          {std::pair<const char*, std::vector<const char*>>{"rates_undefined_reason",

@@ -133,9 +133,10 @@ std::string pct_of(ns_t part, ns_t whole) {
 std::string launch_window_text(const SchedAnalysis& a) {
   const LaunchWindowRates& w = a.launch_window;
   char buf[200];
-  // The same launches divide them: upper bounds as the whole trace's (per_1k_upper_bound_reason).
-  // An exact 0 unmarked (per_1k_marked).
-  const bool upper = !a.per_1k_upper_bound_reason.empty();
+  // The same launches divide them: upper bounds as the whole trace's (per_1k_upper_bound_reason),
+  // unless launch records lost beyond its ends may have shortened it (review LW M1). An exact 0
+  // unmarked (per_1k_marked).
+  const bool upper = !a.per_1k_upper_bound_reason.empty() && !w.ends_uncertain;
   const auto rate = [&](double v) {
     std::snprintf(buf, sizeof buf, "%.1f", v);
     return per_1k_marked(upper, v, "<= ", buf);
@@ -161,6 +162,26 @@ std::string launch_window_text(const SchedAnalysis& a) {
     s += " summed over " + std::to_string(a.pair_threads) + " launching threads (" +
          format_pct(*w.scheduler_impact / static_cast<double>(a.pair_threads)) + " per thread on average)";
   return s;
+}
+
+// The launch window's rates' bound under recorder loss, in a row of its own under the window's
+// (review LW L3: the whole trace's loss row comes before the window row and did not cover it; LW
+// M1: launch records lost beyond the window's ends make its rates neither bound). "" without loss.
+std::string launch_window_bound_text(const SchedAnalysis& a) {
+  const LaunchWindowRates& w = a.launch_window;
+  if (!(a.switches_recorded || a.irqs_recorded)) return "";
+  if (w.ends_uncertain)
+    return "neither bound: " +
+           (w.launch_records_lost_outside > 0
+                ? format_count(w.launch_records_lost_outside) +
+                      plural(w.launch_records_lost_outside, " launch record", " launch records") +
+                      " lost in loss windows reaching beyond its first or last recorded launch"
+                : std::string("launch records lost at unknown times (recorder loss)")) +
+           " may lie outside it, so it may be shorter than the run's launches and count fewer switches and IRQs";
+  if (!a.loss) return "";
+  if (a.per_1k_events_lost) return "neither bound, as the whole trace's (recorder loss: events they count were lost too)";
+  if (!a.per_1k_upper_bound_reason.empty()) return "upper bounds (<=), as the whole trace's (recorder loss of launch records only)";
+  return "";
 }
 
 // A penalty, or why there is none: the group that has no pairs (audit EE L5: "needs clean and
@@ -301,7 +322,9 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                          {"scheduler_impact", w.scheduler_impact ? json(*w.scheduler_impact) : json(nullptr)},
                          {"scheduler_impact_per_thread", w.scheduler_impact && a.pair_threads > 0
                                                              ? json(*w.scheduler_impact / static_cast<double>(a.pair_threads))
-                                                             : json(nullptr)}}
+                                                             : json(nullptr)},
+                         {"launch_records_lost_outside", w.launch_records_lost_outside},
+                         {"ends_uncertain", w.ends_uncertain}}
                   : json(nullptr);
   }
   j["irq_count_hard"] = if_irq(a.irqs.hard_count), j["irq_count_soft"] = if_irq(a.irqs.soft_count);
@@ -547,7 +570,10 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                                                                " (left out of every pair figure above and below)"});
   }
   // The same rates without the start-up before the first launch (imports, weight loading).
-  if (a.launches_measured && a.launch_window.defined) head.add_row({"rates over the launch window", launch_window_text(a)});
+  if (a.launches_measured && a.launch_window.defined) {
+    head.add_row({"rates over the launch window", launch_window_text(a)});
+    if (const std::string b = launch_window_bound_text(a); !b.empty()) head.add_row({"  their bound", b});
+  }
   head.add_row({"IRQ time on traced threads (nesting counted once)",
                 a.irqs_recorded ? format_ns(a.irqs.stolen) + " (" + share_text(irq_wall_share(a)) + " of wall)"
                                 : std::string("not recorded (--events)")});
