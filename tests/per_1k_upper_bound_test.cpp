@@ -847,6 +847,10 @@ TEST(Per1kUpperBound, LaunchWindowWithLaunchRecordsLostBeyondItsEndsIsNeitherBou
   const json j = sched_analysis_json(after, a);
   EXPECT_EQ(j["launch_window"]["ends_uncertain"], true);
   EXPECT_EQ(j["launch_window"]["launch_records_lost_outside"], 4);
+  const std::string spage = html_text::doc_page(j);
+  EXPECT_TRUE(has(spage, "from first to last launch: Sched/1K " + fixed1(sched) + ", IRQ/1K hard/soft " + fixed1(hard))) << spage;
+  EXPECT_TRUE(has(spage, "neither bound: 4 launch records lost in loss windows reaching beyond its first or last recorded launch"))
+      << spage;
 
   // The same loss inside the window: its rates upper bounds, as the whole trace's.
   const Trace inside = lossy(2010, 2020, "4");

@@ -2,7 +2,18 @@
 
 #include <algorithm>
 
+#include "util/plural.h"
+#include "util/units.h"
+
 namespace infertrace {
+
+std::string uncertain_window_text(int64_t lost_outside) {
+  return "neither bound: " +
+         (lost_outside > 0 ? format_count(lost_outside) + plural(lost_outside, " launch record", " launch records") +
+                                 " lost in loss windows reaching beyond its first or last recorded launch"
+                           : std::string("launch records lost at unknown times (recorder loss)")) +
+         " may lie outside it, so it may be shorter than the run's launches and count fewer switches and IRQs";
+}
 
 LaunchWindowRates launch_window_rates(const Trace& trace, const TracedScope& scope,
                                       const std::vector<ThreadLaunches>& launches) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "analysis/sched_scope.h"
@@ -30,6 +31,10 @@ struct LaunchWindowRates {
   int64_t launch_records_lost_outside = 0;
   bool ends_uncertain = false;
 };
+
+// Why a window whose ends are uncertain has rates neither bound, in the words the text and the HTML
+// report print under the window's row (launch_records_lost_outside as above).
+std::string uncertain_window_text(int64_t launch_records_lost_outside);
 
 LaunchWindowRates launch_window_rates(const Trace& trace, const TracedScope& scope,
                                       const std::vector<ThreadLaunches>& launches);

@@ -13,6 +13,7 @@
 
 #include "analysis/impact_unknown_reason.h"
 #include "analysis/launch_undercount.h"
+#include "analysis/sched_window.h"
 #include "report/compare_render.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
@@ -359,9 +360,11 @@ std::string impact_table(const json& doc, const Recorded& r) {
   // The same rates over [first launch, last launch] (docs/sched.md "Two windows"), as the terminal's
   // line; analyses saved before the key existed have no row.
   if (const json& w = member(doc, "launch_window"); w.is_object()) {
+    // Launch records lost beyond its ends: neither bound, unmarked (review LW M1), said below it.
+    const bool uncertain = member(w, "ends_uncertain") == true;
     const auto known = [&](const char* key, bool rec) {
       const json& v = member(w, key);
-      return !rec ? std::string("not recorded") : v.is_number() ? marked(v) : std::string("n/a");
+      return !rec ? std::string("not recorded") : !v.is_number() ? std::string("n/a") : uncertain ? rate_text(v) : marked(v);
     };
     std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
                     ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +
@@ -373,6 +376,10 @@ std::string impact_table(const json& doc, const Recorded& r) {
       s += " summed over " + std::to_string(n.get<int64_t>()) + " launching threads (" +
            pct_or(member(w, "scheduler_impact_per_thread")) + " per thread on average)";
     tb.add_row({"rates over the launch window", s});
+    if (uncertain && (r.switches || r.irqs)) {
+      const json& n = member(w, "launch_records_lost_outside");
+      tb.add_row({"  their bound", uncertain_window_text(n.is_number_integer() ? n.get<int64_t>() : 0)});
+    }
   }
   if (doc.contains("irq_stolen_ns")) {
     std::string s = not_recorded;

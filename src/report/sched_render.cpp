@@ -170,14 +170,7 @@ std::string launch_window_text(const SchedAnalysis& a) {
 std::string launch_window_bound_text(const SchedAnalysis& a) {
   const LaunchWindowRates& w = a.launch_window;
   if (!(a.switches_recorded || a.irqs_recorded)) return "";
-  if (w.ends_uncertain)
-    return "neither bound: " +
-           (w.launch_records_lost_outside > 0
-                ? format_count(w.launch_records_lost_outside) +
-                      plural(w.launch_records_lost_outside, " launch record", " launch records") +
-                      " lost in loss windows reaching beyond its first or last recorded launch"
-                : std::string("launch records lost at unknown times (recorder loss)")) +
-           " may lie outside it, so it may be shorter than the run's launches and count fewer switches and IRQs";
+  if (w.ends_uncertain) return uncertain_window_text(w.launch_records_lost_outside);
   if (!a.loss) return "";
   if (a.per_1k_events_lost) return "neither bound, as the whole trace's (recorder loss: events they count were lost too)";
   if (!a.per_1k_upper_bound_reason.empty()) return "upper bounds (<=), as the whole trace's (recorder loss of launch records only)";
