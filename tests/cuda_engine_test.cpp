@@ -1,7 +1,8 @@
 // The CUDA backend: the launch-count model, the host-side support checks and mode parsing run
 // everywhere; the GPU tests (CUDA against the CPU engine: logits and greedy tokens for 32 steps on
 // the tiny presets, every weight type and mode; launches per step against the model; batched
-// decode) run where a CUDA device is usable and are skipped otherwise (GTEST_SKIP, named why).
+// decode) run where a CUDA device is usable; they are skipped (GTEST_SKIP, named why) only where the
+// build has no CUDA part or no NVIDIA driver is loaded, and fail on any other error.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -112,16 +113,46 @@ TEST(CudaSupport, Qwen2IsRefused) {
   }
 }
 
+// The GPU tests skip only where there is no CUDA at all: a driver that is loaded but cannot run this
+// build's CUDA runtime (too old) is a failure, named with both versions.
+TEST(CudaSupport, SkipOnlyWithoutDriver) {
+  const std::string no_driver =
+      "engine run --backend cuda: no usable CUDA device (CUDA driver version is insufficient for CUDA runtime version; "
+      "no NVIDIA kernel driver is loaded: /proc/driver/nvidia/version is missing)";
+  const std::string old_driver =
+      "engine run --backend cuda: no usable CUDA device (CUDA driver version is insufficient for CUDA runtime version; "
+      "NVIDIA driver 535.104.05 supports CUDA 12.2, this build's CUDA runtime is 13.0: update the driver)";
+  const std::string no_part = "engine run --backend cuda: this build has no CUDA part (nvcc was not found ...)";
+  EXPECT_TRUE(gpu::cuda_absent(no_driver, false));
+  EXPECT_FALSE(gpu::cuda_absent(old_driver, true));
+  EXPECT_TRUE(gpu::cuda_absent(no_part, true));
+  EXPECT_TRUE(gpu::cuda_absent(no_part, false));
+  EXPECT_FALSE(gpu::cuda_absent("engine run --backend cuda: cudaMalloc (KV cache): out of memory", true));
+  EXPECT_FALSE(gpu::cuda_absent("engine run --backend cuda: cudaMalloc (KV cache): out of memory", false));
+
+  EXPECT_EQ(gpu::cuda_version_text(12020), "12.2");
+  EXPECT_EQ(gpu::cuda_version_text(13000), "13.0");
+  EXPECT_EQ(gpu::cuda_version_text(0), "none");
+  EXPECT_EQ(gpu::nvidia_driver_version("NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 "
+                                       "01:15:15 UTC 2023\nGCC version:  gcc version 12.3.0 (Ubuntu)\n"),
+            "535.104.05");
+  EXPECT_EQ(gpu::nvidia_driver_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.65.06  Release "
+                                       "Build  (dvs-builder@U16-I3-B03-4-3)  Sun Jul 27 07:09:35 UTC 2025\n"),
+            "580.65.06");
+  EXPECT_EQ(gpu::nvidia_driver_version("NVRM version: unknown\nGCC version: 12.3.0\n"), "");
+}
+
 // --- on a GPU ------------------------------------------------------------------------------------
 
-// The engine, or nullptr (and the reason) where this machine or build cannot run CUDA.
+// The engine, or nullptr (and the reason) where this machine or build has no CUDA at all; any other
+// error (a driver too old for the runtime included) escapes and fails the test with its message.
 std::unique_ptr<gpu::CudaEngine> try_create(const Model& m, const gpu::CudaEngineOptions& o, std::string* why) {
   try {
     return gpu::CudaEngine::create(m.config(), m.weights(), o);
   } catch (const Error& e) {
-    const std::string msg = e.what();
-    if (msg.find("no usable CUDA device") == std::string::npos && msg.find("no CUDA part") == std::string::npos) throw;
-    *why = msg;
+    const bool driver_loaded = access("/proc/driver/nvidia/version", F_OK) == 0;
+    if (!gpu::cuda_absent(e.what(), driver_loaded)) throw;
+    *why = e.what();
     return nullptr;
   }
 }

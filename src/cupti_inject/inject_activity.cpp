@@ -22,9 +22,13 @@ namespace {
 constexpr size_t kBufferBytes = 8 << 20;  // per CUPTI buffer; CUPTI asks for more as they fill
 
 std::mutex g_names_mu;
-std::unordered_map<std::string, uint32_t> g_names;  // mangled name -> id
+// mangled name -> id. Made once and never destroyed: a buffer CUPTI hands over while the process
+// exits (from its own thread, or at context teardown) may still be read after static destructors
+// ran; a static map would then be used after its destruction.
+std::unordered_map<std::string, uint32_t>& g_names = *new std::unordered_map<std::string, uint32_t>;
 uint32_t g_next_name = 1;
-std::atomic<uint64_t> g_dropped{0};
+// Set by at_exit after its last flush: later buffers are freed unread.
+std::atomic<bool> g_closed{false};
 
 uint32_t kernel_name_id(const char* mangled) {
   if (!mangled) return 0;
@@ -57,6 +61,10 @@ void push_gpu(cupti::RingGpu& g) {
 }
 
 void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t* buffer, size_t, size_t valid) {
+  if (g_closed.load(std::memory_order_acquire)) {
+    std::free(buffer);
+    return;
+  }
   CUpti_Activity* rec = nullptr;
   while (cuptiActivityGetNextRecord(buffer, valid, &rec) == CUPTI_SUCCESS) {
     cupti::RingGpu g{};
@@ -96,7 +104,7 @@ void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t* buffer, 
   }
   size_t dropped = 0;
   if (cuptiActivityGetNumDroppedRecords(ctx, stream, &dropped) == CUPTI_SUCCESS && dropped)
-    g_dropped.fetch_add(dropped, std::memory_order_relaxed);
+    exit_counts().activity_dropped.fetch_add(dropped, std::memory_order_relaxed);
   std::free(buffer);
   if (!timestamps_monotonic()) push_clock_sample();  // more samples, a tighter fit over long runs
 }
@@ -133,6 +141,8 @@ void stop_activity() {
 
 void flush_activity() { cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED); }
 
+void close_activity() { g_closed.store(true, std::memory_order_release); }
+
 void flush_completed_activity() { cuptiActivityFlushAll(0); }
 
 void names_before_fork() { g_names_mu.lock(); }
@@ -142,7 +152,5 @@ void names_after_fork_child() {
   g_next_name = 1;
   g_names_mu.unlock();
 }
-
-uint64_t activity_dropped() { return g_dropped.load(std::memory_order_relaxed); }
 
 }  // namespace infertrace::inject

@@ -134,7 +134,7 @@ void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId c
   if (dom == cupti::kDomainDriver && t_runtime_depth > 0) {
     // Folded into the runtime call that made it.
     if (enter) {
-      folded_driver_calls().fetch_add(1, std::memory_order_relaxed);
+      exit_counts().folded_driver_calls.fetch_add(1, std::memory_order_relaxed);
     } else if (cb->correlationId != t_runtime_corr) {
       const cupti::RingAlias a{pid(), cb->correlationId, t_runtime_corr, 0};
       ring().push(cupti::kRecAlias, &a, sizeof(a));

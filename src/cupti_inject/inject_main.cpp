@@ -19,9 +19,13 @@ namespace infertrace::inject {
 
 namespace {
 
-cupti::Ring g_ring;
+// Made once and never destroyed: static destructors run right after at_exit, while records can still
+// be pushed from other threads (API callbacks of a thread still launching during exit, a CUPTI
+// buffer handed over by CUPTI's own thread or at context teardown); a static Ring would be unmapped
+// under them. The process's exit unmaps it.
+cupti::Ring& g_ring = *new cupti::Ring;
 std::atomic<uint32_t> g_pid{0};
-std::atomic<uint64_t> g_folded{0};
+ExitCounts g_counts;  // atomics only: nothing to destroy
 bool g_monotonic = false;
 uint32_t g_cupti_version = 0;
 
@@ -32,10 +36,7 @@ void push_info(bool at_exit) {
   info.pid = pid();
   info.timestamp_callback = g_monotonic ? 1 : 0;
   info.cupti_version = g_cupti_version;
-  if (at_exit) {
-    info.folded_driver_calls = g_folded.load(std::memory_order_relaxed);
-    info.activity_dropped = activity_dropped();
-  }
+  if (at_exit) g_counts.fill(info);
   g_ring.push(cupti::kRecInfo, &info, sizeof(info));
 }
 
@@ -50,12 +51,16 @@ void at_exit() {
     flush_activity();
     if (!g_monotonic) push_clock_sample();
   }
+  // CUPTI's activity stays enabled: a buffer it hands over after this point is not read (the
+  // kernel-name table and the counts above are final).
+  close_activity();
   push_info(true);
 }
 
 void after_fork_child() {
   g_forked_child = true;
   g_pid.store(static_cast<uint32_t>(::getpid()), std::memory_order_relaxed);
+  g_counts.after_fork_child();
   names_after_fork_child();
   forget_periodic_flush_in_child();
   callbacks_after_fork_child();
@@ -77,7 +82,7 @@ void refuse(uint32_t status, const std::string& why) {
 
 cupti::Ring& ring() { return g_ring; }
 uint32_t pid() { return g_pid.load(std::memory_order_relaxed); }
-std::atomic<uint64_t>& folded_driver_calls() { return g_folded; }
+ExitCounts& exit_counts() { return g_counts; }
 bool timestamps_monotonic() { return g_monotonic; }
 
 }  // namespace infertrace::inject

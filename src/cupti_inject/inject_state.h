@@ -9,6 +9,7 @@
 #include <ctime>
 #include <string>
 
+#include "cupti_inject/inject_counts.h"
 #include "record/cupti_records.h"
 #include "record/cupti_ring.h"
 
@@ -18,8 +19,8 @@ namespace infertrace::inject {
 cupti::Ring& ring();
 // This process's id (refreshed in a forked child).
 uint32_t pid();
-// Driver calls folded into the runtime call around them (sent in the exit RingInfo).
-std::atomic<uint64_t>& folded_driver_calls();
+// The counts sent in the exit RingInfo (inject_counts.h).
+ExitCounts& exit_counts();
 // 1 when CUPTI accepted our CLOCK_MONOTONIC timestamp callback.
 bool timestamps_monotonic();
 
@@ -45,6 +46,8 @@ void stop_activity();
 void push_clock_sample();
 // At exit: flushes CUPTI's buffers so the last records reach the ring.
 void flush_activity();
+// At exit, after the last flush: a buffer CUPTI still hands over is freed unread (inject_activity.cpp).
+void close_activity();
 // CUPTI's default flush: the buffers whose records are all complete, full or not.
 void flush_completed_activity();
 // A thread that calls flush_completed_activity every 100 ms (inject_flush.cpp), stopped and joined
@@ -52,7 +55,6 @@ void flush_completed_activity();
 void start_periodic_flush();
 void stop_periodic_flush();
 void forget_periodic_flush_in_child();
-uint64_t activity_dropped();
 // pthread_atfork handlers for the kernel-name table: a forked child numbers its names afresh,
 // under its own pid.
 void names_before_fork();

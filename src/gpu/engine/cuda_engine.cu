@@ -1,7 +1,7 @@
 // The CUDA engine (cuda_engine.h): device buffers, prefill, and one decode step per mode.
-#include <unistd.h>
-
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -37,11 +37,24 @@ std::string select_device(int device) {
   int count = 0;
   const cudaError_t ce = cudaGetDeviceCount(&count);
   if (ce != cudaSuccess || count == 0) {
-    // Without a driver the runtime says "driver version is insufficient": say what is missing.
-    const bool driver = access("/proc/driver/nvidia/version", F_OK) == 0;
-    throw Error(std::string("engine run --backend cuda: no usable CUDA device (") +
-                (ce != cudaSuccess ? cudaGetErrorString(ce) : "cudaGetDeviceCount found none") +
-                (driver ? ")" : "; no NVIDIA kernel driver is loaded: /proc/driver/nvidia/version is missing)"));
+    // Without a driver the runtime says "driver version is insufficient": say what is missing. With
+    // one, that message means a driver too old for this runtime: name both versions.
+    std::string why = ce != cudaSuccess ? cudaGetErrorString(ce) : "cudaGetDeviceCount found none";
+    std::ifstream proc("/proc/driver/nvidia/version");
+    if (!proc) {
+      why += "; no NVIDIA kernel driver is loaded: /proc/driver/nvidia/version is missing";
+    } else {
+      std::ostringstream text;
+      text << proc.rdbuf();
+      const std::string nv = nvidia_driver_version(text.str());
+      int driver = 0, runtime = 0;
+      if (cudaDriverGetVersion(&driver) != cudaSuccess) driver = 0;
+      if (cudaRuntimeGetVersion(&runtime) != cudaSuccess) runtime = 0;
+      why += "; NVIDIA driver " + (nv.empty() ? std::string("(version not found)") : nv) + " supports CUDA " +
+             cuda_version_text(driver) + ", this build's CUDA runtime is " + cuda_version_text(runtime);
+      if (driver < runtime) why += ": update the driver";
+    }
+    throw Error("engine run --backend cuda: no usable CUDA device (" + why + ")");
   }
   if (device < 0 || device >= count)
     throw UsageError("engine run --backend cuda: device " + std::to_string(device) + " out of range (" +
@@ -84,6 +97,9 @@ class CudaEngineImpl final : public CudaEngine {
       shape_ = {static_cast<int>(c.n_head), static_cast<int>(c.n_head_kv), static_cast<int>(c.head_dim),
                 static_cast<int>(c.head_dim_v), static_cast<int>(o_.n_ctx)};
       rope_ = {static_cast<int>(c.rope_dim), c.rope_freq_base, w_.rope_freqs, c.rope_type == engine::RopeType::Neox};
+      // Here, not in the first (timed) decode step: capture() only records launches, and every
+      // buffer and parameter they use exists now (see capture()).
+      if (o_.mode == CudaMode::Graph) capture();
     } catch (...) {
       release();
       throw;
@@ -137,7 +153,6 @@ class CudaEngineImpl final : public CudaEngine {
       decode_fused();
       host_launches_ = kernels_ = l_.launches;
     } else {
-      if (!graph_exec_) capture();
       cuda_check(cudaGraphLaunch(graph_exec_, l_.stream), "cudaGraphLaunch");
       host_launches_ = 1;
       kernels_ = graph_kernels_;
@@ -296,8 +311,13 @@ class CudaEngineImpl final : public CudaEngine {
     matvec(l_, &out, 1, xn_, d, B, Epilogue::Store);
   }
 
-  // graph: the fused step recorded once; every replay reads the position and tokens put_step wrote.
+  // graph: the fused step recorded once, when the engine is made (before any prefill or decode, so
+  // its cost is in no timed step). Valid then because nothing in the recorded launches depends on
+  // the step: the position and the token ids are read from `step_` in device memory, which put_step
+  // fills before every replay; everything else is a fixed buffer pointer or shape (n_seq rows). No
+  // kernel runs during a stream capture; cudaGraphUpload then does the first launch's upload here too.
   void capture() {
+    l_.launches = 0;
     cuda_check(cudaStreamBeginCapture(l_.stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
     try {
       decode_fused();
@@ -311,6 +331,8 @@ class CudaEngineImpl final : public CudaEngine {
     cuda_check(cudaGraphInstantiate(&graph_exec_, graph_, 0), "cudaGraphInstantiate");
     graph_kernels_ = l_.launches;
     l_.launches = 0;
+    cuda_check(cudaGraphUpload(graph_exec_, l_.stream), "cudaGraphUpload");
+    cuda_check(cudaStreamSynchronize(l_.stream), "cudaStreamSynchronize (graph upload)");
   }
 
   const engine::ModelConfig c_;

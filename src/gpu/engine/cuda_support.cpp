@@ -1,5 +1,7 @@
 #include "gpu/engine/cuda_support.h"
 
+#include <cctype>
+#include <sstream>
 #include <string>
 
 #include "util/error.h"
@@ -39,6 +41,30 @@ void check_cuda_support(const engine::ModelConfig& c, const engine::ModelWeights
                   ": q/k/v (or gate/up) weights of different types are not supported on the cuda backend (the fused "
                   "products read them in one pass)");
   }
+}
+
+bool cuda_absent(const std::string& error, bool driver_loaded) {
+  if (error.find("no CUDA part") != std::string::npos) return true;  // the build without nvcc
+  // The runtime's message without a driver ("driver version is insufficient") is the same as with
+  // a driver too old for it: only a missing driver means there is no GPU to test.
+  return !driver_loaded && error.find("no usable CUDA device") != std::string::npos;
+}
+
+std::string cuda_version_text(int version) {
+  if (version <= 0) return "none";
+  return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
+}
+
+std::string nvidia_driver_version(const std::string& proc_text) {
+  // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  <date>" or "... Open Kernel Module for
+  // x86_64  580.65.06  Release Build ...": the first word of digits and dots, a dot included.
+  std::istringstream line(proc_text.substr(0, proc_text.find('\n')));
+  std::string word;
+  while (line >> word)
+    if (std::isdigit(static_cast<unsigned char>(word[0])) && word.find('.') != std::string::npos &&
+        word.find_first_not_of("0123456789.") == std::string::npos)
+      return word;
+  return "";
 }
 
 }  // namespace infertrace::gpu

@@ -24,6 +24,10 @@ DeviceWeights::DeviceWeights(const engine::ModelConfig& c, const engine::ModelWe
       d.w_up = matrix(l.w_up);
       d.w_down = matrix(l.w_down);
     }
+    // cudaMemcpy from pageable memory may return before its copy has reached the device, and the
+    // engine's kernels run on a non-blocking stream, which does not wait for the legacy stream the
+    // copies ran on: wait here, so every weight is on the device before the first kernel.
+    cuda_check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (weights)");
   } catch (...) {
     for (void* p : allocations_) cudaFree(p);
     throw;
