@@ -110,7 +110,7 @@ def get(path):
     c = http.client.HTTPConnection(HOST, PORT[0], timeout=30)
     c.request("GET", path)
     r = c.getresponse()
-    out = r.status, r.read().decode("utf-8", "replace")
+    out = r.status, r.read().decode("utf-8", "replace"), r.getheader("Retry-After")
     c.close()
     return out
 
@@ -164,8 +164,11 @@ with tempfile.TemporaryDirectory() as tmp:
             print("try %d of 3 says nothing: the stream ended before the signal was taken" % (attempt + 1))
             continue
         check(health[0] == 503 and "stopping" in health[1], "/health while draining: %s" % (health,))
+        check(health[2] == "1", "/health's 503 while draining has Retry-After: 1: %r" % (health[2],))
         check(late_answer.startswith(b"HTTP/1.1 503") and b"the server is stopping" in late_answer,
               "a request while draining: %r" % late_answer[:300])
+        check(b"\r\nRetry-After: 1\r\n" in late_answer.split(b"\r\n\r\n", 1)[0] + b"\r\n",
+              "a request's 503 while draining has Retry-After: 1: %r" % late_answer[:300])
         ids, finish = stream_tokens(a_raw)
         check(ids == long_run["output_ids"] and finish == "length" and a_raw.rstrip().endswith(b"0"),
               "the stream in flight runs to its end as alone: %d of %d tokens, finish %s, tail %r"
@@ -215,6 +218,38 @@ with tempfile.TemporaryDirectory() as tmp:
     s = STATS.search(text)
     check(s is not None and (int(s.group(2)), int(s.group(3))) == (1, 0), "stats after a drain timeout: %r" % text)
     print("drain timeout: exit %.2f s after SIGTERM; %s" % (dt, s.group(0) if s else None))
+
+    # 3) A stream whose client reads nothing for 3 s (a 2 KiB receive buffer: the server's writes
+    # stall, tokens pile up for the handler), then SIGTERM: the tokens still queued at the cut are
+    # sent, every token event's finish_reason null or OpenAI's, then the error event and [DONE].
+    server, PORT[0] = start_server(model, "-t", "1", "--ctx", "1100")
+    err = StderrLines(server)
+    try:
+        body = json.dumps({"prompt": [1, 2, 3], "max_tokens": 1000, "temperature": 0, "ignore_eos": True,
+                           "stream": True, "stream_options": {"include_usage": True}})
+        s3 = socket.socket()
+        s3.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        s3.settimeout(HUNG_S)
+        s3.connect((HOST, PORT[0]))
+        s3.sendall(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
+        time.sleep(3)
+        server.send_signal(signal.SIGTERM)
+        cut_raw = read_all(s3)
+        rc = wait_exit(server)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    events = [json.loads(m.group(1)) for m in re.finditer(rb"data: (\{.*?\})\r?\n", cut_raw)]
+    tokens = [e for e in events if e.get("choices")]
+    reasons = sorted({str(c.get("finish_reason")) for e in tokens for c in e["choices"]})
+    check(len(tokens) > 0 and set(reasons) <= {"None", "stop", "length"},
+          "token events' finish_reason after a cut: %s (%d token events)" % (reasons, len(tokens)))
+    check(events and "error" in events[-1] and "shutting down" in events[-1]["error"]["message"]
+          and b"data: [DONE]" in cut_raw, "the cut stream ends with the error event and [DONE]: %r" % cut_raw[-300:])
+    check(rc == 0, "exit status after a cut stream: %s" % rc)
+    print("cut stream: %d token events, finish_reasons %s" % (len(tokens), reasons))
 
 if failures:
     print("%d failure(s)" % len(failures))
