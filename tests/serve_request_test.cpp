@@ -2,6 +2,7 @@
 // each kind of bad input (400, 404 for another model), and that no input crashes it.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "serve/request.h"
@@ -355,6 +356,9 @@ TEST(ServeRequest, MoreJsonValuesThanTheContextAllowsIs413) {
   EXPECT_EQ(status_of(ids + "]}"), 200);
   // Malformed JSON is still a 400, counted or not.
   EXPECT_EQ(status_of(R"({"prompt":"a",)"), 400);
+  // The bound saturates rather than wrap for a context of no practical limit.
+  EXPECT_EQ(max_json_values(std::numeric_limits<int64_t>::max()), std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(max_json_values(0), 4096u);
 }
 
 // Review HS L6: OpenAI's error object has "param": the field at fault, or null.

@@ -64,7 +64,10 @@ class RequestError : public std::runtime_error {
 // (its role's header and end) and costs 3 values as {role, content} or 6 with one text part, so 4
 // per token also covers messages of a few parts each; stop_token_ids are at most 1024 values and
 // stop at most 5; the 4096 left cover those, the scalar fields and the unknown ones a client adds.
-inline uint64_t max_json_values(int64_t ctx) { return 4 * static_cast<uint64_t>(ctx > 0 ? ctx : 0) + 4096; }
+inline uint64_t max_json_values(int64_t ctx) {
+  const uint64_t c = ctx > 0 ? static_cast<uint64_t>(ctx) : 0;
+  return c > (UINT64_MAX - 4096) / 4 ? UINT64_MAX : 4 * c + 4096;  // saturating: no context bound, no limit
+}
 
 // `encode` turns a text prompt into ids (the model's tokenizer, BOS as the model asks); `seed` is
 // used when the request names none.
