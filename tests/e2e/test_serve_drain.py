@@ -219,37 +219,41 @@ with tempfile.TemporaryDirectory() as tmp:
     check(s is not None and (int(s.group(2)), int(s.group(3))) == (1, 0), "stats after a drain timeout: %r" % text)
     print("drain timeout: exit %.2f s after SIGTERM; %s" % (dt, s.group(0) if s else None))
 
-    # 3) A stream whose client reads nothing for 3 s (a 2 KiB receive buffer: the server's writes
-    # stall, tokens pile up for the handler), then SIGTERM: the tokens still queued at the cut are
-    # sent, every token event's finish_reason null or OpenAI's, then the error event and [DONE].
-    server, PORT[0] = start_server(model, "-t", "1", "--ctx", "1100")
-    err = StderrLines(server)
-    try:
-        body = json.dumps({"prompt": [1, 2, 3], "max_tokens": 1000, "temperature": 0, "ignore_eos": True,
-                           "stream": True, "stream_options": {"include_usage": True}})
-        s3 = socket.socket()
-        s3.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
-        s3.settimeout(HUNG_S)
-        s3.connect((HOST, PORT[0]))
-        s3.sendall(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
-        time.sleep(3)
-        server.send_signal(signal.SIGTERM)
-        cut_raw = read_all(s3)
-        rc = wait_exit(server)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-    events = [json.loads(m.group(1)) for m in re.finditer(rb"data: (\{.*?\})\r?\n", cut_raw)]
-    tokens = [e for e in events if e.get("choices")]
-    reasons = sorted({str(c.get("finish_reason")) for e in tokens for c in e["choices"]})
-    check(len(tokens) > 0 and set(reasons) <= {"None", "stop", "length"},
-          "token events' finish_reason after a cut: %s (%d token events)" % (reasons, len(tokens)))
-    check(events and "error" in events[-1] and "shutting down" in events[-1]["error"]["message"]
-          and b"data: [DONE]" in cut_raw, "the cut stream ends with the error event and [DONE]: %r" % cut_raw[-300:])
-    check(rc == 0, "exit status after a cut stream: %s" % rc)
-    print("cut stream: %d token events, finish_reasons %s" % (len(tokens), reasons))
+    # 3) Eight streams in flight (two engine threads keep both CPUs of a small machine busy), then
+    # SIGTERM: the engine's last step pushes a token to each stream and ends them right after, so a
+    # handler that had not yet taken that token sends it with the end (before the fix, one or more
+    # of the eight in most rounds). Every token event's finish_reason must be null or OpenAI's, each
+    # stream then ending with the error event and [DONE]. Three rounds, each on a fresh server.
+    reasons, n_tokens = set(), 0
+    for _ in range(3):
+        server, PORT[0] = start_server(model, "-t", "2", "--ctx", "1100")
+        err = StderrLines(server)
+        try:
+            streams = [post({"prompt": [1, 2, 3 + i], "max_tokens": 1000, "temperature": 0, "ignore_eos": True},
+                            True) for i in range(8)]
+            heads = [first_event(x) for x in streams]
+            time.sleep(1)
+            server.send_signal(signal.SIGTERM)
+            cut_raws = [read_all(x, h) for x, h in zip(streams, heads)]
+            rc = wait_exit(server)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+        round_reasons = set()
+        for cut_raw in cut_raws:
+            events = [json.loads(m.group(1)) for m in re.finditer(rb"data: (\{.*?\})\r?\n", cut_raw)]
+            tokens = [e for e in events if e.get("choices")]
+            n_tokens += len(tokens)
+            round_reasons |= {str(c.get("finish_reason")) for e in tokens for c in e["choices"]}
+            check(len(tokens) > 0 and events and "error" in events[-1]
+                  and "shutting down" in events[-1]["error"]["message"] and b"data: [DONE]" in cut_raw,
+                  "a cut stream ends with the error event and [DONE]: %r" % cut_raw[-300:])
+        check(rc == 0, "exit status after cut streams: %s" % rc)
+        print("eight cut streams: finish_reasons %s" % sorted(round_reasons))
+        reasons |= round_reasons
+    check(reasons <= {"None", "stop", "length"}, "token events' finish_reason after a cut: %s" % sorted(reasons))
+    print("three rounds of eight cut streams: %d token events, finish_reasons %s" % (n_tokens, sorted(reasons)))
 
 if failures:
     print("%d failure(s)" % len(failures))

@@ -5,7 +5,8 @@ limits", "Errors", "Chat"), on the synthetic tiny-qwen3 with --ctx 512:
   it was before them (the DOM of the first took 2.4 GB, the second 0.5 GB);
 - M2: a chat request without max_tokens generates the rest of the context (ctx - prompt tokens),
   not 16; /v1/completions keeps 16;
-- L1: a client that half-closes after its request still gets GET /health, /v1/models and a 400;
+- L1: a client that half-closes after its request still gets GET /health, /v1/models and a 400,
+  but not a streamed completion (taken as gone, as before);
 - L2: Content-Length headers of two values, negative, not a number or with a '+' are 400 at once;
 - L3: a chunk size of "-5" or "0x10" is 400 at once, not 408 after --body-deadline;
 - L4: a Content-Encoding other than gzip, deflate, br or identity is 415 at once;
@@ -117,6 +118,11 @@ with tempfile.TemporaryDirectory() as tmp:
             check(status_of(answer) == want, "half-closed %r: %r" % (req[:20], answer[:200]))
         answer, _ = post(b'{"prompt":', shut=True)
         check(status_of(answer) == 400, "half-closed bad JSON: %r" % answer[:200])
+        # ... but not a completion that was admitted: taken as gone (uvicorn's rule), its stream
+        # cancelled before a byte of it is written, rather than generated to its end.
+        answer, dt = post({"prompt": "hi", "max_tokens": CTX - 8, "temperature": 0, "ignore_eos": True,
+                           "stream": True}, shut=True)
+        check(answer == b"", "half-closed streamed completion: %d bytes, %r" % (len(answer), answer[-200:]))
 
         # L2: Content-Length.
         good = json.dumps(ok).encode()
