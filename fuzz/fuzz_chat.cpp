@@ -162,7 +162,7 @@ void fuzz_request(std::string_view body, uint8_t selector) {
         !prompt.ends_with("<|im_start|>assistant\n<think>\n\n</think>\n\n"))
       std::abort();
   } catch (const RequestError& e) {
-    if (e.status() != 400 && e.status() != 404) std::abort();
+    if (e.status() != 400 && e.status() != 404 && e.status() != 413) std::abort();
     const nlohmann::json j = nlohmann::json::parse(error_body(e.status(), e.what()), nullptr, false);
     if (j.is_discarded() || !j["error"]["message"].is_string()) std::abort();
   }

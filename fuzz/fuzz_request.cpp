@@ -2,7 +2,7 @@
 // serve` (src/serve/request.*, src/serve/chat_request.*), which come from the network. Each input
 // goes through both parsers (chat with Qwen3's template, whose rendering has the most branches);
 // each answer is either a request that satisfies what the scheduler relies on, or a RequestError
-// with status 400/404 whose error body is valid JSON; anything else (crash, sanitizer report,
+// with status 400/404/413 whose error body is valid JSON; anything else (crash, sanitizer report,
 // another exception, a request outside its limits) is a bug.
 #include <algorithm>
 #include <cmath>
@@ -114,7 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                             : serve::parse_completion_request(body, limits, encode, 7),
                     limits);
     } catch (const serve::RequestError& e) {
-      if (e.status() != 400 && e.status() != 404) std::abort();
+      if (e.status() != 400 && e.status() != 404 && e.status() != 413) std::abort();
       check_error_body(e.status(), e.what());
     }
   }

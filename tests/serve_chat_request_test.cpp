@@ -172,3 +172,34 @@ TEST(ServeChatRequest, RoleRefusalNamesTheMessage) {
     }
   }
 }
+
+// Review HS M2: without max_tokens or max_completion_tokens a chat request may generate the rest
+// of the context (OpenAI's chat API, vLLM), not /v1/completions' 16.
+TEST(ServeChatRequest, DefaultMaxTokensIsTheRestOfTheContext) {
+  std::string text;
+  const CompletionRequest r = parse(R"({"messages":[{"role":"user","content":"hi"}]})", &text);
+  // One id per byte: the rendered text's length is the prompt's token count; ctx is 200.
+  EXPECT_EQ(text, "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(r.max_tokens, 200 - 52);
+  // A prompt of 199 tokens leaves 1; of 200 none: refused, saying so.
+  const std::string fill(199 - 50, 'x');  // "hi" replaced by 149 bytes: 199 tokens
+  EXPECT_EQ(parse(R"({"messages":[{"role":"user","content":")" + fill + R"("}]})").max_tokens, 1);
+  try {
+    parse(R"({"messages":[{"role":"user","content":")" + fill + R"(x"}]})");
+    FAIL() << "accepted";
+  } catch (const RequestError& e) {
+    EXPECT_EQ(e.status(), 400);
+    const std::string m = e.what();
+    EXPECT_NE(m.find("200 prompt tokens, which leaves no room"), std::string::npos) << m;
+  }
+}
+
+// Review HS L6: max_completion_tokens wins over max_tokens, whose value is then unused (vLLM), so
+// max_tokens 0 beside it is accepted; alone it is still refused.
+TEST(ServeChatRequest, MaxTokensZeroIsFineWhenMaxCompletionTokensWins) {
+  EXPECT_EQ(parse(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":0,"max_completion_tokens":3})").max_tokens,
+            3);
+  EXPECT_EQ(status_of(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":0})"), 400);
+  EXPECT_EQ(status_of(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":"3","max_completion_tokens":3})"),
+            400);  // still an integer field
+}

@@ -36,19 +36,26 @@ TEST(ChunkTrailers, DropsTrailerFields) {
   EXPECT_EQ(filtered("2\nab\n0\nX: y\n\n", 1), "2\nab\n0\n\n");
 }
 
-TEST(ChunkTrailers, LeavesMalformedFramingToTheParser) {
-  // Not a size line: passed as it is, for cpp-httplib to refuse.
-  EXPECT_EQ(filtered("zz\r\n0\r\nX: y\r\n\r\n", 3), "zz\r\n0\r\nX: y\r\n\r\n");
+TEST(ChunkTrailers, RefusesMalformedFraming) {
+  // Not a size line: refused at once (cpp-httplib refused it too).
+  EXPECT_EQ(filtered("zz\r\n0\r\nX: y\r\n\r\n", 3), "FAIL");
   // Trailers without end: refused once over the limit.
   std::string endless = "0\r\n";
   while (endless.size() < ChunkTrailerFilter::kMaxTrailerBytes + 100) endless += "X-Pad: pppppppppp\r\n";
   EXPECT_EQ(filtered(endless, 64), "FAIL");
 }
 
-TEST(ChunkTrailers, SizeLinesReadAsCppHttplibReadsThem) {
-  // strtoul base 16, as cpp-httplib: "0x5" is 5 (its data is data, not trailers), " 3" is 3.
-  const std::string hex = "0x5\r\nhello\r\n 3\r\nabc\r\n0\r\nX: y\r\n\r\n";
-  for (size_t step : {1, 2, 1000}) EXPECT_EQ(filtered(hex, step), "0x5\r\nhello\r\n 3\r\nabc\r\n0\r\n\r\n") << step;
+// Review HS L3: a size is hex digits alone (RFC 9112's 1*HEXDIG). cpp-httplib's strtoul took a
+// sign, "0x" and leading blanks: "-5" was 2^64 - 5 bytes to wait for until the body's deadline.
+TEST(ChunkTrailers, SizeLinesAreHexDigitsAlone) {
+  for (const char* bad : {"-5\r\nhello\r\n0\r\n\r\n", "+5\r\nhello\r\n0\r\n\r\n", "0x5\r\nhello\r\n0\r\n\r\n",
+                          " 3\r\nabc\r\n0\r\n\r\n", "\r\n", "5x\r\nhello\r\n0\r\n\r\n",
+                          "8000000000000000\r\n", "ffffffffffffffffff\r\n"})
+    for (size_t step : {1, 2, 1000}) EXPECT_EQ(filtered(bad, step), "FAIL") << bad << " " << step;
+  // Upper and lower case, leading zeros, 2^63 - 1, an extension after blanks: taken.
+  const std::string ok = "0A\r\n0123456789\r\n00b ;x=1\r\nhello world\r\n0\r\n\r\n";
+  for (size_t step : {1, 2, 1000}) EXPECT_EQ(filtered(ok, step), ok) << step;
+  EXPECT_EQ(filtered("7fffffffffffffff\r\nab", 1), "7fffffffffffffff\r\nab");
 }
 
 TEST(ChunkTrailers, AnOverlongSizeLinePassesEveryByteOnce) {

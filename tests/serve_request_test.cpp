@@ -2,6 +2,7 @@
 // each kind of bad input (400, 404 for another model), and that no input crashes it.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "serve/request.h"
@@ -320,4 +321,84 @@ TEST(ServeRequest, StopTokenIds) {
   std::string many = R"({"prompt":"a","stop_token_ids":[)";
   for (size_t i = 0; i <= CompletionRequest::kMaxStopTokenIds; ++i) many += (i ? ",1" : "1");
   EXPECT_EQ(status_of(many + "]}"), 400);
+}
+
+// Review HS H1: a body of more JSON values than a request fitting the context can hold is refused
+// with 413 before any DOM is built. kLimits' ctx 64: at most 4 * 64 + 4096 = 4352 values.
+TEST(ServeRequest, MoreJsonValuesThanTheContextAllowsIs413) {
+  // {"prompt":[1],"x":[0,...]}: the object, the prompt array, its id and the x array are 4 values.
+  auto body = [](size_t zeros) {
+    std::string b = R"({"prompt":[1],"x":[)";
+    for (size_t i = 0; i < zeros; ++i) b += i ? ",0" : "0";
+    return b + "]}";
+  };
+  EXPECT_EQ(status_of(body(4352 - 4)), 200);
+  EXPECT_EQ(status_of(body(4352 - 3)), 413);
+  // Empty objects and nesting count alike; the message names the bound and --ctx.
+  std::string objects = R"({"prompt":"a","x":[)";
+  for (int i = 0; i < 5000; ++i) objects += i ? ",{}" : "{}";
+  objects += "]}";
+  try {
+    parse(objects);
+    FAIL() << "accepted";
+  } catch (const RequestError& e) {
+    EXPECT_EQ(e.status(), 413);
+    const std::string m = e.what();
+    EXPECT_NE(m.find("4352 JSON values"), std::string::npos) << m;
+    EXPECT_NE(m.find("64 tokens (--ctx)"), std::string::npos) << m;
+  }
+  EXPECT_EQ(status_of(R"({"prompt":"a","x":)" + std::string(5000, '[') + std::string(5000, ']') + "}"), 413);
+  // A prompt of ctx token ids with every stop field at its largest still fits.
+  std::string ids = R"({"prompt":[)";
+  for (int i = 0; i < 60; ++i) ids += i ? ",1" : "1";
+  ids += R"(],"max_tokens":4,"stop":["a","b","c","d"],"stop_token_ids":[)";
+  for (int i = 0; i < 1024; ++i) ids += i ? "," + std::to_string(i % 100) : "0";
+  EXPECT_EQ(status_of(ids + "]}"), 200);
+  // Malformed JSON is still a 400, counted or not.
+  EXPECT_EQ(status_of(R"({"prompt":"a",)"), 400);
+  // The bound saturates rather than wrap for a context of no practical limit.
+  EXPECT_EQ(max_json_values(std::numeric_limits<int64_t>::max()), std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(max_json_values(0), 4096u);
+}
+
+// Review HS L6: OpenAI's error object has "param": the field at fault, or null.
+TEST(ServeRequest, ErrorsNameTheirParam) {
+  try {
+    parse(R"({"prompt":"a","max_tokens":0})");
+    FAIL() << "accepted";
+  } catch (const RequestError& e) {
+    EXPECT_EQ(e.param(), "max_tokens");
+    const auto j = nlohmann::json::parse(error_body(e.status(), e.what(), e.param()));
+    EXPECT_EQ(j["error"]["param"], "max_tokens");
+  }
+  try {
+    parse(R"({"prompt":[1,500]})");
+    FAIL() << "accepted";
+  } catch (const RequestError& e) {
+    EXPECT_EQ(e.param(), "");  // "token id 500 at 'prompt'[1] ...": no field opens the message
+  }
+  const auto j = nlohmann::json::parse(error_body(400, "bad"));
+  ASSERT_TRUE(j["error"].contains("param"));
+  EXPECT_TRUE(j["error"]["param"].is_null());
+}
+
+// Review HS L6: counts of one are singular ("at least 1 token", not "1 tokens").
+TEST(ServeRequest, ContextMessagesSayOneTokenNotOneTokens) {
+  ModelLimits limits = kLimits;  // ctx 64
+  limits.max_text_bytes_per_token = 4;
+  try {
+    parse_completion_request(R"({"prompt":"abc","max_tokens":64})", limits, encode, 1);
+    FAIL() << "accepted";
+  } catch (const RequestError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("prompt of 3 bytes is at least 1 token (no token"), std::string::npos) << m;
+    EXPECT_NE(m.find("asks for 64 completion tokens"), std::string::npos) << m;
+  }
+  try {
+    parse(R"({"prompt":"a","max_tokens":64})");
+    FAIL() << "accepted";
+  } catch (const RequestError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("the request has 1 prompt token and asks"), std::string::npos) << m;
+  }
 }

@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void bad(const std::string& message) { throw RequestError(400, message); }
+[[noreturn]] void bad(const std::string& message) { bad_request(message); }
 
 // A message's content: a string, or an array of {"type": "text", "text": ...} parts joined with
 // "\n" (as vLLM joins the text parts of a message for a template that takes string content).
@@ -63,7 +63,7 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
   const json j = parse_request_object(body, limits);
   if (!chat.tmpl) bad("this server cannot render chat prompts for its model: " + chat.refusal);
   if (!j.contains("messages") || j["messages"].is_null()) bad("'messages' is required");
-  std::optional<int64_t> max_completion_tokens;
+  std::optional<int64_t> max_completion_tokens, max_tokens;
   ChatRenderOptions render;
   render.bos = chat.bos;
   render.bos_token = chat.bos_token;
@@ -75,6 +75,8 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
       const int64_t n = integer(v, "max_completion_tokens");
       if (n < 1) bad("'max_completion_tokens' must be >= 1");
       max_completion_tokens = n;
+    } else if (key == "max_tokens") {  // its range is checked below, unless max_completion_tokens wins
+      max_tokens = integer(v, "max_tokens");
     } else if (key == "tools" || key == "functions") {
       if (!(v.is_array() && v.empty())) bad("'" + key + "' is not supported (no tool calling)");
       if (key == "tools") render.tools_listed = true;
@@ -107,7 +109,13 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
     }
     return true;
   });
+  // Neither given: the rest of the context once the prompt is known (OpenAI's chat API has no
+  // default of 16, which is /v1/completions' legacy one; vLLM gives the rest of max_model_len).
+  // max_completion_tokens wins over max_tokens, whose value is then not used (vLLM takes either,
+  // checking only the one it uses), so a max_tokens of 0 beside it is no error.
   if (max_completion_tokens) r.max_tokens = *max_completion_tokens;
+  else if (max_tokens && *max_tokens < 1) bad("'max_tokens' must be >= 1");
+  else if (max_tokens) r.max_tokens = *max_tokens;
   const std::vector<ChatMessage> messages = messages_of(j["messages"]);
   std::string text;
   try {
@@ -115,7 +123,7 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
   } catch (const std::invalid_argument& e) {
     bad(std::string("cannot render the chat template: ") + e.what());
   }
-  set_prompt(r, json(text), limits, encode);
+  set_prompt(r, json(text), limits, encode, /*rest_of_context=*/!max_completion_tokens && !max_tokens);
   if (prompt_text) *prompt_text = std::move(text);
   return r;
 }

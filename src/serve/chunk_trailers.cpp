@@ -1,19 +1,32 @@
 #include "serve/chunk_trailers.h"
 
 #include <algorithm>
-#include <climits>
-#include <cstdlib>
+#include <string_view>
 
 namespace infertrace::serve {
 namespace {
 
-// The chunk size at the start of a size line, read exactly as cpp-httplib reads it (strtoul base
-// 16: leading blanks, a sign and "0x" taken; extensions after ';' ignored), so both follow the same
-// framing; false when cpp-httplib would refuse the line (no number, or ULONG_MAX).
+// The chunk size at the start of a size line (the line so far, or a whole one): 1*HEXDIG (RFC
+// 9112 section 7.1), then an extension (';', white space before it) or the line's end. false for
+// anything else. cpp-httplib reads the size with strtoul base 16, which also takes leading blanks,
+// a sign and "0x" ("-5" read as 2^64 - 5 bytes to come: the body then waited for its whole
+// --body-deadline, review HS L3): such a line fails the body here, at once. Sizes from 2^63 on are
+// refused too (cpp-httplib refuses ULONG_MAX; no body under the cap comes near either).
 bool chunk_size(const std::string& line, uint64_t& size) {
-  char* end = nullptr;
-  const unsigned long v = std::strtoul(line.c_str(), &end, 16);
-  if (end == line.c_str() || v == ULONG_MAX) return false;
+  size_t i = 0;
+  uint64_t v = 0;
+  for (; i < line.size(); ++i) {
+    const char c = line[i];
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else break;
+    if (v >> 59) return false;  // one more digit would reach 2^63
+    v = v * 16 + static_cast<uint64_t>(d);
+  }
+  if (i == 0) return false;
+  if (i < line.size() && std::string_view(";\t\r\n ").find(line[i]) == std::string_view::npos) return false;
   size = v;
   return true;
 }
@@ -45,15 +58,17 @@ bool ChunkTrailerFilter::feed(const char* in, size_t n, std::string& out) {
         line_ += c;
         if (c == '\n') {
           uint64_t size = 0;
-          // A line cpp-httplib cannot read: the rest goes to it as it is, and it fails the body.
-          if (!chunk_size(line_, size)) state_ = State::kPass;
-          else if (size == 0) state_ = State::kTrailers;
+          if (!chunk_size(line_, size)) return false;
+          if (size == 0) state_ = State::kTrailers;
           else state_ = State::kData, left_ = size;
           line_.clear();
         } else if (line_.size() > kMaxTrailerBytes) {
           // A size line this long (padding in its extensions) is not followed here: from this byte
           // on everything goes to cpp-httplib as it is, which reads the body itself (trailers
-          // after its last chunk would then be its 400, as before this filter existed).
+          // after its last chunk would then be its 400, as before this filter existed). Its size
+          // is checked all the same.
+          uint64_t size = 0;
+          if (!chunk_size(line_, size)) return false;
           state_ = State::kPass;
           line_.clear();
         }

@@ -16,7 +16,9 @@ class ChunkTrailerFilter {
   static constexpr size_t kMaxTrailerBytes = 8 << 10;
 
   // Takes in[0..n) of the body as received and appends to `out` what cpp-httplib is to read:
-  // the same bytes, less the trailer fields. False once the trailers pass kMaxTrailerBytes.
+  // the same bytes, less the trailer fields. False once the trailers pass kMaxTrailerBytes, and
+  // for a size line whose size is not hex digits alone ("-5", "0x10", " 3", "zz": RFC 9112's
+  // 1*HEXDIG, which cpp-httplib's strtoul reads laxly) or is 2^63 or more.
   bool feed(const char* in, size_t n, std::string& out);
 
  private:

@@ -94,9 +94,12 @@ class ConnectionStream : public httplib::Stream {
     return (wait_for(fd_, POLLIN, wait_ms) & (POLLIN | POLLHUP | POLLERR)) != 0;
   }
 
+  // Once watch_peer() was called, a client that closed its sending side is taken as gone.
   bool is_writable() const override {
-    return !refused_ && (wait_for(fd_, POLLOUT, write_timeout_.count()) & POLLOUT) != 0 && !peer_closed(fd_);
+    return !refused_ && (wait_for(fd_, POLLOUT, write_timeout_.count()) & POLLOUT) != 0 &&
+           !(watch_peer_ && peer_closed(fd_));
   }
+  void watch_peer() { watch_peer_ = true; }
 
   ssize_t read(char* ptr, size_t size) override {
     if (!chunked_) return read_raw(ptr, size);
@@ -193,6 +196,7 @@ class ConnectionStream : public httplib::Stream {
   Clock::time_point body_deadline_ = Clock::time_point::max();  // set by head_done()
   const std::chrono::milliseconds write_timeout_;
   bool in_head_ = true, refused_ = false, body_unread_ = false, chunked_ = false, deadline_passed_ = false;
+  bool watch_peer_ = false;
   ChunkTrailerFilter trailers_;
   std::string out_;  // a chunked body's bytes passed by trailers_, from out_pos_ on not read yet
   size_t out_pos_ = 0;
@@ -289,6 +293,10 @@ bool GuardedServer::serve_connection(socket_t sock) {
 }
 
 bool client_gone() { return t_connection != nullptr && peer_closed(t_connection->socket()); }
+
+void watch_client() {
+  if (t_connection != nullptr) t_connection->watch_peer();
+}
 
 void body_left_unread() {
   if (t_connection != nullptr) t_connection->set_body_unread();

@@ -61,6 +61,12 @@ class GuardedServer : public httplib::Server {
 // For a handler, on the thread serving its request: whether the client closed its side of the
 // connection (it went away, or at least will send nothing more). False outside a handler.
 bool client_gone();
+// For a handler, once its request holds a batch slot: from now on a client that half-closes its
+// connection is taken as gone (its writes fail, a stream's sink is not writable), as uvicorn
+// (vLLM's server) takes one, so its slot is freed. Before it (and for every other route: /health,
+// /v1/models, refusals) the answer is written to a half-closed client, which may still read it
+// (`nc -N`, a health checker that shuts its side after the request).
+void watch_client();
 // For a handler that answers without reading the request's body (refused on its headers, or its
 // read failed): the connection is drained for a moment before it is closed, unless the body's
 // deadline ended the read (see process_and_close_socket).

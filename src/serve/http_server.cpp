@@ -22,9 +22,31 @@ using nlohmann::json;
 // than fail the response.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param = {}) {
   res.status = status;
-  res.set_content(error_body(status, message), "application/json");
+  res.set_content(error_body(status, message, param), "application/json");
+}
+
+// How long a client refused with 503 (full, or stopping) should wait before it asks again: a slot
+// frees as soon as one request ends, and a stopping server is gone within a second or so (its
+// successor, or the balancer's other servers, take the retry). RFC 9110 section 10.2.3.
+constexpr const char* kRetryAfterSeconds = "1";
+
+void send_unavailable(httplib::Response& res, const std::string& message) {
+  res.set_header("Retry-After", kRetryAfterSeconds);
+  send_error(res, 503, message);
+}
+
+// A Content-Length value as RFC 9110 section 8.6 writes one: 1*DIGIT, nothing else (no sign, no
+// blanks inside, no list); false when it is not, or does not fit 64 bits.
+bool content_length_value(const std::string& v, uint64_t& out) {
+  if (v.empty() || v.size() > 19) return false;  // 19 digits always fit
+  out = 0;
+  for (const char c : v) {
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return true;
 }
 
 json usage(int64_t prompt, int64_t completion) {
@@ -101,8 +123,36 @@ bool refused_on_head(const httplib::Request& req, httplib::Response& res) {
   } else if (!has_length) {
     return refuse(411, "a request body needs a Content-Length (or 'Transfer-Encoding: chunked')");
   }
-  if (has_length && req.get_header_value<uint64_t>("Content-Length") > static_cast<uint64_t>(kMaxBodyBytes))
-    return refuse(413, "the request body is over " + std::to_string(kMaxBodyBytes) + " bytes");
+  if (has_length) {
+    // Every Content-Length header the same well-formed number (RFC 9112 section 6.3: differing
+    // values, or one that is not a number, make the message's framing unknown: 400). cpp-httplib
+    // reads the first header's value with strtoull, taking "-5" as 2^64 - 5, "abc" as 0 and "+2".
+    uint64_t length = 0;
+    const size_t n = req.get_header_value_count("Content-Length");
+    for (size_t i = 0; i < n; ++i) {
+      const std::string v = req.get_header_value("Content-Length", i);
+      uint64_t value = 0;
+      if (!content_length_value(v, value))
+        return refuse(400, "the Content-Length '" + v + "' is not a number of bytes (digits only)");
+      if (i > 0 && value != length)
+        return refuse(400, "the request has Content-Length headers of different values (" + std::to_string(length) +
+                               " and " + std::to_string(value) + ")");
+      length = value;
+    }
+    if (length > static_cast<uint64_t>(kMaxBodyBytes))
+      return refuse(413, "the request body is over " + std::to_string(kMaxBodyBytes) + " bytes");
+  }
+  // cpp-httplib decodes the codings named exactly gzip, deflate (zlib) and br (brotli) and passes
+  // any other body as it came, so a zstd or "GZIP" body was read as JSON text (400 "not valid
+  // JSON"): refused here with 415 (RFC 9110 section 15.5.16) before the body is read.
+  if (req.has_header("Content-Encoding")) {
+    const std::string coding = req.get_header_value("Content-Encoding");
+    const bool known = coding == "gzip" || coding == "deflate" || coding == "br" || coding == "identity";
+    if (!known || req.get_header_value_count("Content-Encoding") != 1)
+      return refuse(415, "Content-Encoding '" + coding +
+                             "' is not supported: send the body uncompressed, or with one Content-Encoding of gzip, "
+                             "deflate or br");
+  }
   return false;
 }
 
@@ -136,7 +186,7 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
   // Stopping (the second or so while cut streams write their last events), a load balancer's
   // health check must see that this server takes no more requests.
   server_.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
-    if (scheduler_.stopping()) return send_error(res, 503, kStopping);
+    if (scheduler_.stopping()) return send_unavailable(res, kStopping);
     res.set_content("ok", "text/plain");
   });
   server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
@@ -249,11 +299,14 @@ void HttpServer::read_then_complete(const httplib::Request& req, httplib::Respon
     return send_error(res, 413, "the request body is over " + std::to_string(kMaxBodyBytes) + " bytes");
   }
   if (!read_whole) {
-    // cpp-httplib's status: 415 for an encoding it cannot decompress, else 400 (a malformed chunk,
-    // a body cut short).
+    // cpp-httplib's status: 415 for an encoding it was built without, else 400 (a malformed chunk,
+    // a body cut short, compressed data that does not decode).
     const int status = res.status >= 400 ? res.status : 400;
     body_left_unread();
-    return send_error(res, status, "could not read the request body (HTTP " + std::to_string(status) + ")");
+    return send_error(res, status,
+                      status == 415 ? "the body's Content-Encoding cannot be decoded by this build (HTTP 415)"
+                                    : "could not read the request body: it was cut short, or its chunks or "
+                                      "compressed data are malformed (HTTP 400)");
   }
   // cpp-httplib refuses form-encoded bodies (curl -d's default type) over this many bytes when it
   // reads them itself; kept for bodies read here, as docs/serve.md has said since the start.
@@ -283,13 +336,14 @@ void HttpServer::completions(const std::string& body, httplib::Response& res, bo
     r = chat ? parse_chat_request(body, limits_, chat_, encode, seeds())
              : parse_completion_request(body, limits_, encode, seeds());
   } catch (const RequestError& e) {
-    send_error(res, e.status(), e.what());
+    send_error(res, e.status(), e.what(), e.param());
     return;
   }
   if (!r.stream) {
     std::shared_ptr<TokenStream> stream = scheduler_.submit(r);
     // Refused: stopping (never undone) or full; a client retries the one, not the other.
-    if (!stream) return send_error(res, 503, scheduler_.stopping() ? kStopping : kFull);
+    if (!stream) return send_unavailable(res, scheduler_.stopping() ? kStopping : kFull);
+    watch_client();
     return respond_whole(r, stream, created, chat, res);
   }
   // A stream is counted before submit(): a stop between the two would find nothing to wait for,
@@ -308,7 +362,8 @@ void HttpServer::completions(const std::string& body, httplib::Response& res, bo
     }
   } guard{this, nullptr};
   guard.stream = scheduler_.submit(r);  // after the guard exists: a throwing submit() is given back too
-  if (!guard.stream) return send_error(res, 503, scheduler_.stopping() ? kStopping : kFull);
+  if (!guard.stream) return send_unavailable(res, scheduler_.stopping() ? kStopping : kFull);
+  watch_client();
   respond_stream(r, guard.stream, created, chat, res);
   guard.armed = false;
 }
@@ -324,7 +379,7 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
   }
   const Finish f = stream->finish();
   if (f == Finish::Error) return send_error(res, 500, "generation failed: " + stream->error());
-  if (f == Finish::Cancelled) return send_error(res, 503, "cancelled: " + stream->error());
+  if (f == Finish::Cancelled) return send_unavailable(res, "cancelled: " + stream->error());
   std::string text;
   for (const std::string& t : texts) text += t;
   json choice = chat ? json{{"index", 0},
@@ -384,10 +439,16 @@ void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_pt
             return false;
           }
         }
+        // A token event's finish_reason is one of OpenAI's ("stop", "length") on the last token, else
+        // null: a stream cut (stopping, an engine error) ends with null on its last token, then
+        // the error event saying why and [DONE], since clients that read finish_reason as
+        // OpenAI's enum fail on any other value before they reach that event (review HS M1).
+        const Finish finish = ended ? stream->finish() : Finish::None;
+        const bool finished = finish == Finish::Length || finish == Finish::Stop;
         for (size_t i = 0; i < tokens.size(); ++i) {
-          const bool last = ended && i + 1 == tokens.size();
+          const bool last = finished && i + 1 == tokens.size();
           json choice = {{"index", 0},
-                         {"finish_reason", last ? json(finish_name(stream->finish())) : json(nullptr)},
+                         {"finish_reason", last ? json(finish_name(finish)) : json(nullptr)},
                          {"logprobs", nullptr}};
           if (chat) choice["delta"] = {{"content", texts[i]}};
           else choice["text"] = texts[i];

@@ -12,9 +12,48 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void bad(const std::string& message) { throw RequestError(400, message); }
+[[noreturn]] void bad(const std::string& message) { bad_request(message); }
+
+// Counts a body's JSON values without building any (nlohmann's SAX interface), and stops the parse
+// at the first one past `limit`.
+class ValueCounter {
+ public:
+  explicit ValueCounter(uint64_t limit) : limit_(limit) {}
+  bool null() { return count(); }
+  bool boolean(bool) { return count(); }
+  bool number_integer(json::number_integer_t) { return count(); }
+  bool number_unsigned(json::number_unsigned_t) { return count(); }
+  bool number_float(json::number_float_t, const json::string_t&) { return count(); }
+  bool string(json::string_t&) { return count(); }
+  bool binary(json::binary_t&) { return count(); }
+  bool start_object(std::size_t) { return count(); }
+  bool key(json::string_t&) { return true; }  // each key comes with a value, counted
+  bool end_object() { return true; }
+  bool start_array(std::size_t) { return count(); }
+  bool end_array() { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+  bool over() const { return over_; }
+
+ private:
+  bool count() {
+    over_ = ++n_ > limit_;
+    return !over_;
+  }
+  const uint64_t limit_;
+  uint64_t n_ = 0;
+  bool over_ = false;
+};
 
 }  // namespace
+
+void bad_request(const std::string& message) {
+  std::string param;
+  if (message.size() > 2 && message[0] == '\'') {
+    const size_t end = message.find('\'', 1);
+    if (end != std::string::npos) param = message.substr(1, end - 1);
+  }
+  throw RequestError(400, message, param);
+}
 
 WholeNumber whole_number(const json& v, int64_t& out) {
   if (v.is_number_unsigned()) {
@@ -65,10 +104,20 @@ bool boolean(const json& v, const char* name) {
   return v.get<bool>();
 }
 
-// `prompt` says how long the prompt is ("the request has N prompt tokens").
+// "1 token", "2 tokens".
+std::string count_of(uint64_t n, const char* unit) {
+  return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+}
+
+// `prompt` says how long the prompt is ("the request has N prompt tokens"); max_tokens 0: not
+// given, the rest of the context (chat), of which at least one token is needed.
 std::string context_message(const ModelLimits& limits, const std::string& prompt, int64_t max_tokens) {
-  return "this model's maximum context length is " + std::to_string(limits.ctx) + " tokens; " + prompt +
-         " and asks for " + std::to_string(max_tokens) + " completion tokens (max_tokens)";
+  return "this model's maximum context length is " + count_of(static_cast<uint64_t>(limits.ctx), "token") + "; " +
+         prompt +
+         (max_tokens > 0 ? " and asks for " + count_of(static_cast<uint64_t>(max_tokens), "completion token") +
+                               " (max_tokens)"
+                         : ", which leaves no room for a completion token (max_tokens not given: the rest of the "
+                           "context)");
 }
 
 // One token id of a prompt or stop list, `where` naming it as the errors quote it: an integer (a
@@ -93,11 +142,11 @@ std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits, int64_
       // At least this many tokens, whatever the text: refused as the count itself would be.
       const uint64_t at_least = (static_cast<uint64_t>(text.size()) + per_token - 1) / per_token;
       if (at_least > static_cast<uint64_t>(limits.ctx) ||
-          max_tokens > limits.ctx - static_cast<int64_t>(at_least))
+          std::max<int64_t>(max_tokens, 1) > limits.ctx - static_cast<int64_t>(at_least))
         bad(context_message(limits,
-                            "the request's prompt of " + std::to_string(text.size()) + " bytes is at least " +
-                                std::to_string(at_least) + " tokens (no token of this tokenizer stands for more than " +
-                                std::to_string(per_token) + " bytes)",
+                            "the request's prompt of " + count_of(text.size(), "byte") + " is at least " +
+                                count_of(at_least, "token") + " (no token of this tokenizer stands for more than " +
+                                count_of(per_token, "byte") + ")",
                             max_tokens));
     }
     try {
@@ -188,6 +237,16 @@ bool asks_for_output_change(const std::string& key) {
 }  // namespace
 
 json parse_request_object(std::string_view body, const ModelLimits& limits) {
+  // Counted before anything is built: the DOM of a 32 MiB body of tiny values takes gigabytes.
+  const uint64_t most = max_json_values(limits.ctx);
+  ValueCounter counter(most);
+  if (!json::sax_parse(body, &counter)) {
+    if (counter.over())
+      throw RequestError(413, "the body holds more than " + std::to_string(most) +
+                                  " JSON values, more than any request that fits this server's context of " +
+                                  std::to_string(limits.ctx) + " tokens (--ctx) can hold");
+    bad("the body is not valid JSON");
+  }
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) bad("the body is not valid JSON");
   if (!j.is_object()) bad("the body must be a JSON object");
@@ -275,12 +334,16 @@ CompletionRequest parse_request_options(const json& j, const ModelLimits& limits
 }
 
 void set_prompt(CompletionRequest& r, const json& prompt, const ModelLimits& limits,
-                const std::function<std::vector<int32_t>(const std::string&)>& encode) {
-  r.prompt = prompt_ids(prompt, limits, r.max_tokens, encode);
+                const std::function<std::vector<int32_t>(const std::string&)>& encode, bool rest_of_context) {
+  // rest_of_context: 0 stands for "not given" in the checks and messages; at least 1 must fit.
+  const int64_t asked = rest_of_context ? 0 : r.max_tokens;
+  r.prompt = prompt_ids(prompt, limits, asked, encode);
   const int64_t n_prompt = static_cast<int64_t>(r.prompt.size());
   // Written so that a huge max_tokens cannot overflow into a pass.
-  if (n_prompt > limits.ctx || r.max_tokens > limits.ctx - n_prompt)
-    bad(context_message(limits, "the request has " + std::to_string(n_prompt) + " prompt tokens", r.max_tokens));
+  if (n_prompt > limits.ctx || std::max<int64_t>(asked, 1) > limits.ctx - n_prompt)
+    bad(context_message(limits, "the request has " + count_of(static_cast<uint64_t>(n_prompt), "prompt token"),
+                        asked));
+  if (rest_of_context) r.max_tokens = limits.ctx - n_prompt;
 }
 
 CompletionRequest parse_completion_request(std::string_view body, const ModelLimits& limits,
@@ -294,10 +357,11 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
   return r;
 }
 
-std::string error_body(int status, const std::string& message) {
+std::string error_body(int status, const std::string& message, const std::string& param) {
   const json j = {{"error",
                    {{"message", message},
                     {"type", status >= 400 && status < 500 ? "invalid_request_error" : "server_error"},
+                    {"param", param.empty() ? json(nullptr) : json(param)},
                     {"code", status}}}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }

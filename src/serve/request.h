@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/runtime/sampler.h"
@@ -42,12 +43,31 @@ struct ModelLimits {
 
 class RequestError : public std::runtime_error {
  public:
-  RequestError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  // param: the request field at fault, as OpenAI's error object names it ("" for none: null).
+  RequestError(int status, const std::string& message, std::string param = {})
+      : std::runtime_error(message), status_(status), param_(std::move(param)) {}
   int status() const { return status_; }
+  const std::string& param() const { return param_; }
 
  private:
   int status_;
+  std::string param_;
 };
+
+// Most JSON values (objects, arrays, strings, numbers, true/false/null, each counted once however
+// deep) a request body may hold for a context of `ctx` tokens: a body with more is refused (413)
+// before any of it is built in memory (parse_completion_request, parse_chat_request). A parsed
+// value costs 16+ bytes of a DOM node plus its own allocation, so a 32 MiB body of `{},` or of
+// one-digit token ids took 0.5 to 2.4 GB to parse (review HS H1); counted first, it costs nothing.
+// The bound holds every request that can fit the context: a prompt of token ids is at most ctx
+// values (one per token); a chat message renders to at least 2 tokens in every template family
+// (its role's header and end) and costs 3 values as {role, content} or 6 with one text part, so 4
+// per token also covers messages of a few parts each; stop_token_ids are at most 1024 values and
+// stop at most 5; the 4096 left cover those, the scalar fields and the unknown ones a client adds.
+inline uint64_t max_json_values(int64_t ctx) {
+  const uint64_t c = ctx > 0 ? static_cast<uint64_t>(ctx) : 0;
+  return c > (UINT64_MAX - 4096) / 4 ? UINT64_MAX : 4 * c + 4096;  // saturating: no context bound, no limit
+}
 
 // `encode` turns a text prompt into ids (the model's tokenizer, BOS as the model asks); `seed` is
 // used when the request names none.
@@ -55,8 +75,9 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
                                            const std::function<std::vector<int32_t>(const std::string&)>& encode,
                                            uint64_t seed);
 
-// The JSON error body of the spec: {"error":{"message","type","code"}}; type is
-// invalid_request_error for 4xx, server_error otherwise.
-std::string error_body(int status, const std::string& message);
+// The JSON error body of the spec: {"error":{"message","type","param","code"}}; type is
+// invalid_request_error for 4xx, server_error otherwise; param the field at fault (OpenAI's
+// member), null when none is named.
+std::string error_body(int status, const std::string& message, const std::string& param = {});
 
 }  // namespace infertrace::serve

@@ -13,6 +13,11 @@
 
 namespace infertrace::serve {
 
+// A 400 for a bad field: its param (OpenAI's error member) is the field the message opens with,
+// quoted ("'max_tokens' must be >= 1": max_tokens; "'messages[0].role' ...": messages[0].role),
+// none for a message that opens otherwise.
+[[noreturn]] void bad_request(const std::string& message);
+
 // An integer field's value, read as vLLM's request models (pydantic, lax mode) read one: a JSON
 // integer, or a number with no fractional part (2.0, 1e3: a client computing max_tokens in
 // JavaScript sends 2.0). kNot for anything else (2.5, "2", true, null); kTooLarge and kTooSmall for
@@ -35,8 +40,10 @@ CompletionRequest parse_request_options(
     const std::function<bool(const std::string&, const nlohmann::json&)>& own_field);
 
 // r.prompt from a prompt value (a string to encode, or token ids), refused when it cannot fit the
-// context with r.max_tokens.
+// context with r.max_tokens. rest_of_context (chat without max_tokens, as OpenAI's chat API and
+// vLLM default): r.max_tokens becomes the context left after the prompt, which must leave one.
 void set_prompt(CompletionRequest& r, const nlohmann::json& prompt, const ModelLimits& limits,
-                const std::function<std::vector<int32_t>(const std::string&)>& encode);
+                const std::function<std::vector<int32_t>(const std::string&)>& encode,
+                bool rest_of_context = false);
 
 }  // namespace infertrace::serve

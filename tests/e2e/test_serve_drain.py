@@ -110,7 +110,7 @@ def get(path):
     c = http.client.HTTPConnection(HOST, PORT[0], timeout=30)
     c.request("GET", path)
     r = c.getresponse()
-    out = r.status, r.read().decode("utf-8", "replace")
+    out = r.status, r.read().decode("utf-8", "replace"), r.getheader("Retry-After")
     c.close()
     return out
 
@@ -164,8 +164,11 @@ with tempfile.TemporaryDirectory() as tmp:
             print("try %d of 3 says nothing: the stream ended before the signal was taken" % (attempt + 1))
             continue
         check(health[0] == 503 and "stopping" in health[1], "/health while draining: %s" % (health,))
+        check(health[2] == "1", "/health's 503 while draining has Retry-After: 1: %r" % (health[2],))
         check(late_answer.startswith(b"HTTP/1.1 503") and b"the server is stopping" in late_answer,
               "a request while draining: %r" % late_answer[:300])
+        check(b"\r\nRetry-After: 1\r\n" in late_answer.split(b"\r\n\r\n", 1)[0] + b"\r\n",
+              "a request's 503 while draining has Retry-After: 1: %r" % late_answer[:300])
         ids, finish = stream_tokens(a_raw)
         check(ids == long_run["output_ids"] and finish == "length" and a_raw.rstrip().endswith(b"0"),
               "the stream in flight runs to its end as alone: %d of %d tokens, finish %s, tail %r"
@@ -215,6 +218,42 @@ with tempfile.TemporaryDirectory() as tmp:
     s = STATS.search(text)
     check(s is not None and (int(s.group(2)), int(s.group(3))) == (1, 0), "stats after a drain timeout: %r" % text)
     print("drain timeout: exit %.2f s after SIGTERM; %s" % (dt, s.group(0) if s else None))
+
+    # 3) Eight streams in flight (two engine threads keep both CPUs of a small machine busy), then
+    # SIGTERM: the engine's last step pushes a token to each stream and ends them right after, so a
+    # handler that had not yet taken that token sends it with the end (before the fix, one or more
+    # of the eight in most rounds). Every token event's finish_reason must be null or OpenAI's, each
+    # stream then ending with the error event and [DONE]. Three rounds, each on a fresh server.
+    reasons, n_tokens = set(), 0
+    for _ in range(3):
+        server, PORT[0] = start_server(model, "-t", "2", "--ctx", "1100")
+        err = StderrLines(server)
+        try:
+            streams = [post({"prompt": [1, 2, 3 + i], "max_tokens": 1000, "temperature": 0, "ignore_eos": True},
+                            True) for i in range(8)]
+            heads = [first_event(x) for x in streams]
+            time.sleep(1)
+            server.send_signal(signal.SIGTERM)
+            cut_raws = [read_all(x, h) for x, h in zip(streams, heads)]
+            rc = wait_exit(server)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+        round_reasons = set()
+        for cut_raw in cut_raws:
+            events = [json.loads(m.group(1)) for m in re.finditer(rb"data: (\{.*?\})\r?\n", cut_raw)]
+            tokens = [e for e in events if e.get("choices")]
+            n_tokens += len(tokens)
+            round_reasons |= {str(c.get("finish_reason")) for e in tokens for c in e["choices"]}
+            check(len(tokens) > 0 and events and "error" in events[-1]
+                  and "shutting down" in events[-1]["error"]["message"] and b"data: [DONE]" in cut_raw,
+                  "a cut stream ends with the error event and [DONE]: %r" % cut_raw[-300:])
+        check(rc == 0, "exit status after cut streams: %s" % rc)
+        print("eight cut streams: finish_reasons %s" % sorted(round_reasons))
+        reasons |= round_reasons
+    check(reasons <= {"None", "stop", "length"}, "token events' finish_reason after a cut: %s" % sorted(reasons))
+    print("three rounds of eight cut streams: %d token events, finish_reasons %s" % (n_tokens, sorted(reasons)))
 
 if failures:
     print("%d failure(s)" % len(failures))

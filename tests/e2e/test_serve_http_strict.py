@@ -1,0 +1,166 @@
+"""End-to-end: `infertrace serve` against the requests of review HS (docs/serve.md "Connections and
+limits", "Errors", "Chat"), on the synthetic tiny-qwen3 with --ctx 512:
+- H1: a 32 MiB body of `{},` (11 M empty objects) and one of 16 M one-digit token ids are refused
+  with 413 naming --ctx, and the server's peak resident memory (VmHWM) stays within 400 MB of what
+  it was before them (the DOM of the first took 2.4 GB, the second 0.5 GB);
+- M2: a chat request without max_tokens generates the rest of the context (ctx - prompt tokens),
+  not 16; /v1/completions keeps 16;
+- L1: a client that half-closes after its request still gets GET /health, /v1/models and a 400,
+  but not a streamed completion (taken as gone, as before);
+- L2: Content-Length headers of two values, negative, not a number or with a '+' are 400 at once;
+- L3: a chunk size of "-5" or "0x10" is 400 at once, not 408 after --body-deadline;
+- L4: a Content-Encoding other than gzip, deflate, br or identity is 415 at once;
+- L6: error objects carry "param"."""
+import gzip
+import json
+import os
+import re
+import socket
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _serve import start_server  # noqa: E402
+
+if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+    skip("infertrace-serve was not built (no cpp-httplib)")
+
+HOST = "127.0.0.1"
+CTX = 512
+PORT = [0]
+
+
+def exchange(data, shut=False, timeout=60):
+    """Sends `data` on a fresh connection (then half-closes when `shut`), returns (answer, seconds)."""
+    s = socket.create_connection((HOST, PORT[0]), timeout=timeout)
+    t0 = time.time()
+    s.sendall(data)
+    if shut:
+        s.shutdown(socket.SHUT_WR)
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except OSError:
+        pass
+    s.close()
+    return got, time.time() - t0
+
+
+def status_of(answer):
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", answer)
+    return int(m.group(1)) if m else None
+
+
+def body_of(answer):
+    try:
+        return json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    except (ValueError, IndexError):
+        return None
+
+
+def post(body, path="/v1/completions", extra=b"", shut=False):
+    if not isinstance(body, bytes):
+        body = json.dumps(body).encode()
+    head = (b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" % path.encode() + extra +
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    return exchange(head + body, shut=shut)
+
+
+def vm_hwm_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) // 1024
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    model = os.path.join(tmp, "q3.gguf")
+    r = run("model", "synth", "--preset", "tiny-qwen3", "--seed", "3", "-t", "1", "-o", model)
+    check(r.returncode == 0, "synth: " + r.stderr)
+    server, PORT[0] = start_server(model, "-t", "1", "--ctx", str(CTX))
+    try:
+        ok = {"prompt": "hi", "max_tokens": 1, "temperature": 0}
+
+        # H1: counted before parsed.
+        hwm0 = vm_hwm_mb(server.pid)
+        objects = b'{"prompt":"hi","max_tokens":1,"x":[' + b"{}," * 11_184_790 + b"{}]}"
+        ids = b'{"prompt":[' + b"1," * 16_777_205 + b"1]}"
+        for name, body in (("{} x 11M", objects), ("16M token ids", ids)):
+            answer, dt = post(body)
+            err = (body_of(answer) or {}).get("error", {})
+            check(status_of(answer) == 413 and "--ctx" in err.get("message", ""),
+                  "%s (%d bytes): %r" % (name, len(body), answer[:400]))
+            print("%s: %d bytes answered %s in %.2f s" % (name, len(body), status_of(answer), dt))
+        hwm1 = vm_hwm_mb(server.pid)
+        check(hwm1 - hwm0 < 400, "peak RSS %d MB -> %d MB over two 32 MiB bodies" % (hwm0, hwm1))
+        print("VmHWM %d MB before the bodies, %d MB after" % (hwm0, hwm1))
+        check(status_of(post(ok)[0]) == 200, "a request after them")
+
+        # M2: chat without max_tokens: the rest of the context; completions: 16.
+        answer, _ = post({"messages": [{"role": "user", "content": "hi"}], "temperature": 0, "ignore_eos": True},
+                         path="/v1/chat/completions")
+        usage = (body_of(answer) or {}).get("usage", {})
+        check(status_of(answer) == 200 and usage.get("completion_tokens") == CTX - usage.get("prompt_tokens", -1)
+              and body_of(answer)["choices"][0]["finish_reason"] == "length",
+              "chat without max_tokens: %r" % answer[:400])
+        answer, _ = post({"prompt": "hi", "temperature": 0, "ignore_eos": True})
+        check((body_of(answer) or {}).get("usage", {}).get("completion_tokens") == 16,
+              "completions without max_tokens: %r" % answer[:400])
+
+        # L1: half-closed clients get the answers that need no batch slot.
+        for req, want in ((b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+                          (b"GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n", 200)):
+            answer, _ = exchange(req, shut=True)
+            check(status_of(answer) == want, "half-closed %r: %r" % (req[:20], answer[:200]))
+        answer, _ = post(b'{"prompt":', shut=True)
+        check(status_of(answer) == 400, "half-closed bad JSON: %r" % answer[:200])
+        # ... but not a completion that was admitted: taken as gone (uvicorn's rule), its stream
+        # cancelled before a byte of it is written, rather than generated to its end.
+        answer, dt = post({"prompt": "hi", "max_tokens": CTX - 8, "temperature": 0, "ignore_eos": True,
+                           "stream": True}, shut=True)
+        check(answer == b"", "half-closed streamed completion: %d bytes, %r" % (len(answer), answer[-200:]))
+
+        # L2: Content-Length.
+        good = json.dumps(ok).encode()
+        head = b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        for lengths, words in (((2, len(good)), b"different values"), (("-5",), b"not a number"),
+                               (("abc",), b"not a number"), (("+%d" % len(good),), b"not a number"),
+                               ((" %d 1" % len(good),), b"not a number")):
+            cl = b"".join(b"Content-Length: %s\r\n" % str(v).encode() for v in lengths)
+            answer, dt = exchange(head + cl + b"\r\n" + good)
+            check(status_of(answer) == 400 and words in answer and dt < 5,
+                  "Content-Length %r: %.1f s %r" % (lengths, dt, answer[:300]))
+        cl = b"Content-Length: %d\r\nContent-Length: %d\r\n" % (len(good), len(good))
+        check(status_of(exchange(head + cl + b"\r\n" + good)[0]) == 200, "two equal Content-Lengths")
+
+        # L3: chunk sizes.
+        chunked = head + b"Transfer-Encoding: chunked\r\n\r\n"
+        for size in (b"-5", b"0x%x" % len(good), b"+%x" % len(good)):
+            answer, dt = exchange(chunked + size + b"\r\n" + good + b"\r\n0\r\n\r\n")
+            check(status_of(answer) == 400 and dt < 5, "chunk size %r: %.1f s %r" % (size, dt, answer[:300]))
+        answer, _ = exchange(chunked + b"%X\r\n" % len(good) + good + b"\r\n0\r\n\r\n")
+        check(status_of(answer) == 200, "chunk size in upper-case hex: %r" % answer[:300])
+
+        # L4: content codings.
+        for coding in (b"zstd", b"GZIP", b"compress"):
+            answer, dt = post(good, extra=b"Content-Encoding: %s\r\n" % coding)
+            check(status_of(answer) == 415 and dt < 5, "Content-Encoding %r: %r" % (coding, answer[:300]))
+        check(status_of(post(gzip.compress(good), extra=b"Content-Encoding: gzip\r\n")[0]) == 200, "a gzip body")
+
+        # L6: param.
+        err = (body_of(post({"prompt": "hi", "max_tokens": 0})[0]) or {}).get("error", {})
+        check(err.get("param") == "max_tokens", "error param: %r" % err)
+        err = (body_of(post(b"{")[0]) or {}).get("error", {})
+        check("param" in err and err["param"] is None, "error param of a non-field error: %r" % err)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")
