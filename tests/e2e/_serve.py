@@ -51,3 +51,18 @@ def serve_pids(matches):
         if len(args) > 1 and args[0].endswith(b"infertrace-serve") and args[1] == b"serve" and matches(args[2:]):
             found.append(int(pid))
     return found
+
+
+def read_all(s, got=b""):
+    """Reads a socket to its end (or an error: a reset, a timeout), closes it, returns the bytes
+    with `got` (what was read before) in front."""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except OSError:
+        pass
+    s.close()
+    return got

@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, run, skip  # noqa: E402
-from _serve import start_server  # noqa: E402
+from _serve import read_all, start_server  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -81,18 +81,6 @@ def first_event(s):
         got += chunk
     return got
 
-
-def read_all(s, got=b""):
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-    except OSError:
-        pass
-    s.close()
-    return got
 
 
 def stream_tokens(raw):

@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, run, skip  # noqa: E402
-from _serve import start_server  # noqa: E402
+from _serve import read_all, start_server  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -39,17 +39,7 @@ def exchange(data, shut=False, timeout=60):
     s.sendall(data)
     if shut:
         s.shutdown(socket.SHUT_WR)
-    got = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-    except OSError:
-        pass
-    s.close()
-    return got, time.time() - t0
+    return read_all(s), time.time() - t0
 
 
 def status_of(answer):
