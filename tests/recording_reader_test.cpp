@@ -1229,9 +1229,13 @@ TEST(RecordingReader, UntracedChildIsNoThreadOfTheTrace) {
 
 // Review SC M1: 8 bytes of 0xff in the middle of a complete recording gave one API record a stamp
 // 2.7 days past the recording's end and CPU -65535 on a 2-CPU machine; the reader kept it and
-// `sched` widened its wall to 2.7 days. A stamp far outside META's window, or a CPU at or above
-// META cpus, is now corruption at that record's offset. The sample's events run 1000..6000 ns.
-TEST(RecordingReader, StampFarOutsideTheWindowOrCpuBeyondCpusIsCorruption) {
+// `sched` widened its wall to 2.7 days. A stamp outside META's window by more than an hour (or the
+// window's length), or a CPU id no kernel can have, is now corruption at that record's offset; real
+// late events (review DF F1/F2: a left-running process until the probes detach, CUPTI during the
+// stop grace, tens of seconds) and CPU ids above META cpus (DF F3: gaps in the possible list) are
+// kept. The sample's events run 1000..6000 ns.
+TEST(RecordingReader, StampFarOutsideTheWindowOrCpuBeyondAnyKernelIsCorruption) {
+  constexpr uint64_t kSecond = 1'000'000'000, kHour = 3600 * kSecond;
   const auto windowed = [](uint64_t from, uint64_t to) {
     File f = sample();
     f.meta("cpus", "2");
@@ -1240,46 +1244,53 @@ TEST(RecordingReader, StampFarOutsideTheWindowOrCpuBeyondCpusIsCorruption) {
     f.rec(9, 0);  // END: a complete recording
     return f;
   };
-  // Untouched: read. Events up to the 10 s slack outside the window are edges a real recording has
-  // (a final switch-out after the exit's stamp, a killed recorder's last drain).
+  // The API record at 3000, found by its stamp.
+  const auto api_at_3000 = [](const File& f) {
+    for (size_t off = 16; off + 8 <= f.b.size();) {
+      uint32_t type, len;
+      uint64_t ts = 0;
+      std::memcpy(&type, &f.b[off], 4), std::memcpy(&len, &f.b[off + 4], 4);
+      if (type == 2) std::memcpy(&ts, &f.b[off + 16], 8);
+      if (type == 2 && ts == 3000) return off;
+      off += 8 + len;
+    }
+    return size_t{0};
+  };
   EXPECT_EQ(read(windowed(1000, 6000)).api.size(), 2u);
-  EXPECT_EQ(read(windowed(1000 + 9'000'000'000ull, 9'000'006'000ull)).api.size(), 2u);  // 9 s before
-  EXPECT_EQ(read(windowed(1000, 1000)).switches.size(), 3u);  // 5 us after an instant window
-
-  // The API record at 3000 (the second record after the task, found by its stamp) overwritten.
-  File late = windowed(1000, 6000);
-  size_t api_at = 0;
-  for (size_t off = 16; off + 8 <= late.b.size();) {
-    uint32_t type, len;
-    std::memcpy(&type, &late.b[off], 4), std::memcpy(&len, &late.b[off + 4], 4);
-    uint64_t ts = 0;
-    if (type == 2) std::memcpy(&ts, &late.b[off + 16], 8);
-    if (type == 2 && ts == 3000) api_at = off;
-    off += 8 + len;
-  }
+  // Events 59 min before an instant window, and 30 s after one: edges a real recording can have.
+  EXPECT_EQ(read(windowed(1000 + 59 * 60 * kSecond, 1000 + 59 * 60 * kSecond)).api.size(), 2u);
+  File late_edge = windowed(1000, 2000);
+  const size_t api_at = api_at_3000(late_edge);
   ASSERT_NE(api_at, 0u);
+  put64(late_edge.b, api_at + 8 + 8, 2000 + 30 * kSecond);
+  EXPECT_EQ(read(late_edge).api.size(), 2u);
+
+  // 2^48 - 1 ns: 3.3 days after.
+  File late = windowed(1000, 6000);
   put64(late.b, api_at + 8 + 8, (uint64_t{1} << 48) - 1);
   try {
     read(late);
-    ADD_FAILURE() << "read an API record stamped 2.7 days after the recording's end";
+    ADD_FAILURE() << "read an API record stamped 3.3 days after the recording's end";
   } catch (const InputError& e) {
     EXPECT_EQ(e.offset(), static_cast<int64_t>(api_at));
     EXPECT_NE(std::string(e.what()).find("after the recording's end"), std::string::npos) << e.what();
   }
-  // The same record 11 s before the start (window 11 s on from the sample's events).
-  File early = windowed(11'000'003'000ull, 11'000'006'000ull);
+  // Every event 2 h before the start.
   try {
-    read(early);
-    ADD_FAILURE() << "read events stamped 11 s before the recording's start";
+    read(windowed(2 * kHour, 2 * kHour + 6000));
+    ADD_FAILURE() << "read events stamped 2 h before the recording's start";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("before the recording's start"), std::string::npos) << e.what();
   }
-  // A window as long as the recording widens the slack: 20 s long, an event 15 s after is kept.
-  File longer = windowed(1000, 1000 + 20'000'000'000ull);
-  put64(longer.b, api_at + 8 + 8, 1000 + 35'000'000'000ull);
+  // A window longer than the hour widens the slack: 2 h long, an event 1.5 h after its end is kept,
+  // one 2.5 h after is not.
+  File longer = windowed(1000, 1000 + 2 * kHour);
+  put64(longer.b, api_at + 8 + 8, 1000 + 2 * kHour + 3 * kHour / 2);
   EXPECT_EQ(read(longer).api.size(), 2u);
+  put64(longer.b, api_at + 8 + 8, 1000 + 2 * kHour + 5 * kHour / 2);
+  EXPECT_THROW(read(longer), InputError);
 
-  // CPU -65535 (0xffff0001) on a switch: beyond META cpus 2.
+  // CPU -65535 (0xffff0001) on a switch: beyond any kernel's CPUs.
   File cpu = windowed(1000, 6000);
   size_t sw_at = 0;
   for (size_t off = 16; off + 8 <= cpu.b.size();) {
@@ -1292,32 +1303,33 @@ TEST(RecordingReader, StampFarOutsideTheWindowOrCpuBeyondCpusIsCorruption) {
   put32(cpu.b, sw_at + 8 + 4, 0xffff0001u);
   try {
     read(cpu);
-    ADD_FAILURE() << "read a switch on CPU 0xffff0001 of 2";
+    ADD_FAILURE() << "read a switch on CPU 0xffff0001";
   } catch (const InputError& e) {
     EXPECT_EQ(e.offset(), static_cast<int64_t>(sw_at));
     EXPECT_NE(std::string(e.what()).find("names CPU 4294901761 on a machine with 2 possible CPUs"), std::string::npos)
         << e.what();
   }
-  put32(cpu.b, sw_at + 8 + 4, 2);  // one past the last CPU
+  put32(cpu.b, sw_at + 8 + 4, 8192);  // the first id no kernel has
   EXPECT_THROW(read(cpu), InputError);
-  put32(cpu.b, sw_at + 8 + 4, 1);  // the last CPU
+  put32(cpu.b, sw_at + 8 + 4, 5);  // above META cpus 2: a possible list with gaps, kept
   EXPECT_EQ(read(cpu).switches.size(), 3u);
   // A wake-up's target CPU (payload byte 32) is a CPU field too.
   File wake = windowed(1000, 6000);
   for (size_t off = 16; off + 8 <= wake.b.size();) {
     uint32_t type, len;
     std::memcpy(&type, &wake.b[off], 4), std::memcpy(&len, &wake.b[off + 4], 4);
-    if (type == 4) put32(wake.b, off + 8 + 32, 7);
+    if (type == 4) put32(wake.b, off + 8 + 32, 70000);
     off += 8 + len;
   }
   EXPECT_THROW(read(wake), InputError);
-  // An API record whose CPU is 0xffffffff (CUPTI's sched_getcpu() failed) is an unknown CPU.
+  // CPU 0xffffffff is -1, an unknown CPU.
   File unknown = windowed(1000, 6000);
   put32(unknown.b, api_at + 8 + 4, 0xffffffffu);
   EXPECT_EQ(read(unknown).api.size(), 2u);
   // Without META's window and cpus (recordings made before 2026-12-05) nothing is judged.
   File old = sample();
   put64(old.b, api_at + 8 + 8, (uint64_t{1} << 48) - 1);
+  put32(old.b, sw_at + 8 + 4, 0xffff0001u);
   EXPECT_EQ(read(old).api.size(), 2u);
 }
 

@@ -112,11 +112,6 @@ TEST(ThreadLives, IdsOnBothSidesOfTheBitmap) {
   }
 }
 
-// Review S40 H1: with --events launch,sched (no wake-ups, no syscalls) a thread of a traced pool
-// that gets a dead pool thread's id has no event but its switches and its TASK record: that record
-// says it is traced. Thread 500 of process 100, made at 10, preempted 50 -> 60, exits at 100; a new
-// thread of process 100 gets id 500 at 150, is preempted 200 -> 260 and 300 -> 330, exits at 400.
-// Expected: 5 switch-outs (3 preempted), off-CPU 10 + 60 + 30 = 100.
 // Review LW L1: thread 500 of process 100 launches twice (20, 40) and exits at 100; a new thread
 // gets id 500 at 150 and launches twice (200, 220). Two threads had launch pairs, one id: the
 // impact's "summed over N launching threads" and its per-thread average count threads (2), as the
@@ -136,6 +131,11 @@ TEST(ThreadLives, LaunchingThreadsAreCountedPerLifeOfAnId) {
   EXPECT_EQ(a.pair_threads, 2);
 }
 
+// Review S40 H1: with --events launch,sched (no wake-ups, no syscalls) a thread of a traced pool
+// that gets a dead pool thread's id has no event but its switches and its TASK record: that record
+// says it is traced. Thread 500 of process 100, made at 10, preempted 50 -> 60, exits at 100; a new
+// thread of process 100 gets id 500 at 150, is preempted 200 -> 260 and 300 -> 330, exits at 400.
+// Expected: 5 switch-outs (3 preempted), off-CPU 10 + 60 + 30 = 100.
 TEST(ThreadLives, TaskRecordMakesASwitchOnlyLifeTraced) {
   Trace t;
   t.meta["events"] = "launch,sched";

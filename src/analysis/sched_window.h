@@ -27,7 +27,8 @@ struct LaunchWindowRates {
   // with it, so its rates are then no upper bounds (as the whole trace's are) but neither bound.
   // launch_records_lost_outside: launch records lost in loss windows reaching outside [begin, end];
   // ends_uncertain: those, or launch records lost at unknown times (drops without a window, the CUPTI
-  // ring's, refused CUPTI callbacks), may lie beyond its ends.
+  // ring's), may lie beyond its ends. Refused CUPTI callbacks do not count (sched.cpp: left out all
+  // through the run, not at its ends).
   int64_t launch_records_lost_outside = 0;
   bool ends_uncertain = false;
 };

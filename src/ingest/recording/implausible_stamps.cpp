@@ -36,7 +36,7 @@ std::string record_text(uint32_t type) {
 }  // namespace
 
 void StampBounds::see_cpu(uint32_t cpu, uint32_t type, size_t off) {
-  if (cpu == UINT32_MAX) return;  // CUPTI's sched_getcpu() failed: unknown, not corrupt
+  if (cpu == UINT32_MAX) return;  // -1: an unknown CPU, not a corrupt one
   if (!any_cpu_ || cpu > max_cpu_) any_cpu_ = true, max_cpu_ = cpu, cpu_off_ = off, cpu_type_ = type;
 }
 
@@ -76,11 +76,12 @@ void StampBounds::check(const std::map<std::string, std::string>& meta, const st
                            "payload was overwritten)");
   }
   const auto cpus = meta_u64(meta, "cpus");
-  if (any_cpu_ && cpus && *cpus > 0 && max_cpu_ >= *cpus)
+  if (any_cpu_ && cpus && *cpus > 0 && max_cpu_ >= *cpus && max_cpu_ >= kMaxKernelCpus)
     throw InputError(name, static_cast<int64_t>(cpu_off_),
                      "corrupt record: " + record_text(cpu_type_) + " names CPU " + std::to_string(max_cpu_) +
                          " on a machine with " + std::to_string(*cpus) +
-                         " possible CPUs (META cpus): no recorded event can (its payload was overwritten)");
+                         " possible CPUs (META cpus), beyond any CPU id a Linux kernel can have: no recorded event "
+                         "can (its payload was overwritten)");
 }
 
 }  // namespace infertrace::itrace

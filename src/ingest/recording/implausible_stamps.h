@@ -7,12 +7,18 @@
 // reader keeps, while it reads, only the earliest and latest host stamp and the highest CPU with
 // their records' offsets, and judges them after the last record:
 //   - a host event (API, SWITCH, WAKEUP, IRQ, SYSCALL, TASK) is stamped inside the recording's
-//     window `recorded_from_ns`..`recorded_to_ns` but for a few edges (a final switch-out after the
-//     exit's stamp, an attach stamp, a killed recorder's last 0.25 s): one outside it by more than
-//     the slack below is not an event. GPU records are left out (GPU work may end after the stop).
+//     window `recorded_from_ns`..`recorded_to_ns` but for edges: a final switch-out after the exit's
+//     stamp, an attach stamp, a killed recorder's last 0.25 s, and, longest, the events of processes
+//     the command left running, kept until the probes detach (11-20 s with per-function uprobes:
+//     docs/benchmarks.md), and CUPTI API records of a program still calling CUDA during the stop's
+//     --stop-grace steps (review DF F1, F2: a 10 s slack refused such real recordings). One outside
+//     it by more than the slack below is not an event. GPU records are left out (GPU work may end
+//     after the stop).
 //   - every CPU field the kernel fills (the header's CPU of those records, a wake-up's target CPU)
-//     is below META `cpus`, the possible-CPU count (CPU ids run 0..possible-1); CUPTI's API records
-//     may say 0xffffffff (sched_getcpu failed), which is an unknown CPU, not a corrupt one.
+//     is below META `cpus`, or, as that count is libbpf's count of possible CPUs (not the highest id
+//     plus one where the possible list has gaps, review DF F3), below the largest CPU count a Linux
+//     kernel can be built for. A record written by CUPTI whose sched_getcpu() failed reads CPU 0 (the
+//     merge writes 0 for it).
 // A recording without a window (made before 2026-12-05) or without `cpus` gets no such check.
 #pragma once
 
@@ -23,9 +29,11 @@
 
 namespace infertrace::itrace {
 
-// Stamps this far outside the window are corrupt: 10 s, or the window's length when longer. A real
-// edge is microseconds to a quarter of a second; a damaged stamp is usually days or years away.
-inline constexpr int64_t kStampSlackNs = 10'000'000'000;
+// Stamps this far outside the window are corrupt: an hour, or the window's length when longer. A
+// real edge is microseconds to tens of seconds; a damaged stamp is usually days or years away.
+inline constexpr int64_t kStampSlackNs = 3'600'000'000'000;
+// CONFIG_NR_CPUS cannot exceed this on any architecture Linux supports (x86 MAXSMP: 8192).
+inline constexpr uint32_t kMaxKernelCpus = 8192;
 
 class StampBounds {
  public:

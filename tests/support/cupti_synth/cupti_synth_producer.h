@@ -31,8 +31,8 @@ namespace infertrace::synth {
 inline constexpr uint64_t kPeriod = 50'000, kApiDur = 4'000, kLatency = 10'000, kKernelDur = 30'000;
 inline constexpr uint64_t kRawOffset = 7'000'000'000, kBracket = 400;
 inline constexpr uint32_t kRuntimeLaunch = 211, kRuntimeMemcpy = 41, kRuntimeSync = 131;
-// The CPU the calls report (the injection library's sched_getcpu()): one that every machine the
-// tests run on has, as the reader refuses a CPU at or above the recording's META cpus (review SC M1).
+// The CPU the calls report (the injection library's sched_getcpu()): one that the machines the
+// tests run on have (the reader refuses CPU ids no kernel can have, review SC M1).
 inline constexpr int32_t kApiCpu = 1;
 
 inline bool push_name(cupti::Ring& r, uint32_t pid, uint32_t space, uint32_t id, const std::string& text) {
