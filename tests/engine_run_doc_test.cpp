@@ -120,12 +120,14 @@ TEST(EngineRunDoc, ReversedDecodeWindowIsRefusedNamingTheFile) {
 // check the window against: --decode-window refuses it (exit 1) instead of a "0 kernels" analysis
 // (review BK item 6). A trace with CUDA work inside the window is cut as before.
 TEST(EngineRunDoc, DecodeWindowRefusesATraceWithoutCudaWork) {
+  EngineRunDoc run;
+  run.window = TraceWindow{100, 200};
   Trace cpu_only;
   Operator op;
   op.start = 150, op.dur = 10, op.name = cpu_only.strings.intern("aten::mm");
   cpu_only.ops.push(op);
   try {
-    cut_to_decode_window(cpu_only, "cpu.json", TraceWindow{100, 200}, "run.json");
+    cut_to_decode_window(cpu_only, "cpu.json", run, "run.json");
     ADD_FAILURE() << "a trace without CUDA work was cut without a word";
   } catch (const Error& e) {
     EXPECT_EQ(e.exit_code(), 1) << e.what();
@@ -139,7 +141,7 @@ TEST(EngineRunDoc, DecodeWindowRefusesATraceWithoutCudaWork) {
   c.start = 150, c.dur = 5, c.correlation = 1, c.name = gpu.strings.intern("cudaLaunchKernel");
   c.kind = ApiKind::KernelLaunch;
   gpu.api.push(c);
-  EXPECT_NO_THROW(cut_to_decode_window(gpu, "gpu.json", TraceWindow{100, 200}, "run.json"));
+  EXPECT_NO_THROW(cut_to_decode_window(gpu, "gpu.json", run, "run.json"));
   EXPECT_EQ(gpu.api.size(), 1u);
 }
 

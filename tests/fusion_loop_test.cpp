@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/decode_window_check.h"
 #include "analysis/fusion_loop.h"
 #include "analysis/trace_window.h"
 #include "trace/attach_states.h"
@@ -300,13 +301,107 @@ TEST(TraceWindow, SaysWhetherAnEmptyWindowIsOutsideTheRecordingOrAHoleInIt) {
   for (const TraceWindow w : {TraceWindow{1000, 2000}, TraceWindow{10, 50}}) {
     const std::string m = refusal(w);
     EXPECT_NE(m.find("another run"), std::string::npos) << m;
-    EXPECT_EQ(m.find("no event was recorded"), std::string::npos) << m;
+    EXPECT_EQ(m.find("inside the recording's span"), std::string::npos) << m;
   }
+  // Inside the span: a hole in the recording, or simply not this run's window (review DW L4: the
+  // message blamed the recording alone).
   for (const TraceWindow w : {TraceWindow{200, 300}, TraceWindow{101, 499}}) {
     const std::string m = refusal(w);
-    EXPECT_NE(m.find("no event was recorded"), std::string::npos) << m;
-    EXPECT_EQ(m.find("another run"), std::string::npos) << m;
+    EXPECT_NE(m.find("inside the recording's span"), std::string::npos) << m;
+    EXPECT_NE(m.find("truncated"), std::string::npos) << m;
+    EXPECT_NE(m.find("another run"), std::string::npos) << m;
   }
+}
+
+// A window that keeps only a synchronisation of a trace with GPU work holds none of its CUDA
+// work (review DW M3: it was analysed as "no GPU activity in the trace", exit 0). Without a GPU
+// side (an uprobe recording) the launch calls are the work: a window keeping one is fine, one
+// keeping only the sync is refused.
+TEST(TraceWindow, AWindowKeepingOnlyASyncHoldsNoneOfTheWork) {
+  auto make = [](bool with_gpu) {
+    Trace t;
+    ApiCall c;
+    c.start = 100, c.dur = 10, c.correlation = 1, c.name = t.strings.intern("cudaLaunchKernel");
+    c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+    c.start = 300, c.dur = 50, c.correlation = 2, c.name = t.strings.intern("cudaDeviceSynchronize");
+    c.kind = ApiKind::Sync;
+    t.api.push(c);
+    if (with_gpu) {
+      GpuActivity g;
+      g.start = 150, g.dur = 100, g.correlation = 1, g.name = t.strings.intern("k");
+      t.gpu.push(g);
+    }
+    return t;
+  };
+  for (const bool with_gpu : {true, false}) {
+    Trace t = make(with_gpu);
+    try {
+      restrict_to_window(t, TraceWindow{290, 400});
+      ADD_FAILURE() << "a window with the sync alone was accepted (with GPU side: " << with_gpu << ")";
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      EXPECT_EQ(e.exit_code(), 1) << m;
+      EXPECT_NE(m.find("holds none of the trace's 1 launch calls"), std::string::npos) << m;
+      EXPECT_NE(m.find("it keeps 1 API call"), std::string::npos) << m;
+    }
+    Trace kept = make(with_gpu);
+    EXPECT_NO_THROW(restrict_to_window(kept, TraceWindow{90, 400}));
+    EXPECT_EQ(kept.api.size(), 2u);
+  }
+}
+
+// The doubts about a decode window (analysis/decode_window_check.h), each against a hand count:
+// two decode steps of three kernels after a prefill of two.
+TEST(DecodeWindowDoubts, NamesAWindowBeforeTheWorkAndKernelCountsThatDifferFromTheRun) {
+  auto make = [](bool gpu) {
+    Trace t;
+    int64_t corr = 0;
+    auto launch = [&](ns_t at) {
+      ApiCall c;
+      c.start = at, c.dur = 5, c.correlation = ++corr, c.name = t.strings.intern("cudaLaunchKernel");
+      c.kind = ApiKind::KernelLaunch;
+      t.api.push(c);
+      if (!gpu) return;
+      GpuActivity g;
+      g.start = at + 10, g.dur = 5, g.correlation = corr, g.name = t.strings.intern("k");
+      t.gpu.push(g);
+    };
+    for (ns_t at : {1000, 1100}) launch(at);                          // prefill
+    for (ns_t at : {2000, 2100, 2200, 3000, 3100, 3200}) launch(at);  // two decode steps
+    return t;
+  };
+  EXPECT_TRUE(cuda_work_span(make(true)).any);
+  EXPECT_EQ(cuda_work_span(make(true)).first, 1000);
+  EXPECT_FALSE(cuda_work_span(Trace{}).any);
+  const DecodeRunCounts run{2, 3, 3};
+  auto doubts = [&](TraceWindow w, DecodeRunCounts r, bool gpu = true) {
+    Trace c = make(gpu);
+    const CudaWorkSpan span = cuda_work_span(c);
+    restrict_to_window(c, w);
+    return decode_window_doubts(c, span, w, r);
+  };
+  EXPECT_TRUE(doubts({1900, 3300}, run).empty());  // the run's own window
+  // Over the prefill too: it starts before the first CUDA event, and 8 kernels are not 2 x 3.
+  const std::vector<std::string> wide = doubts({0, 3300}, run);
+  ASSERT_EQ(wide.size(), 2u);
+  EXPECT_NE(wide[0].find("before the trace's first CUDA event"), std::string::npos) << wide[0];
+  EXPECT_NE(wide[1].find("holds 8 GPU kernels where the run counted 2 steps x 3 = 6"), std::string::npos) << wide[1];
+  // Half the decode: 3 kernels.
+  const std::vector<std::string> half = doubts({1900, 2500}, run);
+  ASSERT_EQ(half.size(), 1u);
+  EXPECT_NE(half[0].find("holds 3 GPU kernels where the run counted 2 steps x 3 = 6"), std::string::npos) << half[0];
+  // The right window, a run document that says 4 steps.
+  ASSERT_EQ(doubts({1900, 3300}, DecodeRunCounts{4, 3, 3}).size(), 1u);
+  // Without the GPU side the launch calls are counted against launches_per_step.
+  EXPECT_TRUE(doubts({1900, 3300}, run, false).empty());
+  const std::vector<std::string> no_gpu = doubts({1900, 2500}, run, false);
+  ASSERT_EQ(no_gpu.size(), 1u);
+  EXPECT_NE(no_gpu[0].find("holds 3 kernel and graph launch calls where the run counted 2 steps x 3 = 6"),
+            std::string::npos)
+      << no_gpu[0];
+  // A run document without the counts (0): only the start is judged.
+  EXPECT_TRUE(doubts({1900, 2500}, DecodeRunCounts{2, 0, 0}).empty());
 }
 
 // The scheduler's rows (wake-ups, IRQs, syscalls) are cut by the same inclusive bounds as the host

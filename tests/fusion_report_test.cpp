@@ -147,6 +147,26 @@ TEST(FusionReport, NoBoundStillReportsIlGpuBusyAndTheReason) {
   EXPECT_FALSE(bare.contains("bound_undefined_reason"));
 }
 
+// Launch calls without any GPU activity (a `record --cuda uprobe` recording): the GPU side was not
+// captured, and fusion says how to capture it, as sweep does (review DW L3); JSON counts them.
+TEST(FusionReport, LaunchCallsWithoutGpuActivitySayTheGpuSideWasNotCaptured) {
+  Trace t;
+  t.file = "up.itrace";
+  const FusionResult none;  // no kernels, no lengths
+  LaunchAnalysis up;
+  up.no_gpu_activity = true;
+  up.orphan_launch_calls = 438;
+  const std::string v = fusion_verdict({&t, &none, &up});
+  EXPECT_NE(v.find("Yet its 438 launch calls have no GPU activity: the GPU side was not captured"), std::string::npos) << v;
+  EXPECT_NE(v.find("infertrace record --cuda cupti"), std::string::npos) << v;
+  const nlohmann::json j = fusion_json({&t, &none, &up});
+  EXPECT_EQ(j["orphan_launch_calls"], 438);
+  EXPECT_TRUE(j.contains("gpu_side_not_captured"));
+  up.orphan_launch_calls = 0;  // a CPU-only trace: nothing to capture
+  EXPECT_EQ(fusion_verdict({&t, &none, &up}).find("Yet"), std::string::npos);
+  EXPECT_FALSE(fusion_json({&t, &none, &up}).contains("gpu_side_not_captured"));
+}
+
 // A GPU-bound trace whose GPU idles half the inference latency or more is not told "only faster
 // kernels help" (review UX H1); below half it is told that faster kernels help more, with the idle
 // share that says so.

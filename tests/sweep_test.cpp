@@ -59,6 +59,22 @@ TEST(Sweep, TransitionAndBalancedRegion) {
 // Past the transition, a GPU-bound batch whose GPU idles half the inference latency or more is
 // named, since "the GPU is the limit" holds there only for bursts of queued kernels (review UX H1);
 // one below half is not, nor a GPU-bound batch below the transition.
+// Points whose inference latencies start at different events (a Kineto trace's first operator, a
+// recording's first CUDA call) are compared with a caution naming both (review DW L1); points that
+// agree get none.
+TEST(Sweep, IlStartsThatDifferAreSaid) {
+  LaunchAnalysis kineto = analysis(false, 100, 100), recording = analysis(true, 100, 100);
+  kineto.t_begin_from = "operator";
+  recording.t_begin_from = "host_event";
+  const SweepResult mixed = analyze_sweep({sweep_point(1, "k.json", kineto), sweep_point(64, "r.itrace", recording)});
+  EXPECT_NE(mixed.summary.find("Caution: the inference latencies start at different events (first host event start for "
+                               "batch 64; first operator start for batch 1)"),
+            std::string::npos)
+      << mixed.summary;
+  const SweepResult same = analyze_sweep({sweep_point(1, "a", kineto), sweep_point(64, "b", kineto)});
+  EXPECT_EQ(same.summary.find("Caution"), std::string::npos) << same.summary;
+}
+
 TEST(Sweep, BurstyGpuBoundBatchesPastTheTransitionAreQualified) {
   const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 800, 100)),
                                        sweep_point(2, "b", analysis(true, 700, 100)),

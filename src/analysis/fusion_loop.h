@@ -76,6 +76,9 @@ struct FusionLoop {
   std::vector<LoopPrediction> predictions;  // ascending length
   int best_length = 0;                      // highest predicted speedup (then ideal speedup, then shorter)
   std::vector<LoopComparison> comparisons;  // one per measured non-eager run, in the order given
+  // Doubts about the decode window the trace was cut by (analysis/decode_window_check.h, set by
+  // the caller): every per-step figure rests on it, so the summary repeats them (review DW M2).
+  std::vector<std::string> window_doubts;
 };
 
 // IL after removing `saved` of launch time: max(GPU busy, IL - saved) when CPU-bound, else IL.

@@ -25,6 +25,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.host_undefined_reason = a.host_undefined_reason;
   p.launch_thread_annotations = a.launch_thread_annotations, p.cpu_idle_without_annotations = a.cpu_idle_without_annotations;
   p.profiler_steps = a.profiler_steps;
+  p.t_begin_from = a.t_begin_from;
   p.skipped_gpu_events = a.skipped_gpu_events;
   p.clock_skew_clamped = a.clock_skew_clamped, p.linked_launch_calls = a.linked_launch_calls;
   p.cpu_bound_gpu_busy = a.cpu_bound_gpu_busy;
@@ -410,6 +411,26 @@ SweepResult analyze_sweep(std::vector<SweepPoint> points) {
   }
   if (best_len > 0) r.balanced_region = BatchRange{r.points[best_from].batch, r.points[best_from + best_len - 1].batch};
   r.summary = summarize(r);
+  // ILs that start at different events (review DW L1: a Kineto trace beside a recording).
+  std::map<std::string, std::vector<int64_t>> starts;
+  for (const SweepPoint& p : r.points)
+    if (!p.t_begin_from.empty()) starts[p.t_begin_from].push_back(p.batch);
+  if (starts.size() > 1) {
+    std::string which;
+    for (const auto& [from, bs] : starts) {
+      const std::string meaning = inference_latency_meaning(from);  // "first operator start to last GPU end"
+      which += (which.empty() ? "" : "; ") + meaning.substr(0, meaning.find(" to ")) + " for " + batches(bs);
+    }
+    r.summary += " Caution: the inference latencies start at different events (" + which +
+                 "), so the idle shares and the bound verdicts of those batches are not like for like.";
+  }
+  // Decode windows with doubts (analysis/decode_window_check.h): said where the figures are read.
+  std::vector<int64_t> doubted;
+  for (const SweepPoint& p : r.points)
+    if (!p.decode_window_doubts.empty()) doubted.push_back(p.batch);
+  if (!doubted.empty())
+    r.summary += " Caution: the decode window of " + batches(doubted) +
+                 " may not be its trace's run (see the notes), so those figures may not be the decode steps'.";
   return r;
 }
 

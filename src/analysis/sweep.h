@@ -64,6 +64,18 @@ struct SweepPoint {
   // Names the reader kept with characters replaced (the trace's `names_cleaned`, set by the caller):
   // their events are used, as analyze and fusion say (review DJ M1).
   std::map<std::string, int64_t> names_cleaned;
+  // LaunchAnalysis::t_begin_from: what the point's IL starts at. Points whose ILs start at different
+  // events (a Kineto trace's first operator, a recording's first CUDA call) have idle shares that
+  // are not like for like: the summary says so (review DW L1).
+  std::string t_begin_from;
+  // `sweep --decode-window`: the run document the trace was cut by ("" when not cut), its window,
+  // its decode steps, whether the batch came from its n_seq (no --label), and the doubts
+  // decode_window_doubts() has about the cut (review DW M1, L2: the output never said it was cut).
+  std::string decode_window_source;
+  ns_t decode_window_from = 0, decode_window_to = 0;
+  int64_t decode_steps = 0;
+  bool batch_from_run = false;
+  std::vector<std::string> decode_window_doubts;
 };
 
 // Whether a point's CPU-/GPU-bound verdict rests on clamped launch latencies: it has one, and more

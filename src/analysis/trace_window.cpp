@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "trace/api_kind.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -27,6 +28,18 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
                      " ns");
   auto inside = [&](ns_t ts) { return ts >= w.from && ts <= w.to; };
   const size_t api_before = t.api.size(), gpu_before = t.gpu.size();
+  // The trace's CUDA work as the analyses see it: its GPU activities when it has them, else its
+  // launch calls (a recording without the GPU side), else any API call. A window that keeps only
+  // a synchronisation of a trace with GPU work holds none of it (review DW M3: analysed as "no
+  // GPU activity in the trace").
+  auto launch_calls = [&] {
+    return static_cast<size_t>(std::count_if(t.api.kind.begin(), t.api.kind.end(), is_launch));
+  };
+  const size_t launches_before = launch_calls();
+  auto work_kept = [&] {
+    if (gpu_before > 0) return t.gpu.size();
+    return launches_before > 0 ? launch_calls() : t.api.size();
+  };
   ns_t first = 0, last = 0;  // start times of the API calls and GPU activities, for the error below
   bool any = false;
   auto note = [&](ns_t ts) {
@@ -63,14 +76,19 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
   // A window that keeps none of the trace's CUDA work is an error: analyzing the empty rest printed
   // "0 kernels". Outside the span of that work it is another run's window (or a trace on another
   // clock, such as a PyTorch profiler trace); inside it, the recording has a hole there.
-  if (api_before + gpu_before > 0 && t.api.size() + t.gpu.size() == 0) {
+  if (api_before + gpu_before > 0 && work_kept() == 0) {
     const bool overlaps = w.from <= last && w.to >= first;
+    std::string kept_only;
+    if (t.api.size() > 0)
+      kept_only = " (it keeps " + std::to_string(t.api.size()) + (t.api.size() == 1 ? " API call" : " API calls") +
+                  (gpu_before > 0 ? " but no GPU activity)" : ", none of them a launch)");
     throw Error("the window " + std::to_string(w.from) + " to " + std::to_string(w.to) + " ns holds none of the trace's " +
-                std::to_string(api_before) + " CUDA API calls and " + std::to_string(gpu_before) +
-                " GPU activities (they start from " + std::to_string(first) + " to " + std::to_string(last) +
-                " ns): " +
-                (overlaps    ? "the window lies inside the recording's span but no event was recorded in it (a "
-                               "truncated recording, or events dropped)"
+                std::to_string(launches_before) + " launch calls and " + std::to_string(gpu_before) +
+                " GPU activities" + kept_only + " (the trace's " + std::to_string(api_before) +
+                " CUDA API calls and its GPU activities start from " + std::to_string(first) + " to " +
+                std::to_string(last) + " ns): " +
+                (overlaps    ? "the window lies inside the recording's span but holds none of its work: the window "
+                               "is of another run, or the recording is truncated or lost events there"
                  : w.from > last ? "the window is of another run, or the trace is on another clock, or the "
                                    "recording ended before it"
                                  : "the window is of another run, or the trace is on another clock"));

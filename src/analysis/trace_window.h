@@ -18,8 +18,9 @@ struct TraceWindow {
 // The task table (Trace::tasks: the attach states among them) keeps the rows inside the window.
 // Threads, strings, skipped counters and meta stay; meta gains "window_from_ns"/"window_to_ns".
 // Throws UsageError when from > to, Error when the trace has API calls or GPU activities
-// and the window keeps none of them (a window of another run, or a trace on another clock, when
-// it lies outside their span; a truncated recording or dropped events when it lies inside).
+// and the window keeps none of its CUDA work: its GPU activities when it has any, else its launch
+// calls, else its API calls (a window of another run, or a trace on another clock, when it lies
+// outside their span; another run's, a truncated recording or lost events when it lies inside).
 void restrict_to_window(Trace& trace, const TraceWindow& w);
 
 }  // namespace infertrace

@@ -134,7 +134,8 @@ void run(const Options& o) {
   std::optional<EngineRunDoc> recorded;
   if (!o.decode_window.empty()) recorded = recorded_run(o.decode_window);
   Trace trace = load_trace_noting(o.trace);
-  if (recorded) cut_to_decode_window(trace, o.trace, *recorded->window, o.decode_window);
+  std::vector<std::string> doubts;
+  if (recorded) doubts = cut_to_decode_window(trace, o.trace, *recorded, o.decode_window);
   const FusionResult result = analyze_fusion(build_kernel_sequences(trace), fo);
   const LaunchAnalysis launch = analyze_launches(trace);
   const FusionReport rep{&trace, &result, &launch};
@@ -145,6 +146,7 @@ void run(const Options& o) {
     std::vector<MeasuredRun> others;
     for (const MeasuredRun& r : measured) (r.mode == "eager" ? baseline : others.emplace_back()) = r;
     loop = analyze_fusion_loop(result, launch, recorded->run, baseline, others);
+    loop->window_doubts = doubts;
   }
   if (o.json) {
     nlohmann::json j = fusion_json(rep);
@@ -152,7 +154,8 @@ void run(const Options& o) {
       j["decode_window"] = {{"source", clean_text(o.decode_window)},
                             {"from_ns", recorded->window->from},
                             {"to_ns", recorded->window->to},
-                            {"decode_steps", recorded->run.decode_steps}};
+                            {"decode_steps", recorded->run.decode_steps},
+                            {"doubts", doubts}};
     if (loop) j["closed_loop"] = fusion_loop_json(*loop);
     std::cout << result_json_text(j) << "\n";
   } else if (o.csv) {
@@ -161,6 +164,7 @@ void run(const Options& o) {
     if (recorded)
       std::cout << "decode window of " << o.decode_window << ": " << recorded->run.decode_steps << " steps in "
                 << format_ns(recorded->window->to - recorded->window->from) << "\n";
+    for (const std::string& d : doubts) std::cout << "caution: " << d << "\n";
     print_fusion(std::cout, rep);
     if (loop) print_fusion_loop(std::cout, *loop);
   }

@@ -11,6 +11,8 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "analysis/sweep.h"
 #include "cli/engine_run_doc.h"
@@ -78,6 +80,12 @@ std::vector<int64_t> batch_sizes(const Options& o, const std::vector<EngineRunDo
       continue;
     }
     if (!runs.empty()) {
+      // A name that says another batch than the run's n_seq: one of the two is wrong, and which
+      // cannot be told here (review DW L2: the name's batch was silently overridden).
+      if (const auto named = batch_from_file_name(o.traces[i]); named && *named != runs[i].run.n_seq)
+        throw UsageError(o.traces[i] + ": the file name says batch " + std::to_string(*named) + ", its run document " +
+                         o.decode_windows[i] + " n_seq " + std::to_string(runs[i].run.n_seq) +
+                         "; give --label bs=N for every trace");
       out.push_back(runs[i].run.n_seq);
       continue;
     }
@@ -116,22 +124,42 @@ void run(const Options& o) {
   }
   // Every trace opened first: a missing file is an input error a user can act on, not a missing
   // batch size in its name (audit EW L5: "missing.json.gz: no batch size", exit 2).
+  std::vector<std::pair<dev_t, ino_t>> ids;  // of regular files; pipes and devices are not compared
   for (const std::string& t : o.traces) {
     struct stat st {};
     if (::stat(t.c_str(), &st) != 0) throw InputError(t, -1, std::string("cannot open: ") + std::strerror(errno));
     if (S_ISDIR(st.st_mode)) throw InputError(t, -1, "is a directory");
+    ids.emplace_back(S_ISREG(st.st_mode) ? st.st_dev : 0, S_ISREG(st.st_mode) ? st.st_ino : 0);
   }
   const std::vector<EngineRunDoc> runs = engine_runs(o);
+  // One file given twice (under two names or labels) is no sweep point of its own (review DW L5):
+  // two identical rows made a transition out of nothing. One recording of several engine runs,
+  // each cut by its own decode window, is fine.
+  for (size_t i = 0; i < ids.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (ids[i].second != 0 && ids[i] == ids[j] &&
+          (runs.empty() || (runs[i].window->from == runs[j].window->from && runs[i].window->to == runs[j].window->to)))
+        throw UsageError("sweep: " + o.traces[j] + " and " + o.traces[i] + " are the same file" +
+                         (runs.empty() ? "" : " cut by the same decode window") + "; give one trace per batch size");
   const std::vector<int64_t> batches = batch_sizes(o, runs);
   const bool progress = isatty(STDERR_FILENO);
   std::vector<SweepPoint> points;
   for (size_t i = 0; i < o.traces.size(); ++i) {
     if (progress) std::cerr << "\r[" << i + 1 << "/" << o.traces.size() << "] " << o.traces[i] << "\033[K" << std::flush;
     Trace trace = load_trace_noting(o.traces[i]);
-    if (!runs.empty()) cut_to_decode_window(trace, o.traces[i], *runs[i].window, o.decode_windows[i]);
+    std::vector<std::string> doubts;
+    if (!runs.empty()) doubts = cut_to_decode_window(trace, o.traces[i], runs[i], o.decode_windows[i]);
     points.push_back(sweep_point(batches[i], clean_text(o.traces[i]), analyze_launches(trace), trace.launch_coverage));
-    points.back().skipped = trace.skipped;
-    points.back().names_cleaned = trace.names_cleaned;
+    SweepPoint& p = points.back();
+    p.skipped = trace.skipped;
+    p.names_cleaned = trace.names_cleaned;
+    if (!runs.empty()) {
+      p.decode_window_source = clean_text(o.decode_windows[i]);
+      p.decode_window_from = runs[i].window->from, p.decode_window_to = runs[i].window->to;
+      p.decode_steps = runs[i].run.decode_steps;
+      p.batch_from_run = o.labels.empty();
+      p.decode_window_doubts = std::move(doubts);
+    }
   }
   if (progress) std::cerr << "\r\033[K" << std::flush;
   const SweepResult r = analyze_sweep(std::move(points));

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/decode_window_check.h"
 #include "report/json_brief.h"
 #include "util/error.h"
 #include "util/json_int.h"
@@ -70,6 +71,10 @@ EngineRunDoc parse_engine_run(std::string_view text, const std::string& path) {
       d.window = TraceWindow{whole((*w)["start"], "decode_window_ns.start", path),
                              whole((*w)["end"], "decode_window_ns.end", path)};
       // The file's content is wrong, not the option: named here, exit 1 (review CX L7).
+      // The engine stamps CLOCK_MONOTONIC, never negative (review DW L5).
+      if (d.window->from < 0)
+        throw InputError(path, -1, "decode_window_ns: start " + std::to_string(d.window->from) +
+                                       " ns is negative; the engine's stamps are CLOCK_MONOTONIC nanoseconds");
       if (d.window->from > d.window->to)
         throw InputError(path, -1, "decode_window_ns: start " + std::to_string(d.window->from) +
                                        " ns is after its end " + std::to_string(d.window->to) + " ns");
@@ -80,8 +85,9 @@ EngineRunDoc parse_engine_run(std::string_view text, const std::string& path) {
   return d;
 }
 
-void cut_to_decode_window(Trace& trace, const std::string& trace_path, const TraceWindow& window,
-                          const std::string& run_path) {
+std::vector<std::string> cut_to_decode_window(Trace& trace, const std::string& trace_path, const EngineRunDoc& run,
+                                              const std::string& run_path) {
+  const TraceWindow& window = *run.window;
   // restrict_to_window keeps a trace without CUDA work as it is (nothing to miss); here that is a
   // mistake: fusion and sweep analyse CUDA launches, and their figures ("0 kernels") would look
   // like a result of the run, with no way to check that the window is of this trace at all.
@@ -90,6 +96,7 @@ void cut_to_decode_window(Trace& trace, const std::string& trace_path, const Tra
                      "--decode-window " + run_path + ": the trace has no CUDA API calls and no GPU activities (a "
                      "CPU-only run, or a recording made without --cuda): there are no decode steps' launches to "
                      "cut out, and the window cannot be checked against it");
+  const CudaWorkSpan before = cuda_work_span(trace);
   try {
     restrict_to_window(trace, window);
   } catch (const UsageError&) {
@@ -97,6 +104,8 @@ void cut_to_decode_window(Trace& trace, const std::string& trace_path, const Tra
   } catch (const Error& e) {
     throw InputError(trace_path, -1, "--decode-window " + run_path + ": " + e.what());
   }
+  return decode_window_doubts(trace, before, window,
+                              DecodeRunCounts{run.run.decode_steps, run.run.kernels_per_step, run.run.launches_per_step});
 }
 
 }  // namespace infertrace::cli

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "analysis/fusion_loop.h"
 #include "analysis/trace_window.h"
@@ -24,8 +25,9 @@ EngineRunDoc parse_engine_run(std::string_view text, const std::string& path);
 
 // restrict_to_window for `--decode-window RUN.json`: a window that keeps none of the trace's
 // CUDA work, and a trace with no CUDA work at all, are an InputError naming the trace and the
-// run's file (exit 1); a reversed window stays a UsageError (exit 2).
-void cut_to_decode_window(Trace& trace, const std::string& trace_path, const TraceWindow& window,
-                          const std::string& run_path);
+// run's file (exit 1); a reversed window stays a UsageError (exit 2). Returns the doubts
+// (analysis/decode_window_check.h) about a window that keeps some: fusion and sweep print them.
+std::vector<std::string> cut_to_decode_window(Trace& trace, const std::string& trace_path, const EngineRunDoc& run,
+                                              const std::string& run_path);
 
 }  // namespace infertrace::cli

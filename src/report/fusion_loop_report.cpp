@@ -64,6 +64,12 @@ std::string fusion_loop_summary(const FusionLoop& loop) {
          how_far(c.best_error) + "; with exactly its " + format_fixed(c.matched.launches_removed_per_step, 0) +
          " launches per step removed the method predicts " + format_fixed(c.matched.predicted_speedup, 2) + "x (" +
          how_far(c.matched.error) + ").";
+  // A window that may not be this run's makes every per-step figure above doubtful (review DW M2:
+  // a run document with twice the steps halved the kernels per step, and the launch-matched
+  // prediction with them, without a word).
+  if (!loop.window_doubts.empty())
+    s += " Caution: " + loop.window_doubts.front() + (loop.window_doubts.size() > 1 ? " (and more: see above)" : "") +
+         "; the per-step figures and predictions rest on the window and the run's step count.";
   return s;
 }
 

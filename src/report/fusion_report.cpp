@@ -129,6 +129,19 @@ std::string fused_chains_phrase(double threshold) {
   return threshold == 1.0 ? "deterministic chains" : "chains with proximity score >= " + format_shortest(threshold);
 }
 
+// A trace whose launch calls have no GPU activity at all (an `record --cuda uprobe` recording, a
+// profile without CUDA activities): the GPU side was not captured, and the way to capture it is
+// said, as sweep says it (review DW L3). "" otherwise.
+static std::string uncaptured_gpu_side(const FusionReport& rep) {
+  if (!rep.launch || !rep.launch->gpu_undefined() || rep.launch->skipped_gpu_events > 0 || !launches_measured(rep) ||
+      rep.launch->orphan_launch_calls == 0)
+    return "";
+  const int64_t n = rep.launch->orphan_launch_calls;
+  return "its " + format_count(n) + plural(n, " launch call has", " launch calls have") +
+         " no GPU activity: the GPU side was not captured; capture it with the GPU's activity (`infertrace record "
+         "--cuda cupti`, or CUDA activities in the PyTorch profiler)";
+}
+
 std::string fusion_verdict(const FusionReport& rep) {
   const FusionResult& r = *rep.result;
   const ChainLengthResult* best = best_length(r);
@@ -140,7 +153,9 @@ std::string fusion_verdict(const FusionReport& rep) {
     else if (const size_t n = rep.trace->gpu.kind.size(); n > 0)
       why = "its " + format_count(static_cast<int64_t>(n)) + plural(static_cast<int64_t>(n), " GPU activity is a memory copy or memset",
                                                                      " GPU activities are memory copies and memsets");
-    return "No kernels in this trace" + (why.empty() ? std::string() : " (" + why + ")") + ": nothing to fuse.";
+    const std::string uncaptured = uncaptured_gpu_side(rep);
+    return "No kernels in this trace" + (why.empty() ? std::string() : " (" + why + ")") + ": nothing to fuse." +
+           (uncaptured.empty() ? "" : " Yet " + uncaptured + ".");
   }
   if (best->fused_chains == 0)
     return "No chain of the requested lengths has a proximity score of at least " + format_shortest(r.threshold) +
@@ -262,6 +277,9 @@ nlohmann::json fusion_json(const FusionReport& rep) {
   const bool no_gpu = rep.launch && rep.launch->gpu_undefined();
   const bool have = rep.launch != nullptr && !no_gpu, bound_known = has_bound(rep) && launches_measured(rep);
   if (no_gpu) j["undefined_reason"] = rep.launch->gpu_undefined_reason();
+  // Launch calls without GPU activity (as analyze and sweep count them); null when not measured.
+  j["orphan_launch_calls"] = rep.launch && launches_measured(rep) ? json(rep.launch->orphan_launch_calls) : json(nullptr);
+  if (const std::string uncaptured = uncaptured_gpu_side(rep); !uncaptured.empty()) j["gpu_side_not_captured"] = uncaptured;
   j["bound"] = bound_known ? json(rep.launch->bound) : json(nullptr);
   // As analyze --json: the reason where the launches were measured and the GPU ran but no verdict.
   if (have && rep.launch->bound.empty() && launches_measured(rep) && !rep.launch->gpu_undefined())

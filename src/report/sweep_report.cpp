@@ -66,6 +66,14 @@ nlohmann::json sweep_json(const SweepResult& r) {
     else if (p.bound.empty() && !p.launches_unmeasured) pts.back()["bound_undefined_reason"] = no_verdict_reason(p);
     if (p.launches_unmeasured) pts.back()["launch_undefined_reason"] = p.launch_note;
     else if (!p.launch_note.empty()) pts.back()["launch_partial_note"] = p.launch_note;
+    // Cut by `--decode-window` (as fusion --json's "decode_window", with the doubts about it).
+    if (!p.decode_window_source.empty())
+      pts.back()["decode_window"] = {{"source", p.decode_window_source},
+                                     {"from_ns", p.decode_window_from},
+                                     {"to_ns", p.decode_window_to},
+                                     {"decode_steps", p.decode_steps},
+                                     {"batch_from", p.batch_from_run ? "n_seq" : "label"},
+                                     {"doubts", p.decode_window_doubts}};
   }
   json j;
   j["schema_version"] = 1;
@@ -155,6 +163,12 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
     if (p.profiler_steps > 1) notes += (notes.empty() ? "" : ", ") + profiler_steps_meaning(p.profiler_steps);
     for (auto& [reason, n] : p.skipped) add("skipped: " + reason, n);
     for (auto& [reason, n] : p.names_cleaned) add("names cleaned: " + reason, n);  // (used: kNamesCleanedMeaning)
+    if (!p.decode_window_source.empty())
+      notes += (notes.empty() ? "" : ", ") + ("cut to the decode window of " + p.decode_window_source + " (" +
+                                              format_count(p.decode_steps) + (p.decode_steps == 1 ? " step" : " steps") +
+                                              " in " + format_ns(p.decode_window_to - p.decode_window_from) +
+                                              (p.batch_from_run ? "; batch from its n_seq" : "") + ")");
+    for (const std::string& d : p.decode_window_doubts) notes += (notes.empty() ? "" : ", ") + ("caution: " + d);
     if (!notes.empty()) os << "  batch " << p.batch << " (" << p.source << "): " << notes << "\n";
   }
   os << "\n";

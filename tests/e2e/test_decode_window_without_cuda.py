@@ -22,8 +22,15 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("fusion", cpu_trace)
     check(r.returncode == 0, "fusion without --decode-window: exit %d %s" % (r.returncode, r.stderr[-300:]))
     refused(["fusion", cpu_trace, "--decode-window", doc], cpu_trace, "--decode-window " + doc, "no CUDA API calls", rc=1)
+    # (The one trace twice needs two windows: one file cut by one window twice is refused first.)
+    doc2 = os.path.join(tmp, "run2.json")
+    with open(doc2, "w") as f:
+        json.dump({"schema_version": 1, "backend": "cpu", "n_prompt": 2, "n_generated": 4, "n_decode_evals": 3,
+                   "tg_tokens_per_second": 100.0, "decode_window_ns": {"start": 2000, "end": 3000000}}, f)
     refused(["sweep", cpu_trace, cpu_trace, "--label", "bs=1", "--label", "bs=2", "--decode-window", doc,
-             "--decode-window", doc], cpu_trace, "--decode-window " + doc, "no CUDA API calls", rc=1)
+             "--decode-window", doc2], cpu_trace, "--decode-window " + doc, "no CUDA API calls", rc=1)
+    refused(["sweep", cpu_trace, cpu_trace, "--label", "bs=1", "--label", "bs=2", "--decode-window", doc,
+             "--decode-window", doc], cpu_trace, "the same file cut by the same decode window", rc=2)
 
 if failures:
     print("%d failure(s)" % len(failures))

@@ -191,6 +191,58 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 1 and "holds none of the trace's" in r.stderr and "elsewhere.json" in r.stderr,
           "sweep, a window of another run: %d %s" % (r.returncode, r.stderr.strip()))
 
+    # Doubts about a window (review DW M1/M2): the run's own window has none; one that also holds the
+    # prefill starts before the first CUDA event and holds PREFILL + STEPS x 17 kernels, not STEPS x 17;
+    # a run document that says twice the steps counts 2 x STEPS x 17. Both said in the text, in
+    # JSON "doubts" and, with --measured, in the summary; the figures are still printed.
+    r = run("fusion", rec, "--json", "--decode-window", recorded)
+    check(r.returncode == 0 and json.loads(r.stdout)["decode_window"]["doubts"] == [],
+          "the run's own window: %s %s" % (r.stdout[-300:], r.stderr))
+    wide = engine_doc(p("wide.json"), "eager", 40.0, len(STEP), len(STEP), window=(BASE - 1000, host_done))
+    r = run("fusion", rec, "--json", "--decode-window", wide)
+    doubts = json.loads(r.stdout)["decode_window"]["doubts"] if r.returncode == 0 else []
+    want = "holds %d GPU kernels where the run counted %d steps x %d = %d" % (
+        PREFILL + STEPS * len(STEP), STEPS, len(STEP), STEPS * len(STEP))
+    check(len(doubts) == 2 and "1.00 us before the trace's first CUDA event" in doubts[0] and want in doubts[1],
+          "a window over the prefill too: %r %s" % (doubts, r.stderr))
+    r = run("fusion", rec, "--decode-window", wide)
+    check(r.returncode == 0 and r.stdout.count("\ncaution: ") == 2, "text cautions: %s" % r.stdout[:600])
+    twice = engine_doc(p("twice.json"), "eager", 40.0, len(STEP), len(STEP), window=window, steps=2 * STEPS)
+    r = run("fusion", rec, "--json", "--decode-window", twice, "--measured", "fused=" + fused)
+    j = json.loads(r.stdout) if r.returncode == 0 else {}
+    want = "holds %d GPU kernels where the run counted %d steps x %d = %d" % (
+        STEPS * len(STEP), 2 * STEPS, len(STEP), 2 * STEPS * len(STEP))
+    check(j and want in j["decode_window"]["doubts"][0] and "Caution: the window holds" in j["closed_loop"]["summary"],
+          "a run document with twice the steps: %s %s" % (r.stdout[-500:], r.stderr))
+    # A window holding only the first decode step's sync keeps none of the GPU work (review DW M3:
+    # "no GPU activity in the trace", exit 0 before).
+    sync_at = starts[0] + len(STEP) * EVERY + CALL
+    only_sync = engine_doc(p("only_sync.json"), "eager", 40.0, len(STEP), len(STEP), window=(sync_at, sync_at + 10))
+    r = run("fusion", rec, "--decode-window", only_sync)
+    check(r.returncode == 1 and "holds none of the trace's" in r.stderr and "it keeps 1 API call but no GPU activity"
+          in r.stderr, "a window of a sync alone: %d %s" % (r.returncode, r.stderr.strip()))
+    # sweep says which window cut each point, its doubts and where the batch came from (review DW L2),
+    # and refuses one file cut by one window twice (L5) and a name whose batch differs from n_seq.
+    rec4 = p("eager_bs4.itrace")
+    os.link(rec, rec4)
+    r = run("sweep", rec, rec4, "--json", "--decode-window", recorded, "--decode-window", wide,
+            "--label", "bs=1", "--label", "bs=4")
+    pts = json.loads(r.stdout)["points"] if r.returncode == 0 else []
+    check(len(pts) == 2 and pts[0]["decode_window"]["source"] == recorded and pts[0]["decode_window"]["doubts"] == []
+          and pts[0]["decode_window"]["batch_from"] == "label" and pts[0]["decode_window"]["decode_steps"] == STEPS
+          and len(pts[1]["decode_window"]["doubts"]) == 2,
+          "sweep --json decode_window: %s %s" % (r.stdout[:800], r.stderr))
+    r = run("sweep", rec, rec4, "--decode-window", recorded, "--decode-window", wide, "--label", "bs=1", "--label", "bs=4")
+    check(r.returncode == 0 and "cut to the decode window of " + wide in r.stdout and "caution: the window starts" in
+          r.stdout and "Caution: the decode window of batch 4 may not be" in r.stdout, "sweep text: %s" % r.stdout)
+    r = run("sweep", rec, rec4, "--decode-window", recorded, "--decode-window", recorded,
+            "--label", "bs=1", "--label", "bs=4")
+    check(r.returncode == 2 and "are the same file cut by the same decode window" in r.stderr,
+          "one file, one window, twice: %d %s" % (r.returncode, r.stderr.strip()))
+    r = run("sweep", rec, rec4, "--decode-window", recorded, "--decode-window", wide)
+    check(r.returncode == 2 and "the file name says batch 4" in r.stderr and "n_seq 1" in r.stderr,
+          "a name's batch against n_seq: %d %s" % (r.returncode, r.stderr.strip()))
+
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)
