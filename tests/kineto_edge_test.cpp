@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "ingest/load.h"
@@ -455,6 +456,33 @@ TEST(KinetoEdge, RawControlCharacterIsAnErrorEscapedOneIsReplacedAndCounted) {
   EXPECT_EQ(t.str(t.ops.name[0]), "a?b");
   EXPECT_EQ(t.names_cleaned.at("names_with_control_chars_replaced"), 1);
   EXPECT_EQ(t.skipped.count("names_with_control_chars_replaced"), 0u);  // a kept event is no skipped one (review CX L8)
+}
+
+// DEL (0x7F) is a control character to util/text_clean.h, but JSON allows it raw: a name holding
+// one, raw or escaped, is kept with '?' in its place and counted, as one with a C0 control
+// character is (review XP). Both readers: on its own (chunk 1) each middle event is read by the
+// direct scan, which hands an event with a DEL to the on-demand reader.
+TEST(KinetoEdge, DelInANameIsReplacedAndCountedLikeAControlCharacter) {
+  const auto op = [](const std::string& name, int ts) {
+    return R"({"ph": "X", "cat": "cpu_op", "name": ")" + name + R"(", "pid": 1, "tid": 1, "ts": )" + std::to_string(ts) +
+           R"(, "dur": 1})";
+  };
+  const std::string text = doc(op("first", 1) + "," + op("a\x7F" "b", 2) + "," + op("c\\u007fd", 3) + "," +
+                               op("e\x7F", 4) + "," + op("last", 5) + "," +
+                               R"({"ph": "M", "name": "thread_name", "pid": 1, "tid": 1, "args": {"name": "w)" "\x7F" R"(x"}})");
+  for (size_t chunk : {size_t(0), size_t(1)})
+    for (bool direct : {false, true}) {
+      const Reading r = read_doc(text, chunk, direct);
+      ASSERT_EQ(r.error, "") << chunk << direct;
+      const Trace& t = r.trace;
+      ASSERT_EQ(t.ops.size(), 5u);
+      std::multiset<std::string> names;
+      for (size_t i = 0; i < t.ops.size(); ++i) names.insert(std::string(t.str(t.ops.name[i])));
+      EXPECT_EQ(names, (std::multiset<std::string>{"first", "a?b", "c?d", "e?", "last"})) << chunk << direct;
+      EXPECT_EQ(t.names_cleaned.at("names_with_control_chars_replaced"), 4) << chunk << direct;  // 3 ops, 1 thread
+      ASSERT_EQ(t.threads.size(), 1u);
+      EXPECT_EQ(t.str(t.threads.row(0).comm), "w?x");
+    }
 }
 
 TEST(KinetoEdge, WrongTypesAreCountedOrRejected) {

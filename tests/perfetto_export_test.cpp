@@ -769,3 +769,60 @@ TEST(PerfettoExport, ArgsAreChromes) {
             std::multiset<std::string>{R"({"External id":8,"correlation":4,"device":0,"stream":9})"});
   EXPECT_EQ(perfetto[Key("aten::linear", 1'000)], std::multiset<std::string>{R"({"External id":7})"});
 }
+
+// Perfetto's process and thread descriptors hold int32 ids. A negative one (a missing tid -1) is
+// written as int32 is on the wire: a 10-byte varint, sign-extended. An id beyond int32 (Kineto's
+// are int64) was cut to 32 bits: pid 2^32 + 100 became process 100 and tid 2^32 + 101 thread
+// (100, 101), so a reader joining tracks by their ids showed them as the other one. Such a track
+// has no descriptor of ids now, only a name with the whole id.
+TEST(PerfettoExport, IdsBeyondInt32AreNamedNotCutAndNegativeOnesSignExtended) {
+  Trace t;
+  const int64_t wide_tid = (int64_t{1} << 32) + 101, wide_pid = (int64_t{1} << 32) + 100;
+  t.ops.push({1'000, 500, 100, 101, -1, t.strings.intern("op of 101"), false});
+  t.ops.push({2'000, 500, 100, wide_tid, -1, t.strings.intern("op of wide tid"), false});
+  t.ops.push({3'000, 500, wide_pid, 7, -1, t.strings.intern("op of wide pid"), false});
+  t.ops.push({4'000, 500, 100, -1, -1, t.strings.intern("op of no tid"), false});
+  ThreadInfo wide;
+  wide.pid = 100, wide.tid = wide_tid, wide.comm = t.strings.intern("wide");
+  t.threads.push(wide);
+  const std::string pf = tmp_path("wide_ids.pftrace");
+  write_perfetto_file(t, pf);
+
+  std::map<uint64_t, pb::TrackDescriptor> tracks;
+  std::map<uint64_t, std::string> names;
+  std::map<std::string, uint64_t> slice_track;
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet()) {
+    if (p.has_track_descriptor()) tracks.emplace(p.track_descriptor().uuid(), p.track_descriptor());
+    for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    if (p.has_track_event() && p.track_event().type() == pb::TrackEvent::TYPE_SLICE_BEGIN)
+      slice_track[names[p.track_event().name_iid()]] = p.track_event().track_uuid();
+  }
+  std::multiset<std::pair<int64_t, int64_t>> thread_ids;
+  std::multiset<int64_t> process_ids;
+  for (const auto& [uuid, d] : tracks) {
+    if (d.has_thread()) thread_ids.insert({d.thread().pid(), d.thread().tid()});
+    if (d.has_process()) process_ids.insert(d.process().pid());
+  }
+  EXPECT_EQ(thread_ids, (std::multiset<std::pair<int64_t, int64_t>>{{100, 101}, {100, -1}}));
+  EXPECT_EQ(process_ids, std::multiset<int64_t>{100});
+  const auto track_of = [&](const std::string& slice) -> const pb::TrackDescriptor& {
+    static const pb::TrackDescriptor none;
+    const auto s = slice_track.find(slice);
+    if (s == slice_track.end()) return none;
+    const auto d = tracks.find(s->second);
+    return d == tracks.end() ? none : d->second;
+  };
+  EXPECT_EQ(track_of("op of wide tid").name(), "wide 4294967397");
+  EXPECT_FALSE(track_of("op of wide tid").has_thread());
+  const pb::TrackDescriptor& seven = track_of("op of wide pid");
+  EXPECT_EQ(seven.name(), "thread 7");
+  EXPECT_FALSE(seven.has_thread());
+  ASSERT_TRUE(tracks.count(seven.parent_uuid()));
+  EXPECT_EQ(tracks.at(seven.parent_uuid()).name(), "process 4294967396");
+  EXPECT_FALSE(tracks.at(seven.parent_uuid()).has_process());
+  // tid -1 on the wire: ThreadDescriptor field 2, varint (tag 0x10), ten bytes: nine 0xFF then 0x01.
+  const std::string bytes = slurp(pf);
+  EXPECT_NE(bytes.find(std::string("\x10") + std::string(9, '\xFF') + "\x01"), std::string::npos);
+  EXPECT_EQ(track_of("op of no tid").thread().tid(), -1);
+}

@@ -8,6 +8,7 @@
 #include "analysis/gpu_starvation.h"
 #include "analysis/sched.h"
 #include "analysis/thread_lives.h"
+#include "loss_window_make.h"
 #include "report/sched_render.h"
 
 namespace infertrace {
@@ -129,6 +130,49 @@ TEST(ThreadLives, LaunchingThreadsAreCountedPerLifeOfAnId) {
   EXPECT_EQ(a.thread_ids_reused, 1);
   EXPECT_EQ(a.all.count, 2);  // 20-40 and 200-220; not 40-200 across the thread's end
   EXPECT_EQ(a.pair_threads, 2);
+}
+
+// Review LW L2: with loss, each thread life's kept excess is over the wall less ITS left-out pairs,
+// not less those of every thread that had its id. Thread 101 of process 100 (life 0) launches at 0,
+// 1000, 2000, 5000 and 6000, preempted at 2500 (back at 4000), and exits at 7000; a new thread gets
+// id 101 and launches at 8000, 9000, 10000, 13000, 14000, 15000, 17000 and 18000, preempted at 11000
+// (back at 12000). One loss window, [16000, 16100], in the second life only. Worked by hand:
+// pairs of life 0: 1000, 1000, 3000 (preempted), 1000; 6000 -> 8000 spans the exit (no pair); life 1:
+// 1000, 1000, 3000 (preempted), 1000, 1000, [15000, 17000] left out (2000 ns), 1000. Clean median
+// 1000, so each life's excess is 2000. Wall [0, 18010] (the last launch's end): life 0's 2000 over
+// 18010, life 1's over 18010 - 2000 = 16010 (per id, both over 16010: 4000 / 16010, too high). The
+// launch window [0, 18000]: 2000 / 18000 + 2000 / 16000.
+TEST(ThreadLives, ImpactUnderLossHasAWallPerLifeOfAnId) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched";
+  for (ns_t ts : {0, 1000, 2000, 5000, 6000}) launch(t, kPid, kMain, ts);
+  sw(t, 2500, kPid, kMain, 0, kOther, kOther);
+  sw(t, 4000, kOther, kOther, 0, kPid, kMain);
+  sw(t, 7000, kPid, kMain, kTaskDead, kOther, kOther);
+  task(t, 7500, kPid, kMain, TaskKind::New);
+  sw(t, 7600, kOther, kOther, 0, kPid, kMain);
+  for (ns_t ts : {8000, 9000, 10000, 13000, 14000, 15000, 17000, 18000}) launch(t, kPid, kMain, ts);
+  sw(t, 11000, kPid, kMain, 0, kOther, kOther);
+  sw(t, 12000, kOther, kOther, 0, kPid, kMain);
+  t.loss_windows = {make_loss_window(16000, 16100, 0, 1, 0)};
+  const SchedAnalysis a = analyze_sched(t, {});
+  EXPECT_EQ(a.thread_ids_reused, 1);
+  EXPECT_EQ(a.pairs_across_thread_end, 1);
+  EXPECT_EQ(a.pairs_spanning_loss, 1);
+  EXPECT_EQ(a.clean.count, 8);
+  EXPECT_DOUBLE_EQ(a.clean.median, 1000.0);
+  EXPECT_EQ(a.preempted.count, 2);
+  EXPECT_EQ(a.pair_threads, 2);
+  EXPECT_EQ(a.wall, 18'010);
+  const double want = 2000.0 / 18'010.0 + 2000.0 / 16'010.0;
+  ASSERT_TRUE(a.scheduler_impact && a.impact_preempted && a.impact_blocked);
+  EXPECT_NEAR(*a.scheduler_impact, want, 1e-15);
+  EXPECT_NEAR(*a.impact_preempted, want, 1e-15);
+  EXPECT_EQ(*a.impact_blocked, 0.0);
+  ASSERT_TRUE(a.launch_window.defined && a.launch_window.scheduler_impact);
+  EXPECT_EQ(a.launch_window.wall, 18'000);
+  EXPECT_NEAR(*a.launch_window.scheduler_impact, 2000.0 / 18'000.0 + 2000.0 / 16'000.0, 1e-15);
 }
 
 // Review S40 H1: with --events launch,sched (no wake-ups, no syscalls) a thread of a traced pool

@@ -409,16 +409,15 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     // left out makes the sum unknown. Without loss every thread's wall is the wall, and the figure
     // is docs/metrics.md's sum of excess over wall time.
     const auto impacts = [&](ns_t lo, ns_t hi, ns_t wall_all, double out[3]) {
-      const size_t n = launches.size();
+      // Per thread life (review LW L2): a thread that had an id after another's exit has its own
+      // left-out pairs and wall, as it has its own pairs. Every life counted has a pair.
+      const size_t n = pa.thread_lives;
       std::vector<std::vector<std::pair<ns_t, ns_t>>> left(n);
-      std::vector<uint8_t> has_pairs(n, 0);
-      for (size_t i = 0; i < pa.left_out.size(); ++i) left[pa.left_out_thread[i]].push_back(pa.left_out[i]);
-      for (uint32_t k : pa.thread) has_pairs[k] = 1;
-      for (uint32_t k : pa.left_out_thread) has_pairs[k] = 1;
+      for (size_t i = 0; i < pa.left_out.size(); ++i) left[pa.left_out_thread_life[i]].push_back(pa.left_out[i]);
       std::vector<ns_t> wall(n, wall_all);
       for (size_t k = 0; k < n; ++k) {
         if (!left[k].empty()) wall[k] -= union_length_between(std::move(left[k]), lo, hi);
-        if (has_pairs[k] && wall[k] <= 0) return false;
+        if (wall[k] <= 0) return false;
       }
       // Excess summed per distinct wall in pair order, then divided: without loss that is one sum
       // over every pair, divided once, as before the per-thread walls (the same bits).
@@ -427,7 +426,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
         const PairGroup g = pa.group[i];
         if (g != PairGroup::Preempted && g != PairGroup::Blocked) continue;
         const double e = static_cast<double>(pa.d[i]) - a.clean.median;
-        std::array<double, 3>& acc = by_wall.try_emplace(wall[pa.thread[i]], std::array<double, 3>{0.0, 0.0, 0.0}).first->second;
+        std::array<double, 3>& acc = by_wall.try_emplace(wall[pa.thread_life[i]], std::array<double, 3>{0.0, 0.0, 0.0}).first->second;
         acc[0] += e;
         acc[g == PairGroup::Preempted ? 1 : 2] += e;
       }

@@ -56,17 +56,27 @@ PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaun
     const SwitchOuts& sw = so != outs.end() ? so->second : kNone;
     auto iq = irq_ts.find(t.tid);
     const std::vector<ns_t>& irqs = iq != irq_ts.end() ? iq->second : kNoIrq;
+    // The dense index of the thread life of the pairs met so far in this thread's launches.
+    uint32_t life_seen = 0, unit = 0;
+    bool any = false;
+    const auto unit_of = [&](uint32_t life) {
+      if (!any || life != life_seen) unit = pa.thread_lives++, life_seen = life, any = true;
+      return unit;
+    };
+    uint32_t life_a = t.ts.empty() ? 0 : lives.life(t.tid, t.ts[0]);
     for (size_t k = 1; k < t.ts.size(); ++k) {
       const ns_t a = t.ts[k - 1], b = t.ts[k];
+      const uint32_t life_b = lives.life(t.tid, b), life = life_a;
+      life_a = life_b;
       // Two threads that had the same id in turn (analysis/thread_lives.h): not a pair.
-      if (lives.life(t.tid, a) != lives.life(t.tid, b)) {
+      if (life != life_b) {
         ++pa.across_thread_end;
         continue;
       }
       if (!loss.empty() && loss.overlaps(a, b)) {
         ++pa.spanning_loss;
         pa.left_out.emplace_back(a, b);
-        pa.left_out_thread.push_back(static_cast<uint32_t>(ti));
+        pa.left_out_thread_life.push_back(unit_of(life));
         continue;
       }
       size_t first = 0;
@@ -82,7 +92,7 @@ PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaun
       pa.d.push_back(b - a);
       pa.group.push_back(g);
       pa.irq.push_back(irq ? 1 : 0);
-      pa.thread.push_back(static_cast<uint32_t>(ti));
+      pa.thread_life.push_back(unit_of(life));
     }
   }
   return pa;

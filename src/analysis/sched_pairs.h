@@ -24,15 +24,19 @@ struct PairAttribution {
   std::vector<ns_t> d;
   std::vector<PairGroup> group;  // exclusive: a switch takes precedence over an IRQ
   std::vector<uint8_t> irq;      // 1 when an IRQ ran in between (switched or not)
-  std::vector<uint32_t> thread;  // the pair's thread: its index in the launches given
+  // The pair's thread life (analysis/thread_lives.h): a dense index over the lives with a pair, kept
+  // or left out, numbered in the order of the launches given (each id's lives in time order). Two
+  // threads that had one id in turn are two (review LW L2: the impact's per-thread walls).
+  std::vector<uint32_t> thread_life;
   // Pairs left out because [ts1, ts2] overlaps a loss window: the recorder may have lost launches
   // between them (so they are not consecutive) and the switches or IRQs that would classify them.
   int64_t spanning_loss = 0;
   std::vector<std::pair<ns_t, ns_t>> left_out;  // those pairs' [ts1, ts2]: their time leaves the impact's wall
-  std::vector<uint32_t> left_out_thread;         // ... and each one's thread, as `thread`
+  std::vector<uint32_t> left_out_thread_life;    // ... and each one's thread life, as `thread_life`
   // Consecutive launches of one id made by two threads that had it in turn (the first exited, the
   // id was handed out again: analysis/thread_lives.h): no pair, counted here.
   int64_t across_thread_end = 0;
+  uint32_t thread_lives = 0;  // lives with a pair: `thread_life` and `left_out_thread_life` lie below
 };
 
 // Switch-outs of traced threads, by tid.

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -292,24 +293,40 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   // And a thread's process-tree records (birth, exec, exit, attach) on its own.
   for (size_t i = 0; i < t.tasks.size(); ++i)
     if (t.tasks.tid[i] >= 0) threads.insert({t.tasks.pid[i], t.tasks.tid[i]});
+  // Perfetto's process and thread descriptors hold int32 ids (a negative one, a missing -1 or a
+  // named -2.., is a sign-extended varint, as int32 is). An id beyond int32 (a Kineto trace's is
+  // int64) written cut to 32 bits would name another process or thread, whose track a reader joins
+  // by its ids: such a track has no descriptor of ids, only a name with the whole id.
+  const auto fits_int32 = [](int64_t v) {
+    return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
+  };
   std::set<int64_t> pids;
   for (auto& [pid, tid] : threads) pids.insert(pid);
-  for (int64_t pid : pids)
-    descriptor(track_uuid(PerfettoTrackKind::Process, pid), 0, "", [&](pb::TrackDescriptor* d) {
+  for (int64_t pid : pids) {
+    const std::string n = trace_process_name(t, pid);
+    const bool fits = fits_int32(pid);
+    const std::string plain = fits ? "" : "process " + std::to_string(pid) + (n.empty() ? "" : " (" + n + ")");
+    descriptor(track_uuid(PerfettoTrackKind::Process, pid), 0, plain, [&](pb::TrackDescriptor* d) {
+      if (!fits) return;
       d->mutable_process()->set_pid(static_cast<int32_t>(pid));
-      if (const std::string n = trace_process_name(t, pid); !n.empty()) d->mutable_process()->set_process_name(n);
+      if (!n.empty()) d->mutable_process()->set_process_name(n);
     });
+  }
   // Plain copies, not the structured bindings, in the lambda: C++17/20 do not let a lambda capture
   // a structured binding (GCC accepts it, clang 14 refuses it).
   for (const auto& thread : threads) {
     const int64_t pid = thread.first, tid = thread.second;
+    const std::optional<size_t> row = name_rows.row(pid, tid);
+    const StrId comm = row ? t.threads.comm[*row] : kNoString;
+    const bool fits = fits_int32(pid) && fits_int32(tid);
+    const std::string plain = fits ? "" : thread_track_name(comm != kNoString ? t.str(comm) : std::string_view(), tid);
     descriptor(track_uuid(PerfettoTrackKind::Thread, pid, tid),
-               track_uuid(PerfettoTrackKind::Process, pid), "", [&](pb::TrackDescriptor* d) {
+               track_uuid(PerfettoTrackKind::Process, pid), plain, [&](pb::TrackDescriptor* d) {
+                 if (!fits) return;
                  auto* th = d->mutable_thread();
                  th->set_pid(static_cast<int32_t>(pid));
                  th->set_tid(static_cast<int32_t>(tid));
-                 const std::optional<size_t> row = name_rows.row(pid, tid);
-                 if (row && t.threads.comm[*row] != kNoString) th->set_thread_name(std::string(t.str(t.threads.comm[*row])));
+                 if (comm != kNoString) th->set_thread_name(std::string(t.str(comm)));
                });
   }
   std::set<std::pair<int64_t, int64_t>> syscall_threads;

@@ -238,15 +238,18 @@ struct MemberWords {
 };
 
 // One block of a string at `p`: `hit` has a bit per byte that ends the scan (a quote, a backslash,
-// or a control character: a byte <= 0x1F unsigned is its own minimum with 0x1F), `high` one per
-// byte >= 0x80. 32 bytes with AVX2 (the haswell kernel), else 16 with SSE2.
+// or a control character: a byte <= 0x1F unsigned is its own minimum with 0x1F, or DEL, 0x7F,
+// which JSON allows raw but a name must not keep), `high` one per byte >= 0x80. 32 bytes with AVX2
+// (the haswell kernel), else 16 with SSE2.
 #if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
 constexpr size_t kStringBlock = 32;
 INFERTRACE_SCAN_INLINE void string_block(const char* p, unsigned& hit, unsigned& high) {
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'), c1f = _mm256_set1_epi8(0x1F);
+  const __m256i del = _mm256_set1_epi8(0x7F);
   hit = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(
-      _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)), _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v))));
+      _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)),
+      _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v), _mm256_cmpeq_epi8(v, del)))));
   high = static_cast<unsigned>(_mm256_movemask_epi8(v));
 }
 #elif defined(__SSE2__)
@@ -254,14 +257,16 @@ constexpr size_t kStringBlock = 16;
 INFERTRACE_SCAN_INLINE void string_block(const char* p, unsigned& hit, unsigned& high) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
-  hit = static_cast<unsigned>(_mm_movemask_epi8(
-      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v))));
+  const __m128i del = _mm_set1_epi8(0x7F);
+  hit = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+      _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v), _mm_cmpeq_epi8(v, del)))));
   high = static_cast<unsigned>(_mm_movemask_epi8(v));
 }
 #endif
 
 // `p` is just after an opening quote. Returns the closing quote, or nullptr when the string holds
-// an escape or a control character (the on-demand reader handles those), is not valid UTF-8, or
+// an escape or a control character, DEL included (the on-demand reader handles those), is not valid UTF-8, or
 // does not close before the piece's last byte. Reads up to 31 bytes past `end`, which the caller
 // guarantees readable. UTF-8 is checked here, string by string and only for strings with a byte
 // >= 0x80: everything outside strings that the scan accepts is ASCII grammar.
@@ -282,7 +287,7 @@ INFERTRACE_SCAN_INLINE const char* string_end(const char* p, const char* end) {
     if (p >= end) return nullptr;
   }
 #else
-  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) non_ascii |= static_cast<unsigned char>(*p++) & 0x80;
+  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20 && *p != 0x7F) non_ascii |= static_cast<unsigned char>(*p++) & 0x80;
 #endif
   if (p >= end - 1 || *p != '"') return nullptr;
   if (non_ascii != 0 && !simdjson::validate_utf8(start, static_cast<size_t>(p - start))) return nullptr;

@@ -12,23 +12,27 @@ namespace infertrace::kineto {
 
 namespace {
 
+// A C0 control character or DEL (0x7F), as util/text_clean.h counts them.
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
+
 bool has_control_char(std::string_view s) {
   unsigned char acc = 0;
-  for (unsigned char c : s) acc |= static_cast<unsigned char>(c < 0x20);
+  for (unsigned char c : s) acc |= static_cast<unsigned char>(is_control(c));
   return acc != 0;
 }
 
 }  // namespace
 
 StrId EventSink::intern_name(std::string_view s, bool escaped) {
-  // The JSON text cannot hold a raw control character (the parser rejects one), so only a name
-  // whose escapes were undone needs the scan.
+  // The JSON text cannot hold a raw C0 control character (the parser rejects one); it may hold a
+  // raw DEL, which JSON allows, but then the reader sets `escaped` too (piece_reader_impl.h str()).
+  // So only such a name needs the scan.
   if (!escaped || !has_control_char(s)) return t_.strings.intern(s);
   // A name with a raw control character (JSON allows them escaped, e.g. "\u0007") would garble
   // terminal tables: keep the name readable and say that it was changed.
   std::string clean(s);
   for (char& c : clean) {
-    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+    if (is_control(static_cast<unsigned char>(c))) c = '?';
   }
   t_.count_cleaned("names_with_control_chars_replaced");
   return t_.strings.intern(clean);

@@ -48,7 +48,7 @@ static_assert(sizeof(IntField) == 16);
 struct RawEvent {
   std::string_view ph, cat, name;
   bool has_name = false;
-  bool name_escaped = false;  // JSON escapes were undone: only then can a name hold a control character
+  bool name_escaped = false;  // escapes undone, or a raw DEL: only then can a name hold a control character
   IntField ts, dur;  // already in nanoseconds
   IntField pid, tid;  // (either can be a name: IntField::named())
   // args

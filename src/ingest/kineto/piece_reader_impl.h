@@ -181,7 +181,8 @@ class PieceParser {
   // with no escapes (nearly every one) is taken from the input as it stands: no copy into the
   // parser's string buffer, no unescaping. Stage 1 already checked it (UTF-8, no raw control
   // characters), and its token runs from the opening quote to the closing one plus whitespace.
-  // `escaped` is set when escapes were undone: only then can the text hold a control character.
+  // `escaped` is set when escapes were undone, or when the text holds a raw DEL (0x7F, which JSON
+  // allows unescaped): only then can the text hold a control character (event_sink.cpp).
   void str(ond::value& v, std::string_view& out, bool* present = nullptr, bool* escaped = nullptr) {
     const std::string_view tok = v.raw_json_token();
     if (tok.empty() || tok[0] != '"') {
@@ -193,6 +194,7 @@ class PieceParser {
     if (end >= 2 && tok[end - 1] == '"' && std::memchr(tok.data() + 1, '\\', end - 2) == nullptr) {
       out = tok.substr(1, end - 2);
       if (present) *present = true;
+      if (escaped && std::memchr(out.data(), 0x7F, out.size()) != nullptr) [[unlikely]] *escaped = true;
       return;
     }
     get_string(v, out);
