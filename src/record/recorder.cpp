@@ -423,6 +423,7 @@ void Recorder::finish_cupti() {
   // META, written before the CUPTI ring's last drain, is written again: a reader keeps the last value.
   if (st.api_after_stop + st.gpu_after_stop > 0) {
     sum_.after_stop += st.api_after_stop + st.gpu_after_stop;
+    sum_.cupti_api_after_stop = st.api_after_stop;
     out_.meta("events_after_stop", std::to_string(sum_.after_stop));
   }
   if (st.api_cut_at_stop > 0) {

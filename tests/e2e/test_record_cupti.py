@@ -95,6 +95,8 @@ with tempfile.TemporaryDirectory() as d:
     check(m.get("cupti.api_records") == "0" and m.get("cupti.gpu_records") == "0",
           "written: api %r gpu %r" % (m.get("cupti.api_records"), m.get("cupti.gpu_records")))
     check(int(m.get("events_after_stop", "0")) >= 2 * N + 3, "events_after_stop %r" % m.get("events_after_stop"))
+    check("made their CUDA calls (%d) after it, left out" % (N + 2) in r.stderr
+          and "reported no launch call" not in r.stderr, "summary after the stop: %s" % r.stderr)
     a = subprocess.run([exe, "analyze", late, "--json"], capture_output=True, text=True)
     check(a.returncode == 0, "analyze of the stopped recording: %s" % a.stderr[-400:])
 
