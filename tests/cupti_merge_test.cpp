@@ -11,6 +11,7 @@
 #include <set>
 
 #include "analysis/launch.h"
+#include "cupti_inject/inject_counts.h"
 #include "ingest/recording/recording_reader.h"
 #include "record/cupti_merge.h"
 #include "record/itrace_writer.h"
@@ -25,14 +26,16 @@ struct SynthRun {
 };
 
 // `extra` pushes further ring records after the producers' (a test's own odd records).
+// `stop`: the recording's stop given to the merge (0: none).
 SynthRun record_synthetic(const std::vector<std::tuple<uint32_t, uint32_t, bool>>& procs, int launches,
-                          const std::function<void(cupti::Ring&)>& extra = {}) {
+                          const std::function<void(cupti::Ring&)>& extra = {}, uint64_t stop = 0) {
   const auto path = std::filesystem::temp_directory_path() / ("it_merge_" + std::to_string(::getpid()) + ".itrace");
   cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
   SynthRun run;
   {
     ItraceWriter out(path.string());
     CuptiMerge merge(out, 5);  // api.0..4 belong to the (absent) uprobe table
+    merge.set_stop(stop);
     const auto drain = [&] { ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); }); };
     for (auto& [pid, tid, raw] : procs) {
       EXPECT_EQ(synth::produce(ring, pid, tid, 1'000'000'000, launches, raw), 0);
@@ -224,6 +227,89 @@ TEST(CuptiMerge, RawClockGpuRecordsWithoutTimestampsAreDroppedAndCounted) {
   want.insert({1'000'210'000, 2'000});
   EXPECT_EQ(got, want);
   expect_closed_form(t, analyze_launches(t), 4, 1);
+}
+
+// CUPTI's calls after the recording's stop are left out as the probes' are (review DF F2: kept, a
+// program still calling CUDA through --stop-grace wrote calls seconds past the window, which the
+// reader may refuse), a call in progress at the stop ends there, and a GPU record goes with its API
+// call: kept when the call is (even when it runs after the stop), left out when the call is (even
+// when its record comes first). On both GPU clocks.
+TEST(CuptiMerge, CallsAfterTheStopAreLeftOutWithTheirGpuRecords) {
+  for (const bool raw : {false, true}) {
+    SCOPED_TRACE(raw ? "raw clock" : "monotonic");
+    // By hand (cupti_synth_producer.h): launch i at B + i * 50'000 for 4'000 (correlation 100 + i),
+    // its kernel from 10'000 later for 30'000; 8 launches, then the copy call at B + 400'000 and the
+    // sync at B + 404'000. The stop at B + 152'000: launches 0..2 before it, launch 3 (from
+    // B + 150'000) in progress (cut to 2'000), launches 4..7, the copy and the sync after it (6 calls).
+    // Kernel 3 starts at B + 160'000, after the stop, but its call is kept: kept. Kernels 4..7 and
+    // the copy: left out (5). Kernels 3 and 7 carry the driver call's id (the alias record).
+    const uint64_t B = 1'000'000'000, stop = B + 152'000;
+    const SynthRun r = record_synthetic({{100, 101, raw}}, 8, [&](cupti::Ring& ring) {
+      // A GPU record that comes before its call's record (a buffer flushed before the launching
+      // thread's exit callback), both after the stop: left out with its call (2 more).
+      cupti::RingGpu g{};
+      g.start = stop + 1'000'000 + (raw ? synth::kRawOffset : 0), g.end = g.start + 1'000;
+      g.pid = 100, g.kind = cupti::kGpuMemset, g.stream = 7, g.correlation = 900;
+      g.flags = raw ? 0 : cupti::kGpuMonotonic;
+      ASSERT_TRUE(ring.push(cupti::kRecGpu, &g, sizeof(g)));
+      const cupti::RingApi a{stop + 900'000, stop + 905'000, 100, 101, 900, cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeSync),
+                             synth::kApiCpu, 0, 0};
+      ASSERT_TRUE(ring.push(cupti::kRecApi, &a, sizeof(a)));
+    }, stop);
+    const Trace& t = r.trace;
+    EXPECT_EQ(r.stats.api_after_stop, 7u);
+    EXPECT_EQ(r.stats.gpu_after_stop, 6u);
+    EXPECT_EQ(r.stats.api_cut_at_stop, 1u);
+    EXPECT_EQ(r.stats.gpu_without_clock, 0u);
+    EXPECT_EQ(t.meta.at("cupti.api_after_stop"), "7");
+    EXPECT_EQ(t.meta.at("cupti.gpu_after_stop"), "6");
+    EXPECT_EQ(t.meta.at("cupti.api_cut_at_stop"), "1");
+    ASSERT_EQ(t.api.size(), 4u);
+    std::multiset<std::pair<ns_t, ns_t>> api, want_api, gpu, want_gpu;
+    for (size_t i = 0; i < t.api.size(); ++i) api.insert({t.api.start[i], t.api.dur[i]});
+    for (ns_t i = 0; i < 3; ++i) want_api.insert({1'000'000'000 + i * 50'000, 4'000});
+    want_api.insert({1'000'150'000, 2'000});
+    EXPECT_EQ(api, want_api);
+    ASSERT_EQ(t.gpu.size(), 4u);
+    for (size_t i = 0; i < t.gpu.size(); ++i) gpu.insert({t.gpu.start[i], t.gpu.dur[i]});
+    for (ns_t i = 0; i < 4; ++i) want_gpu.insert({1'000'010'000 + i * 50'000, 30'000});
+    EXPECT_EQ(gpu, want_gpu);
+    const LaunchAnalysis a = analyze_launches(t);
+    EXPECT_EQ(a.launch_calls, 4);
+    EXPECT_EQ(a.linked_launch_calls, 4);  // kernel 3 too, through its alias
+    EXPECT_EQ(a.orphan_activities, 0);
+    EXPECT_EQ(a.orphan_launch_calls, 0);
+    EXPECT_EQ(r.stats.launches_per_pid.at(100), 4);
+  }
+}
+
+// Without a stop nothing is left out: the same run whole.
+TEST(CuptiMerge, WithoutAStopEveryCallIsKept) {
+  const SynthRun r = record_synthetic({{100, 101, false}}, 8);
+  EXPECT_EQ(r.stats.api_after_stop + r.stats.gpu_after_stop + r.stats.api_cut_at_stop, 0u);
+  EXPECT_EQ(r.trace.meta.at("cupti.api_after_stop"), "0");
+  expect_closed_form(r.trace, analyze_launches(r.trace), 8, 1);
+}
+
+// Review DF F7: records of a buffer CUPTI hands over after the exit's last flush are freed unread by
+// the injection library and sent as one more RingInfo (inject::late_records_info): summed into
+// activity_dropped, the process counted once, its clock and launch figures unchanged. Two such
+// buffers, of 5 and 2 records, after a run whose own counts are 0 dropped and 2 folded calls.
+TEST(CuptiMerge, LateActivityRecordsAreCountedAsDropped) {
+  const SynthRun r = record_synthetic({{100, 101, false}}, 8, [](cupti::Ring& ring) {
+    for (uint64_t n : {5, 2}) {
+      const cupti::RingInfo late = inject::late_records_info(100, true, 130001, n);
+      ASSERT_TRUE(ring.push(cupti::kRecInfo, &late, sizeof(late)));
+    }
+  });
+  EXPECT_EQ(r.stats.activity_dropped, 7u);
+  EXPECT_EQ(r.stats.processes, 1u);
+  EXPECT_EQ(r.stats.processes_with_timestamp_callback, 1u);
+  EXPECT_EQ(r.stats.processes_not_traced, 0u);
+  EXPECT_EQ(r.stats.folded_driver_calls, 2u);  // 8 launches / 4, from the exit RingInfo alone
+  EXPECT_EQ(r.trace.meta.at("cupti.activity_dropped"), "7");
+  EXPECT_EQ(r.trace.meta.at("cupti.clock.100"), "timestamp_callback CLOCK_MONOTONIC (no conversion)");
+  expect_closed_form(r.trace, analyze_launches(r.trace), 8, 1);
 }
 
 }  // namespace

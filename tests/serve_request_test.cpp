@@ -64,7 +64,9 @@ TEST(ServeRequest, EveryField) {
 TEST(ServeRequest, BadInputIs400) {
   for (const char* body : {
            "", "{", "not json", "[1,2]", "42", R"({"max_tokens":3})", R"({"prompt":""})", R"({"prompt":[]})",
-           R"({"prompt":3})", R"({"prompt":{"a":1}})", R"({"prompt":["a","b"]})", R"({"prompt":[[1,2]]})",
+           R"({"prompt":3})", R"({"prompt":{"a":1}})", R"({"prompt":["a","b"]})", R"({"prompt":[[1,2],[3]]})",
+           R"({"prompt":[[]]})", R"({"prompt":[""]})", R"({"prompt":[["a"]]})", R"({"prompt":[[[1]]]})",
+           R"({"prompt":[[1,100]]})",
            R"({"prompt":[1,2.5]})", R"({"prompt":[1,-1]})", R"({"prompt":[100]})",
            R"({"prompt":[18446744073709551615]})", R"({"prompt":"a","max_tokens":0})",
            R"({"prompt":"a","max_tokens":-4})", R"({"prompt":"a","max_tokens":2.5})", R"({"prompt":"a","max_tokens":"2"})",
@@ -401,4 +403,18 @@ TEST(ServeRequest, ContextMessagesSayOneTokenNotOneTokens) {
     const std::string m = e.what();
     EXPECT_NE(m.find("the request has 1 prompt token and asks"), std::string::npos) << m;
   }
+}
+
+// Review HS L6: a batch of one prompt (lm-eval's local-completions and SDK wrappers send
+// ["text"]) is that prompt; a batch of more is refused, saying so.
+TEST(ServeRequest, BatchOfOnePromptIsThatPrompt) {
+  EXPECT_EQ(parse(R"({"prompt":["abc"]})").prompt, (std::vector<int32_t>{97, 98, 99}));
+  EXPECT_EQ(parse(R"({"prompt":[[0,5,99]]})").prompt, (std::vector<int32_t>{0, 5, 99}));
+  EXPECT_EQ(message_of(R"({"prompt":["a","b"]})"),
+            "'prompt' is a batch of 2 prompts: batches of more than one prompt are not supported (send one request "
+            "per prompt, or a batch of one)");
+  EXPECT_EQ(message_of(R"({"prompt":[[1],[2],[3]]})").rfind("'prompt' is a batch of 3 prompts: ", 0), 0u);
+  EXPECT_EQ(message_of(R"({"prompt":[""]})"), "'prompt'[0] is empty");
+  EXPECT_EQ(message_of(R"({"prompt":[[1,100]]})"), "token id 100 at 'prompt'[0][1] is outside the vocabulary [0, 100)");
+  EXPECT_EQ(message_of(R"({"prompt":[[[1]]]})").rfind("'prompt'[0] must be one string or one array of token ids", 0), 0u);
 }

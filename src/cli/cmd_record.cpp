@@ -187,6 +187,11 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
       std::fprintf(out, "no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
                   "libraries than those probed (compare the probed: lines with /proc/PID/maps; --lib names one) or link "
                   "cudart statically (--lib the executable)\n");
+    else if (s.cupti_processes > 0 && s.cupti_api_after_stop > 0)
+      std::fprintf(out, "no CUDA launch was recorded before the stop: the %llu process(es) CUPTI traced made their CUDA "
+                   "calls (%llu) after it, left out\n",
+                   static_cast<unsigned long long>(s.cupti_processes),
+                   static_cast<unsigned long long>(s.cupti_api_after_stop));
     else if (s.cupti_processes > 0)
       std::fprintf(out, "no CUDA launch was recorded: the %llu process(es) CUPTI traced reported no launch call\n",
                    static_cast<unsigned long long>(s.cupti_processes));

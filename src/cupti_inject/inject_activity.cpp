@@ -61,11 +61,15 @@ void push_gpu(cupti::RingGpu& g) {
 }
 
 void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t* buffer, size_t, size_t valid) {
+  CUpti_Activity* rec = nullptr;
   if (g_closed.load(std::memory_order_acquire)) {
+    // After the exit's last flush: not read into the ring, but counted (as dropped), not lost unsaid.
+    uint64_t records = 0;
+    while (cuptiActivityGetNextRecord(buffer, valid, &rec) == CUPTI_SUCCESS) ++records;
     std::free(buffer);
+    if (records > 0) push_late_records(records);
     return;
   }
-  CUpti_Activity* rec = nullptr;
   while (cuptiActivityGetNextRecord(buffer, valid, &rec) == CUPTI_SUCCESS) {
     cupti::RingGpu g{};
     switch (rec->kind) {

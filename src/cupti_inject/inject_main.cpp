@@ -85,6 +85,11 @@ uint32_t pid() { return g_pid.load(std::memory_order_relaxed); }
 ExitCounts& exit_counts() { return g_counts; }
 bool timestamps_monotonic() { return g_monotonic; }
 
+void push_late_records(uint64_t records) {
+  const cupti::RingInfo info = late_records_info(pid(), g_monotonic, g_cupti_version, records);
+  g_ring.push(cupti::kRecInfo, &info, sizeof(info));
+}
+
 }  // namespace infertrace::inject
 
 extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) {

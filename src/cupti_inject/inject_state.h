@@ -46,8 +46,10 @@ void stop_activity();
 void push_clock_sample();
 // At exit: flushes CUPTI's buffers so the last records reach the ring.
 void flush_activity();
-// At exit, after the last flush: a buffer CUPTI still hands over is freed unread (inject_activity.cpp).
+// At exit, after the last flush: a buffer CUPTI still hands over is freed unread (inject_activity.cpp),
+// its records counted and reported by push_late_records (inject_main.cpp).
 void close_activity();
+void push_late_records(uint64_t records);
 // CUPTI's default flush: the buffers whose records are all complete, full or not.
 void flush_completed_activity();
 // A thread that calls flush_completed_activity every 100 ms (inject_flush.cpp), stopped and joined

@@ -55,7 +55,11 @@ void CuptiMerge::consume(uint32_t type, const unsigned char* p, uint32_t len) {
         return;
       }
       if (r.flags & kGpuMonotonic) {
-        gpu(r, static_cast<int64_t>(r.start), static_cast<int64_t>(r.end));
+        // One that starts after the stop may belong to a call left out (its API record may even
+        // come later: a buffer can be flushed before the launching thread's exit callback): held
+        // until finish(), when every API record has been seen.
+        if (stop_ > 0 && r.start > stop_) late_gpu_.push_back(r);
+        else if (!partner_dropped(r)) gpu(r, static_cast<int64_t>(r.start), static_cast<int64_t>(r.end));
       } else {
         held_[r.pid].push_back(r);  // converted at finish(), with every clock sample of the process
       }
@@ -172,7 +176,25 @@ uint32_t CuptiMerge::kernel_string(uint32_t pid, uint32_t id) {
   return it->second;
 }
 
+uint64_t CuptiMerge::gpu_key(const cupti::RingGpu& r) const {
+  auto a = alias_.find(key(r.pid, r.correlation));
+  return key(r.pid, a == alias_.end() ? r.correlation : a->second);
+}
+
+bool CuptiMerge::partner_dropped(const cupti::RingGpu& r) {
+  if (dropped_corr_.empty() || !dropped_corr_.count(gpu_key(r))) return false;
+  ++st_.gpu_after_stop;
+  return true;
+}
+
 void CuptiMerge::api(const cupti::RingApi& r) {
+  // After the stop, as the recorder's on_sample does with the probes' events (review DF F2: kept,
+  // a program still calling CUDA through --stop-grace wrote calls seconds past the window).
+  if (stop_ > 0 && r.start > stop_) {
+    ++st_.api_after_stop;
+    dropped_corr_.insert(key(r.pid, r.correlation));
+    return;
+  }
   it_api_corr e{};
   e.a.h.type = IT_EV_API;
   e.a.h.cpu = r.cpu >= 0 ? static_cast<uint32_t>(r.cpu) : 0;
@@ -182,6 +204,7 @@ void CuptiMerge::api(const cupti::RingApi& r) {
   e.a.api = api_index(r.api);
   e.a.flags = IT_API_HAS_DUR | IT_API_HAS_CORRELATION | ((r.flags & cupti::kApiHasStream) ? IT_API_HAS_STREAM : 0);
   e.a.dur = r.end >= r.start ? r.end - r.start : 0;
+  if (stop_ > 0 && e.a.dur > stop_ - r.start) e.a.dur = stop_ - r.start, ++st_.api_cut_at_stop;
   e.a.stream = r.stream;
   e.correlation = key(r.pid, r.correlation);
   out_.record(IT_EV_API, &e, sizeof(e));
@@ -202,8 +225,7 @@ void CuptiMerge::gpu(const cupti::RingGpu& r, int64_t start, int64_t end) {
   e.kind = r.kind;
   e.device = r.device;
   e.stream = r.stream;
-  auto a = alias_.find(key(r.pid, r.correlation));
-  e.correlation = key(r.pid, a == alias_.end() ? r.correlation : a->second);
+  e.correlation = gpu_key(r);
   e.name = r.kind == cupti::kGpuKernel ? kernel_string(r.pid, r.name) : 0;
   e.copy_kind = r.copy_kind;
   for (int i = 0; i < 3; ++i) {
@@ -228,9 +250,13 @@ void CuptiMerge::finish(uint64_t ring_dropped_records, uint64_t ring_dropped_byt
     out_.meta("cupti.clock." + std::to_string(pid),
               "paired-sample fit: samples " + std::to_string(fit->samples) + ", slope " + std::to_string(fit->slope) +
                   ", error bound " + std::to_string(static_cast<int64_t>(fit->error_bound_ns + 0.5)) + " ns");
-    for (auto& r : recs) gpu(r, fit->map(r.start), fit->map(r.end));
+    for (auto& r : recs)
+      if (!partner_dropped(r)) gpu(r, fit->map(r.start), fit->map(r.end));
   }
   held_.clear();
+  for (auto& r : late_gpu_)
+    if (!partner_dropped(r)) gpu(r, static_cast<int64_t>(r.start), static_cast<int64_t>(r.end));
+  late_gpu_.clear();
   // A process that recorded API calls but whose RingCallbacks never arrived (the ring was full at
   // its CUDA initialization): its callbacks are unknown, not silently all enabled.
   for (uint32_t pid : api_pids_)
@@ -258,6 +284,9 @@ void CuptiMerge::finish(uint64_t ring_dropped_records, uint64_t ring_dropped_byt
   out_.meta("cupti.activity_dropped", std::to_string(st_.activity_dropped));
   out_.meta("cupti.gpu_without_clock", std::to_string(st_.gpu_without_clock));
   out_.meta("cupti.gpu_without_timestamps", std::to_string(st_.gpu_without_timestamps));
+  out_.meta("cupti.api_after_stop", std::to_string(st_.api_after_stop));
+  out_.meta("cupti.gpu_after_stop", std::to_string(st_.gpu_after_stop));
+  out_.meta("cupti.api_cut_at_stop", std::to_string(st_.api_cut_at_stop));
   out_.meta("cupti.malformed_ring_records", std::to_string(st_.malformed));
   out_.meta("cupti.folded_driver_calls", std::to_string(st_.folded_driver_calls));
 }

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ingest/recording/cupti_callbacks.h"
@@ -38,6 +39,10 @@ struct CuptiMergeStats {
   std::vector<CuptiCallbackStatus> callbacks;
   uint64_t processes_without_launch_callbacks = 0;  // of those, launches not measured (the coverage's pids)
   LaunchCoverage coverage;                          // launch_coverage() of them (set by finish())
+  // After set_stop() (docs/record.md, "The stop"): API calls that started after the stop, left out;
+  // GPU records of those calls (their correlation partners), left out with them; calls in progress
+  // at the stop, their durations cut at it.
+  uint64_t api_after_stop = 0, gpu_after_stop = 0, api_cut_at_stop = 0;
 };
 
 class CuptiMerge {
@@ -51,6 +56,11 @@ class CuptiMerge {
   // method per process (`cupti.clock.<pid>`), and the counters. Call once, after the last drain.
   void finish(uint64_t ring_dropped_records, uint64_t ring_dropped_bytes, uint64_t ring_producers);
   const CuptiMergeStats& stats() const { return st_; }
+  // The recording's stop on CLOCK_MONOTONIC (0: none yet). From then on an API call that starts
+  // after it is left out and counted (api_after_stop) and one in progress at it ends there
+  // (api_cut_at_stop), as the recorder does with the probes' events; a GPU record is kept exactly
+  // when its API call is (GPU work queued before the stop stays, even when it runs after it).
+  void set_stop(uint64_t stop_ns) { stop_ = stop_ns; }
 
  private:
   void api(const cupti::RingApi& r);
@@ -75,6 +85,11 @@ class CuptiMerge {
   std::map<uint32_t, std::vector<cupti::RingGpu>> held_;     // pid -> raw-clock GPU records
   std::map<uint32_t, CuptiCallbackStatus> callbacks_;        // pid -> its RingCallbacks
   std::set<uint32_t> api_pids_;                              // pids that sent an API record
+  uint64_t stop_ = 0;                                        // set_stop()
+  std::unordered_set<uint64_t> dropped_corr_;                // (pid, corr) of API calls left out after the stop
+  std::vector<cupti::RingGpu> late_gpu_;                     // monotonic GPU records starting after the stop
+  uint64_t gpu_key(const cupti::RingGpu& r) const;
+  bool partner_dropped(const cupti::RingGpu& r);
 };
 
 }  // namespace infertrace

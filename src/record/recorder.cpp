@@ -397,6 +397,7 @@ void Recorder::create_cupti_ring() {
 
 void Recorder::finish_cupti() {
   if (!merge_) return;
+  merge_->set_stop(stop_ns_);
   cupti_ring_.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge_->consume(t, p, n); });
   const auto* h = cupti_ring_.header();
   // Positions claimed but never published: a producer died mid-copy (docs/record.md).
@@ -417,6 +418,18 @@ void Recorder::finish_cupti() {
   sum_.cupti_gpu_without_clock = st.gpu_without_clock;
   sum_.cupti_callbacks = st.callbacks;
   sum_.cupti_launch_coverage = st.coverage;
+  // CUPTI's calls after the stop, left out (with their GPU records) or cut at it by the merge, are
+  // counted with the probes' events (the summary's "left out:" and "cut at the stop:" lines). Their
+  // META, written before the CUPTI ring's last drain, is written again: a reader keeps the last value.
+  if (st.api_after_stop + st.gpu_after_stop > 0) {
+    sum_.after_stop += st.api_after_stop + st.gpu_after_stop;
+    sum_.cupti_api_after_stop = st.api_after_stop;
+    out_.meta("events_after_stop", std::to_string(sum_.after_stop));
+  }
+  if (st.api_cut_at_stop > 0) {
+    sum_.cut_at_stop += st.api_cut_at_stop;
+    out_.meta("events_cut_at_stop", std::to_string(sum_.cut_at_stop));
+  }
   cupti_ring_.remove_file();
 }
 
@@ -860,7 +873,10 @@ void Recorder::drain() {
   // arrived meanwhile is not missed: a poll of a ring holding data returns at once.
   if (s_.skel && s_.skel->bss) s_.skel->bss->wake_sent = 0;
   if (n < 0 && n != -EINTR) throw Error("record: reading the ring buffer failed: " + std::string(std::strerror(-n)));
-  if (merge_) cupti_ring_.drain([&](uint32_t t, const unsigned char* p, uint32_t len) { merge_->consume(t, p, len); });
+  if (merge_) {
+    merge_->set_stop(stop_ns_);  // CUPTI's calls after the stop are left out as the probes' are
+    cupti_ring_.drain([&](uint32_t t, const unsigned char* p, uint32_t len) { merge_->consume(t, p, len); });
+  }
   out_.flush();
 }
 

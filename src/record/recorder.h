@@ -98,6 +98,7 @@ struct RecordSummary {
   // that is recorded (review SG L5: a launcher that backgrounds the real job left a 0.1 s recording
   // and no word of the job). META command.left_running, command.left_running_pids.
   std::vector<int64_t> left_running;
+  uint64_t cupti_api_after_stop = 0;  // CUDA calls CUPTI reported that started after the stop (left out)
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

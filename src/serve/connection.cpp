@@ -245,6 +245,29 @@ std::chrono::milliseconds ms(time_t sec, time_t usec) {
   return std::chrono::milliseconds(static_cast<int64_t>(sec) * 1000 + usec / 1000);
 }
 
+// The connection's first bytes (waiting in the kernel, not read) are a TLS handshake record: content
+// type 22, then the major version 3 of every SSL 3.0 and TLS version (RFC 8446 section 5.1), where
+// an HTTP/1.x request starts with a method's letters. One byte alone, 22, is already no request.
+bool tls_handshake(int fd) {
+  unsigned char b[2];
+  ssize_t n;
+  do {
+    n = recv(fd, b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  return n >= 1 && b[0] == 0x16 && (n < 2 || b[1] == 0x03);
+}
+
+// Content codings are case-insensitive (RFC 9110 section 8.4.1), but cpp-httplib decodes only the
+// names gzip, deflate and br as written in lower case (review DF F9: "GZIP" was refused with 415).
+// A single Content-Encoding naming one of those or identity in any case is written in lower case
+// before the body is read; any other is left as sent, for the refusal to quote (http_server.cpp).
+void lower_content_coding(httplib::Request& req) {
+  if (req.get_header_value_count("Content-Encoding") != 1) return;
+  auto it = req.headers.find("Content-Encoding");
+  for (const char* known : {"gzip", "deflate", "br", "identity"})
+    if (strcasecmp(it->second.c_str(), known) == 0) it->second = known;
+}
+
 }  // namespace
 
 int GuardedServer::widen_listen_queue() {
@@ -271,7 +294,23 @@ bool GuardedServer::serve_connection(socket_t sock) {
   bool ret = false;
   // A connection that sends nothing within the keep-alive timeout is closed unanswered, as
   // cpp-httplib does.
-  if ((wait_for(sock, POLLIN, keep_alive_timeout_sec_ * 1000) & POLLIN) != 0) {
+  const bool sent = (wait_for(sock, POLLIN, keep_alive_timeout_sec_ * 1000) & POLLIN) != 0;
+  if (sent && tls_handshake(sock)) {
+    // A TLS client (an https:// URL, a balancer set to TLS) on this plain-HTTP port: its ClientHello
+    // holds no line end, so it waited for the head's 10 s deadline and then got a 408 it could not
+    // read (review HS L6). Answered at once with a plain 400 rather than closed unanswered: a TLS
+    // client that reads "HTTP/1.1" where a TLS record belongs reports "wrong version number"
+    // (OpenSSL: curl, Python, most balancers' checks), the well-known sign of TLS spoken to a plain
+    // port, where a bare close reads as "unexpected EOF" or a reset, like a crash. Drained before the
+    // close as other refusals are (the ClientHello unread would reset the connection and could
+    // discard the answer).
+    const std::string body = error_body(400, "this server speaks plain HTTP, not TLS: use an http:// URL");
+    const std::string response = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    if ((wait_for(sock, POLLOUT, ms(write_timeout_sec_, write_timeout_usec_).count()) & POLLOUT) != 0)
+      (void)!send(sock, response.data(), response.size(), MSG_NOSIGNAL);
+    drain(sock);
+  } else if (sent) {
     ConnectionStream conn(sock, head_deadline, body_time_, ms(write_timeout_sec_, write_timeout_usec_));
     t_connection = &conn;
     bool connection_closed = false;
@@ -280,6 +319,7 @@ bool GuardedServer::serve_connection(socket_t sock) {
                             // Chunked as cpp-httplib decides it.
                             const std::string coding = req.get_header_value("Transfer-Encoding");
                             conn.head_done(strcasecmp(coding.c_str(), "chunked") == 0);
+                            lower_content_coding(req);
                           });
     t_connection = nullptr;
     // Also when the head declared no body but more came (a body without a length answered 411,

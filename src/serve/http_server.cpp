@@ -143,11 +143,14 @@ bool refused_on_head(const httplib::Request& req, httplib::Response& res) {
       return refuse(413, "the request body is over " + std::to_string(kMaxBodyBytes) + " bytes");
   }
   // cpp-httplib decodes the codings named exactly gzip, deflate (zlib) and br (brotli) and passes
-  // any other body as it came, so a zstd or "GZIP" body was read as JSON text (400 "not valid
-  // JSON"): refused here with 415 (RFC 9110 section 15.5.16) before the body is read.
+  // any other body as it came, so a zstd body was read as JSON text (400 "not valid JSON"): refused
+  // here with 415 (RFC 9110 section 15.5.16) before the body is read. Names are case-insensitive
+  // (RFC 9110 section 8.4.1): the connection writes a known one in lower case for cpp-httplib
+  // (connection.cpp, lower_content_coding), and this check takes any case too.
   if (req.has_header("Content-Encoding")) {
     const std::string coding = req.get_header_value("Content-Encoding");
-    const bool known = coding == "gzip" || coding == "deflate" || coding == "br" || coding == "identity";
+    bool known = false;
+    for (const char* name : {"gzip", "deflate", "br", "identity"}) known = known || strcasecmp(coding.c_str(), name) == 0;
     if (!known || req.get_header_value_count("Content-Encoding") != 1)
       return refuse(415, "Content-Encoding '" + coding +
                              "' is not supported: send the body uncompressed, or with one Content-Encoding of gzip, "

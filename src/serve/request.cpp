@@ -132,12 +132,14 @@ int32_t token_id(const json& v, const std::string& where, const ModelLimits& lim
   return static_cast<int32_t>(id);
 }
 
+// `where`: the prompt as the errors name it ("'prompt'", or "'prompt'[0]" inside a batch of one).
 std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits, int64_t max_tokens,
-                                const std::function<std::vector<int32_t>(const std::string&)>& encode) {
+                                const std::function<std::vector<int32_t>(const std::string&)>& encode,
+                                const std::string& where = "'prompt'") {
   std::vector<int32_t> ids;
   if (p.is_string()) {
     const std::string& text = p.get_ref<const std::string&>();
-    if (text.empty()) bad("'prompt' is empty");
+    if (text.empty()) bad(where + " is empty");
     if (const size_t per_token = limits.max_text_bytes_per_token; per_token > 0) {
       // At least this many tokens, whatever the text: refused as the count itself would be.
       const uint64_t at_least = (static_cast<uint64_t>(text.size()) + per_token - 1) / per_token;
@@ -152,19 +154,30 @@ std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits, int64_
     try {
       ids = encode(text);
     } catch (const std::exception& e) {
-      bad(std::string("cannot tokenize 'prompt': ") + e.what());
+      bad("cannot tokenize " + where + ": " + e.what());
     }
-    if (ids.empty()) bad("'prompt' encodes to no tokens");
+    if (ids.empty()) bad(where + " encodes to no tokens");
     return ids;
   }
-  if (!p.is_array()) bad("'prompt' must be a string or an array of token ids");
-  if (p.empty()) bad("'prompt' is empty");
+  if (!p.is_array()) bad(where + " must be a string or an array of token ids");
+  if (p.empty()) bad(where + " is empty");
+  // A batch, OpenAI's array of prompts: one of one prompt (lm-eval's local-completions and SDK
+  // wrappers send a single prompt so) is that prompt; more are refused, each request generating
+  // one completion (review HS L6).
+  if (where == "'prompt'" && (p[0].is_string() || p[0].is_array())) {
+    if (p.size() != 1)
+      bad("'prompt' is a batch of " + std::to_string(p.size()) +
+          " prompts: batches of more than one prompt are not supported (send one request per prompt, or a "
+          "batch of one)");
+    return prompt_ids(p[0], limits, max_tokens, encode, "'prompt'[0]");
+  }
   ids.reserve(p.size());
   for (size_t i = 0; i < p.size(); ++i) {
     const json& v = p[i];
     if (v.is_string() || v.is_array())
-      bad("'prompt' must be one string or one array of token ids (batched prompts are not supported)");
-    ids.push_back(token_id(v, "'prompt'[" + std::to_string(i) + "]", limits));
+      bad(where + " must be one string or one array of token ids (or a batch of one of them; batches of more than "
+                  "one prompt are not supported)");
+    ids.push_back(token_id(v, where + "[" + std::to_string(i) + "]", limits));
   }
   return ids;
 }

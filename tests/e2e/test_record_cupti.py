@@ -6,6 +6,7 @@ window. `analyze --json` must give the closed-form TKLQT, `sched --json` the clo
 time split by what the launching thread did, the ring file must be gone afterwards. Skips (77)
 without root/eBPF or in a build without the CUPTI library."""
 import json
+import struct
 import os
 import subprocess
 import sys
@@ -18,6 +19,21 @@ app = os.path.join(bindir, "tests", "support", "cupti_synth", "cupti_synth_app")
 N = 200
 # Mirrors tests/support/cupti_synth/cupti_synth_producer.h.
 PERIOD, API_DUR, LATENCY, KERNEL_DUR, COPY_DUR = 50_000, 4_000, 10_000, 30_000, 2_000
+
+
+def read_meta(path):
+    """The META pairs of an .itrace file (docs/recording-format.md); the last value of a key wins."""
+    with open(path, "rb") as f:
+        data = f.read()
+    at, meta = struct.unpack_from("<I", data, 12)[0], {}
+    while at + 8 <= len(data):
+        rtype, n = struct.unpack_from("<II", data, at)
+        body = data[at + 8:at + 8 + n]
+        if rtype == 1:
+            k = struct.unpack_from("<I", body)[0]
+            meta[body[4:4 + k].decode()] = body[4 + k:].decode()
+        at += 8 + n
+    return meta
 
 
 if os.geteuid() != 0:
@@ -64,6 +80,25 @@ with tempfile.TemporaryDirectory() as d:
             check(parts <= g["gpu_idle_ns"] and parts >= g["gpu_idle_ns"] // 2,
                   "off-CPU split %r (records written %r ns into the window)" % (g, truth and truth[0].get("late_ns")))
             check(g["starved_ns"] == g["idle_while_preempted_ns"] + g["idle_while_runqueue_ns"], "starved %r" % g)
+
+    # CUDA calls after the stop are left out as the probes' events are (review DF F2): the stand-in's
+    # whole workload is stamped 3 s after its start, past the 1 s of --duration; the stop ends it
+    # (SIGTERM) while it sleeps towards that window. By hand: N launches + the copy + the sync left
+    # out, and the N kernels + the copy with them; the recording reads.
+    late = os.path.join(d, "late.itrace")
+    r = subprocess.run([exe, "record", "--cuda", "cupti", "--duration", "1", "-o", late, "--", app, str(N)],
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ, INFERTRACE_SYNTH_START_MS="3000"))
+    check(r.returncode == 0, "record --duration 1: %s" % r.stderr)
+    m = read_meta(late)
+    check(m.get("cupti.api_after_stop") == str(N + 2) and m.get("cupti.gpu_after_stop") == str(N + 1),
+          "after the stop: api %r gpu %r" % (m.get("cupti.api_after_stop"), m.get("cupti.gpu_after_stop")))
+    check(m.get("cupti.api_records") == "0" and m.get("cupti.gpu_records") == "0",
+          "written: api %r gpu %r" % (m.get("cupti.api_records"), m.get("cupti.gpu_records")))
+    check(int(m.get("events_after_stop", "0")) >= 2 * N + 3, "events_after_stop %r" % m.get("events_after_stop"))
+    check("made their CUDA calls (%d) after it, left out" % (N + 2) in r.stderr
+          and "reported no launch call" not in r.stderr, "summary after the stop: %s" % r.stderr)
+    a = subprocess.run([exe, "analyze", late, "--json"], capture_output=True, text=True)
+    check(a.returncode == 0, "analyze of the stopped recording: %s" % a.stderr[-400:])
 
     # A command that makes no CUDA call: the summary says no process loaded the injection library,
     # and not the uprobe-mode advice (review DJ L3: "compare the probed: lines ...; --lib names

@@ -6,7 +6,8 @@
 // It sends the library's RingCallbacks record, as the library always does (enabled: a launch, a copy,
 // a sync); INFERTRACE_SYNTH_REFUSED=NAME,NAME... names these callbacks refused; with INFERTRACE_SYNTH_NO_LAUNCH=1 no
 // launch-class callback was enabled (the sync only), so neither the launches nor the async copy are
-// written.
+// written. INFERTRACE_SYNTH_START_MS=M starts the scripted window M ms from now instead of 50 (a
+// window after a `record --duration` stop: the records are still written at once, stamped then).
 // Usage: cupti_synth_app LAUNCHES
 #include <sys/syscall.h>
 #include <time.h>
@@ -39,7 +40,10 @@ int main(int argc, char** argv) {
   // The scripted GPU window starts 50 ms from now: writing its records must end before it, or the
   // launching thread is on the CPU, not asleep, through the window's first gaps (under ASan on a
   // loaded 2-core machine the writing took several ms and left half the GPU idle time on-CPU).
-  const uint64_t base = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec) + 50000000;
+  const char* start_env = std::getenv("INFERTRACE_SYNTH_START_MS");
+  const uint64_t start_ms = start_env ? std::strtoull(start_env, nullptr, 10) : 50;
+  const uint64_t base =
+      static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec) + start_ms * 1000000;
   const char* refused_env = std::getenv("INFERTRACE_SYNTH_REFUSED");
   const char* no_launch_env = std::getenv("INFERTRACE_SYNTH_NO_LAUNCH");
   const bool launch_callbacks = !(no_launch_env && std::string(no_launch_env) == "1");
