@@ -115,9 +115,16 @@ with tempfile.TemporaryDirectory() as tmp:
         check(status_of(answer) == 400, "half-closed bad JSON: %r" % answer[:200])
         # ... but not a completion that was admitted: taken as gone (uvicorn's rule), its stream
         # cancelled before a byte of it is written, rather than generated to its end.
+        # Usually nothing at all is written; but when the server reads the request before the
+        # client's FIN has arrived (a loaded machine: the client's shutdown() is a separate call),
+        # the stream's head and an event or two may go out before the FIN is seen. Either way the
+        # stream must be cut, not generated to its end (its CTX - 8 tokens and "length").
         answer, dt = post({"prompt": "hi", "max_tokens": CTX - 8, "temperature": 0, "ignore_eos": True,
                            "stream": True}, shut=True)
-        check(answer == b"", "half-closed streamed completion: %d bytes, %r" % (len(answer), answer[-200:]))
+        events = answer.count(b"data: {")
+        check(b'"finish_reason":"length"' not in answer and events < (CTX - 8) // 2,
+              "half-closed streamed completion: %d bytes, %d events, %r" % (len(answer), events, answer[-200:]))
+        print("half-closed streamed completion: %d bytes, %d events before the cut" % (len(answer), events))
 
         # L2: Content-Length.
         good = json.dumps(ok).encode()
