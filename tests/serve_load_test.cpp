@@ -4,12 +4,16 @@
 
 #include <cerrno>
 #include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "serve/load/error_detail.h"
 #include "serve/load/load_metrics.h"
+#include "serve/load/load_runner.h"
 #include "serve/load/sse_parser.h"
 
 using namespace infertrace::serve::load;
@@ -354,4 +358,40 @@ TEST(SseParser, ChatRoleFramingsOfOtherServers) {
   EXPECT_EQ(bad, 0u);
   // Content that is not a string is no token either (not text to time).
   EXPECT_EQ(classify_sse_data(R"({"choices":[{"index":0,"delta":{"content":7}}]})").kind, SseKind::kNoToken);
+}
+
+// Review BS H2 and M3: prompts differ per request, per point of the sweep and per seed; the same
+// three give the same body; a text prompt (no n_vocab) is prompt_tokens words of the chat list.
+TEST(RequestBody, PromptsDifferPerRequestPointAndSeed) {
+  const std::vector<std::string> vocab = chat_prompt_words();
+  const std::set<std::string> known(vocab.begin(), vocab.end());
+  for (const int64_t n_vocab : {int64_t{0}, int64_t{50000}}) {
+    ModelInfo model{"m", n_vocab};
+    std::set<std::string> seen;
+    for (uint64_t seed : {0ULL, 1ULL}) {
+      for (uint64_t point : {0ULL, 1ULL, 2ULL}) {
+        PointSpec spec;
+        spec.seed = seed;
+        spec.point_index = point;
+        spec.prompt_tokens = 12;
+        for (uint64_t i : {0ULL, 1ULL, 2ULL, (1ULL << 40)}) {
+          const auto body = nlohmann::json::parse(request_body(model, spec, i));
+          const std::string prompt = body["prompt"].dump();
+          EXPECT_TRUE(seen.insert(prompt).second) << "n_vocab " << n_vocab << " seed " << seed << " point " << point
+                                                  << " index " << i << ": " << prompt;
+          EXPECT_EQ(request_body(model, spec, i), body.dump()) << "reproducible";
+          if (n_vocab == 0) {
+            std::istringstream words(body["prompt"].get<std::string>());
+            std::string w;
+            int count = 0;
+            for (; words >> w; ++count) EXPECT_TRUE(known.count(w)) << w;
+            EXPECT_EQ(count, 12);
+          } else {
+            EXPECT_EQ(body["prompt"].size(), 12u);
+          }
+        }
+      }
+    }
+    EXPECT_EQ(seen.size(), 2u * 3u * 4u);
+  }
 }
