@@ -385,7 +385,7 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
       ->check(CLI::IsMember({"synchronous", "concurrent", "constant", "poisson", "sweep"}).description(""));
   c->add_option("--concurrency", o->concurrency, "In-flight requests per point (concurrent), e.g. 1,4,8")
       ->delimiter(',');
-  c->add_option("--rate", o->rate, "Requests per second per point (constant, poisson, sweep), e.g. 1,2,4")
+  c->add_option("--rate", o->rate, "Requests per second per point (constant, poisson, sweep; 1e-7 to 1e6), e.g. 1,2,4")
       ->delimiter(',');
   c->add_option("--endpoint", o->endpoint,
                  "completions (prompt = random token ids) or chat (/v1/chat/completions, one user message of "
