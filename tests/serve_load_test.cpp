@@ -2,6 +2,11 @@
 // streams and values written out by hand here.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -393,5 +398,36 @@ TEST(RequestBody, PromptsDifferPerRequestPointAndSeed) {
       }
     }
     EXPECT_EQ(seen.size(), 2u * 3u * 4u);
+  }
+}
+
+// Review BS H1: a rate whose first gap (1e10 s) is beyond the clock's range converted to a schedule
+// in the past, and a --duration point never ended (every arrival "due", marked not sent, forever).
+// Against a port where nothing listens the one request due at 0 fails at once; the next is due
+// after the window, so the point ends with that one request.
+TEST(RunPoint, RateBeyondTheClockEndsTheWindow) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  close(fd);  // nothing listens there now
+  Target target{{"http://127.0.0.1:" + std::to_string(ntohs(a.sin_port))}};
+  for (const Profile profile : {Profile::kConstant, Profile::kPoisson}) {
+    PointSpec spec;
+    spec.profile = profile;
+    spec.rate = 1e-10;
+    spec.duration_s = 0.3;
+    spec.timeout_s = 5;
+    spec.prompt_tokens = 2;
+    spec.output_tokens = 1;
+    const PointResult r = run_point(target, ModelInfo{"m", 10}, spec);
+    ASSERT_EQ(r.requests.size(), 1u);
+    EXPECT_EQ(r.requests[0].scheduled_ns, 0);
+    EXPECT_EQ(r.metrics.sent, 1u);
+    EXPECT_EQ(r.metrics.not_sent, 0u);
   }
 }
