@@ -74,7 +74,8 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
   else if (run.model.n_vocab > 0)
     o << "prompts: random token ids below n_vocab " << run.model.n_vocab << "\n";
   else
-    o << "prompts: text (the server's /v1/models gives no n_vocab), so prompt token counts are the server's\n";
+    o << "prompts: text of " << (run.points.empty() ? 0 : run.points[0].spec.prompt_tokens)
+      << " seeded words (the server's /v1/models gives no n_vocab), so prompt token counts are the server's\n";
   o << "\n| " << (closed ? "Concurrency" : "Rate") << " | OK/Tot | E2E p50 | TTFT p50 | ITL p50 | TPOT p50 | tok/s | req/s | Errors |\n";
   o << "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& p : run.points) {
