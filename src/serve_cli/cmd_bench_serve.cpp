@@ -148,6 +148,33 @@ bool fail_on_empty_points(const serve::load::BenchRun& run, const std::string& w
   return any;
 }
 
+// With several URLs, one that completed none of its requests while the point completed some (a
+// server down or refusing: failing fast, it keeps being picked by the fewest-in-flight balancer)
+// is said on stderr too, one line per such URL and point, so that a --json run does not pass it
+// over silently (review BS M4). The exit status is unchanged: the point measured something.
+void warn_failing_urls(const serve::load::BenchRun& run, const std::string& where) {
+  const size_t n = run.target.base_urls.size();
+  if (n < 2) return;
+  for (const auto& p : run.points) {
+    if (p.metrics.completed == 0) continue;  // fail_on_empty_points says it
+    std::vector<size_t> sent(n, 0), completed(n, 0);
+    std::vector<const serve::load::RequestSample*> first_error(n, nullptr);
+    for (const auto& r : p.requests) {
+      if (r.not_sent || r.url >= n) continue;
+      ++sent[r.url];
+      if (r.ok()) ++completed[r.url];
+      if (!r.error.empty() && !first_error[r.url]) first_error[r.url] = &r;
+    }
+    for (size_t u = 0; u < n; ++u) {
+      if (sent[u] == 0 || completed[u] > 0) continue;
+      std::cerr << "infertrace bench serve: warning: " << where << run.target.base_urls[u] << " completed none of its "
+                << sent[u] << " requests at load " << serve::point_load(p.spec);
+      if (first_error[u]) std::cerr << " (e.g. " << first_error[u]->error << ": " << first_error[u]->error_detail << ")";
+      std::cerr << "\n";
+    }
+  }
+}
+
 // `kv`: the servers' --ctx (check_study's answer).
 void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& points, int64_t kv) {
   namespace fs = std::filesystem;
@@ -203,7 +230,10 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   std::cout.flush();
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   bool empty = false;
-  for (const auto& r : study.runs) empty |= fail_on_empty_points(r.run, "topology " + r.topology.name + ": ");
+  for (const auto& r : study.runs) {
+    warn_failing_urls(r.run, "topology " + r.topology.name + ": ");
+    empty |= fail_on_empty_points(r.run, "topology " + r.topology.name + ": ");
+  }
   // Why a point completed nothing is usually in the servers' logs (a refusal, a crash): kept then.
   if (empty) {
     logs.keep = true;
@@ -358,6 +388,7 @@ void run(const Opts& o) {
     std::cout << serve::load::render_text(br);
   std::cout.flush();
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
+  warn_failing_urls(br, "");
   fail_on_empty_points(br, "");
 }
 

@@ -118,6 +118,9 @@ if isinstance(per, list) and len(per) == 2:
     # warm-ups (one per URL) + the measured requests the fakes saw
     check(len(blog["prompts"]) == per[1]["sent"] + 1 and len(glog["prompts"]) == per[0]["sent"] + 1,
           f"the fakes saw what per_url says: {len(glog['prompts'])} {len(blog['prompts'])}")
+warned = [ln for ln in r.stderr.splitlines() if "warning" in ln]
+check(r.returncode == 0 and len(warned) == 1 and f"{bad} completed none of its {per[1]['sent'] if per else '?'} requests"
+      in warned[0] and "http_500" in warned[0], f"a stderr warning names the URL: {r.returncode} {r.stderr[-400:]}")
 details = [q["error_detail"] for q in pt.get("requests", []) if q["error"]]
 check(details and all(d.startswith(bad + ": ") for d in details), f"error details name the URL: {details[:2]}")
 r = run("bench", "serve", "--url", good + "," + bad, "--requests", "2", "--prompt-tokens", "3", "--output-tokens", "2",
