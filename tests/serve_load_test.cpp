@@ -2,14 +2,23 @@
 // streams and values written out by hand here.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "serve/load/error_detail.h"
 #include "serve/load/load_metrics.h"
+#include "serve/load/load_runner.h"
 #include "serve/load/sse_parser.h"
 
 using namespace infertrace::serve::load;
@@ -354,4 +363,71 @@ TEST(SseParser, ChatRoleFramingsOfOtherServers) {
   EXPECT_EQ(bad, 0u);
   // Content that is not a string is no token either (not text to time).
   EXPECT_EQ(classify_sse_data(R"({"choices":[{"index":0,"delta":{"content":7}}]})").kind, SseKind::kNoToken);
+}
+
+// Review BS H2 and M3: prompts differ per request, per point of the sweep and per seed; the same
+// three give the same body; a text prompt (no n_vocab) is prompt_tokens words of the chat list.
+TEST(RequestBody, PromptsDifferPerRequestPointAndSeed) {
+  const std::vector<std::string> vocab = chat_prompt_words();
+  const std::set<std::string> known(vocab.begin(), vocab.end());
+  for (const int64_t n_vocab : {int64_t{0}, int64_t{50000}}) {
+    ModelInfo model{"m", n_vocab};
+    std::set<std::string> seen;
+    for (uint64_t seed : {0ULL, 1ULL}) {
+      for (uint64_t point : {0ULL, 1ULL, 2ULL}) {
+        PointSpec spec;
+        spec.seed = seed;
+        spec.point_index = point;
+        spec.prompt_tokens = 12;
+        for (uint64_t i : {0ULL, 1ULL, 2ULL, (1ULL << 40)}) {
+          const auto body = nlohmann::json::parse(request_body(model, spec, i));
+          const std::string prompt = body["prompt"].dump();
+          EXPECT_TRUE(seen.insert(prompt).second) << "n_vocab " << n_vocab << " seed " << seed << " point " << point
+                                                  << " index " << i << ": " << prompt;
+          EXPECT_EQ(request_body(model, spec, i), body.dump()) << "reproducible";
+          if (n_vocab == 0) {
+            std::istringstream words(body["prompt"].get<std::string>());
+            std::string w;
+            int count = 0;
+            for (; words >> w; ++count) EXPECT_TRUE(known.count(w)) << w;
+            EXPECT_EQ(count, 12);
+          } else {
+            EXPECT_EQ(body["prompt"].size(), 12u);
+          }
+        }
+      }
+    }
+    EXPECT_EQ(seen.size(), 2u * 3u * 4u);
+  }
+}
+
+// Review BS H1: a rate whose first gap (1e10 s) is beyond the clock's range converted to a schedule
+// in the past, and a --duration point never ended (every arrival "due", marked not sent, forever).
+// Against a port where nothing listens the one request due at 0 fails at once; the next is due
+// after the window, so the point ends with that one request.
+TEST(RunPoint, RateBeyondTheClockEndsTheWindow) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  close(fd);  // nothing listens there now
+  Target target{{"http://127.0.0.1:" + std::to_string(ntohs(a.sin_port))}};
+  for (const Profile profile : {Profile::kConstant, Profile::kPoisson}) {
+    PointSpec spec;
+    spec.profile = profile;
+    spec.rate = 1e-10;
+    spec.duration_s = 0.3;
+    spec.timeout_s = 5;
+    spec.prompt_tokens = 2;
+    spec.output_tokens = 1;
+    const PointResult r = run_point(target, ModelInfo{"m", 10}, spec);
+    ASSERT_EQ(r.requests.size(), 1u);
+    EXPECT_EQ(r.requests[0].scheduled_ns, 0);
+    EXPECT_EQ(r.metrics.sent, 1u);
+    EXPECT_EQ(r.metrics.not_sent, 0u);
+  }
 }

@@ -119,6 +119,41 @@ TEST(ServeCrossover, NoCrossoverWhenBaseLeadsAtTheEndOrOnlyTies) {
   EXPECT_NE(e.summary.find("(1 load measured on one side only, left out)"), std::string::npos) << e.summary;
 }
 
+TEST(ServeCrossover, PointsThatCompletedNothingAreNotCompared) {
+  // Review BS L6: neither side completed anything at load 1 ("0% tie" before), and at load 2 only
+  // the base completed nothing (an infinite win and a crossover at 2 before).
+  const Crossover c = find_crossover("sn", {{1, 0, false}, {2, 0, false}, {4, 10}}, "dp2",
+                                     {{1, 0, false}, {2, 7}, {4, 10.1}});
+  ASSERT_EQ(c.rows.size(), 3u);
+  EXPECT_EQ(c.rows[0].winner, kNotCompared);
+  EXPECT_EQ(c.rows[1].winner, kNotCompared);
+  EXPECT_TRUE(std::isnan(c.rows[0].delta_pct));
+  EXPECT_TRUE(std::isnan(c.rows[1].delta_pct));
+  EXPECT_EQ(c.rows[2].winner, "tie");
+  EXPECT_FALSE(c.load.has_value()) << c.summary;
+  EXPECT_NE(c.summary.find("(2 loads where a side completed no request, left out)"), std::string::npos) << c.summary;
+  const Crossover none = find_crossover("sn", {{1, 0, false}}, "dp2", {{1, 0, false}});
+  EXPECT_FALSE(none.load.has_value());
+  EXPECT_EQ(none.summary, "no comparison: at no load did both sn and dp2 complete a request");
+}
+
+TEST(ServeCrossover, RepeatedLoadsAreComparedOnTheirMean) {
+  // Review BS M5: load 2 twice per side; before, only the last pair (20 vs 17: sn ahead) counted.
+  const Crossover c = find_crossover("sn", {{2, 10}, {1, 10}, {2, 20}}, "dp2", {{2, 17}, {1, 10}, {2, 17}});
+  ASSERT_EQ(c.rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(c.rows[1].base_tok_s, 15);
+  EXPECT_DOUBLE_EQ(c.rows[1].alt_tok_s, 17);
+  EXPECT_NEAR(c.rows[1].delta_pct, 2.0 / 15.0 * 100, 1e-9);
+  EXPECT_EQ(c.rows[1].winner, "dp2");
+  ASSERT_TRUE(c.load.has_value());
+  EXPECT_EQ(*c.load, 2);
+  EXPECT_NE(c.summary.find("(1 load measured several times on a side"), std::string::npos) << c.summary;
+  // A point of a repeated load that completed nothing is left out of its mean.
+  const Crossover d = find_crossover("sn", {{2, 10}, {2, 0, false}}, "dp2", {{2, 10}});
+  EXPECT_DOUBLE_EQ(d.rows[0].base_tok_s, 10);
+  EXPECT_EQ(d.rows[0].winner, "tie");
+}
+
 TEST(ServeEnergy, FakePowercapTreeWithWrap) {
   namespace fs = std::filesystem;
   const fs::path root = fs::temp_directory_path() / ("infertrace_powercap_" + std::to_string(getpid()));

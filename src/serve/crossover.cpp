@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "util/plural.h"
@@ -23,50 +24,87 @@ Crossover find_crossover(const std::string& base, const std::vector<LoadThroughp
   c.base = base;
   c.alt = alt;
   c.tie_pct = tie_pct;
-  std::map<double, double> b, a;
-  for (const auto& p : base_points) b[p.load] = p.tok_s;
-  for (const auto& p : alt_points) a[p.load] = p.tok_s;
-  int unmatched = 0;
-  for (const auto& [load, tok] : b) {
+  // Per load: the sum and count of its measured points' tok/s, and how many points it had.
+  struct Acc {
+    double sum = 0;
+    int measured = 0, points = 0;
+  };
+  std::map<double, Acc> b, a;
+  const auto add = [](std::map<double, Acc>& m, const LoadThroughput& p) {
+    auto& acc = m[p.load];
+    ++acc.points;
+    if (p.measured) acc.sum += p.tok_s, ++acc.measured;
+  };
+  for (const auto& p : base_points) add(b, p);
+  for (const auto& p : alt_points) add(a, p);
+  std::set<double> repeats;  // loads with several points on either side
+  for (const auto* m : {&b, &a})
+    for (const auto& [load, acc] : *m)
+      if (acc.points > 1) repeats.insert(load);
+  const int repeated = static_cast<int>(repeats.size());
+  int unmatched = 0, not_compared = 0;
+  for (const auto& [load, bacc] : b) {
     auto it = a.find(load);
     if (it == a.end()) {
       ++unmatched;
       continue;
     }
+    const Acc& aacc = it->second;
     CrossoverRow r;
     r.load = load;
-    r.base_tok_s = tok;
-    r.alt_tok_s = it->second;
-    if (tok > 0)
-      r.delta_pct = (it->second - tok) / tok * 100;
-    else
-      r.delta_pct = it->second > 0 ? INFINITY : 0;
-    r.winner = std::fabs(r.delta_pct) <= tie_pct ? "tie" : (r.delta_pct > 0 ? alt : base);
+    r.base_tok_s = bacc.measured > 0 ? bacc.sum / bacc.measured : 0;
+    r.alt_tok_s = aacc.measured > 0 ? aacc.sum / aacc.measured : 0;
+    if (bacc.measured == 0 || aacc.measured == 0) {
+      // Nothing completed on a side: no figure to compare ("0% tie", or an infinite win over a base
+      // that failed, was claimed before).
+      r.delta_pct = NAN;
+      r.winner = kNotCompared;
+      ++not_compared;
+    } else {
+      const double tok = r.base_tok_s;
+      if (tok > 0)
+        r.delta_pct = (r.alt_tok_s - tok) / tok * 100;
+      else
+        r.delta_pct = r.alt_tok_s > 0 ? INFINITY : 0;
+      r.winner = std::fabs(r.delta_pct) <= tie_pct ? "tie" : (r.delta_pct > 0 ? alt : base);
+    }
     c.rows.push_back(r);
   }
-  for (const auto& [load, tok] : a)
+  for (const auto& [load, acc] : a)
     if (!b.count(load)) ++unmatched;
 
   // Walk down from the largest load while the alternative does not lose; the crossover is the
   // smallest load of that tail at which it wins.
   std::optional<double> cross;
   for (auto it = c.rows.rbegin(); it != c.rows.rend(); ++it) {
+    if (it->winner == kNotCompared) continue;  // no figure: neither breaks nor makes the run
     if (it->winner == base) break;
     if (it->winner == alt) cross = it->load;
   }
   // A tail of ties only ("tie" at every load up to the end) is no crossover; a win followed by ties
   // up to the end still is: the alternative never falls behind from there on.
   c.load = cross;
+  const CrossoverRow* last = nullptr;  // the largest load compared
+  for (const auto& r : c.rows)
+    if (r.winner != kNotCompared) last = &r;
   if (c.rows.empty()) {
     c.summary = "no load was measured with both " + base + " and " + alt;
+  } else if (!last) {
+    c.summary = "no comparison: at no load did both " + base + " and " + alt + " complete a request";
   } else if (cross) {
     c.summary = alt + " overtakes " + base + " from load " + number(*cross) + " on (more than " + number(tie_pct) +
                 "% more output tokens/s, never behind at larger loads)";
-  } else if (c.rows.back().winner == base) {
+  } else if (last->winner == base) {
     c.summary = base + " stays ahead of " + alt + " at the largest load: no crossover in this sweep";
   } else {
     c.summary = alt + " does not overtake " + base + " beyond the " + number(tie_pct) + "% tie band: no crossover in this sweep";
   }
+  if (not_compared > 0 && last)
+    c.summary += " (" + std::to_string(not_compared) + plural(not_compared, " load", " loads") +
+                 " where a side completed no request, left out)";
+  if (repeated > 0)
+    c.summary += " (" + std::to_string(repeated) + plural(repeated, " load", " loads") +
+                 " measured several times on a side: compared on the mean tok/s of its points)";
   if (unmatched > 0) c.summary += " (" + std::to_string(unmatched) + plural(unmatched, " load", " loads") + " measured on one side only, left out)";
   return c;
 }

@@ -15,13 +15,19 @@ namespace infertrace::serve {
 struct LoadThroughput {
   double load = 0;   // req/s or concurrency
   double tok_s = 0;  // output tokens/s at that load
+  // Whether the point completed a request: one that completed none measured nothing, and its
+  // 0 tok/s is no figure to compare (review BS L6).
+  bool measured = true;
 };
 
 struct CrossoverRow {
   double load = 0, base_tok_s = 0, alt_tok_s = 0;
-  double delta_pct = 0;  // (alt - base) / base x 100; 0 when base is 0 and alt is 0
-  std::string winner;    // the topology's name, or "tie"
+  double delta_pct = 0;  // (alt - base) / base x 100; NaN when the row is not compared
+  std::string winner;    // the topology's name, "tie", or kNotCompared
 };
+
+// A row's winner when either side's point completed no request: out of the crossover.
+inline constexpr const char* kNotCompared = "no comparison (nothing completed)";
 
 struct Crossover {
   std::string base, alt;
@@ -33,7 +39,9 @@ struct Crossover {
   std::string figure = "tok_per_s";
 };
 
-// Loads present on only one side are left out (said in the summary).
+// Loads present on only one side are left out (said in the summary). A load given several times on
+// a side is compared on the mean of its measured points (said in the summary); bench serve refuses
+// repeated loads in a study of several topologies.
 Crossover find_crossover(const std::string& base, const std::vector<LoadThroughput>& base_points,
                          const std::string& alt, const std::vector<LoadThroughput>& alt_points, double tie_pct = 5);
 

@@ -123,7 +123,7 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
   if (study.runs.size() > 1) {
     const auto throughput = [](const TopologyRun& r) {
       std::vector<LoadThroughput> v;
-      for (const auto& p : r.run.points) v.push_back({point_load(p.spec), compared_tok_s(p)});
+      for (const auto& p : r.run.points) v.push_back({point_load(p.spec), compared_tok_s(p), p.metrics.completed > 0});
       return v;
     };
     for (size_t i = 1; i < study.runs.size(); ++i) {

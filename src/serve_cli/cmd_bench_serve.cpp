@@ -49,6 +49,7 @@ constexpr int64_t kMaxTokens = 1 << 20;
 // advertised is 10 M); near it, a body is hundreds of MB and the concurrency multiplies that.
 constexpr int64_t kMaxUrlPromptTokens = 1 << 24;
 constexpr int kMaxConcurrency = 4096;
+constexpr double kMinRate = 1e-7;  // req/s: a mean gap of 1e7 s, the --duration and --timeout bound
 
 struct Opts {
   std::vector<std::string> urls;
@@ -147,6 +148,33 @@ bool fail_on_empty_points(const serve::load::BenchRun& run, const std::string& w
   return any;
 }
 
+// With several URLs, one that completed none of its requests while the point completed some (a
+// server down or refusing: failing fast, it keeps being picked by the fewest-in-flight balancer)
+// is said on stderr too, one line per such URL and point, so that a --json run does not pass it
+// over silently (review BS M4). The exit status is unchanged: the point measured something.
+void warn_failing_urls(const serve::load::BenchRun& run, const std::string& where) {
+  const size_t n = run.target.base_urls.size();
+  if (n < 2) return;
+  for (const auto& p : run.points) {
+    if (p.metrics.completed == 0) continue;  // fail_on_empty_points says it
+    std::vector<size_t> sent(n, 0), completed(n, 0);
+    std::vector<const serve::load::RequestSample*> first_error(n, nullptr);
+    for (const auto& r : p.requests) {
+      if (r.not_sent || r.url >= n) continue;
+      ++sent[r.url];
+      if (r.ok()) ++completed[r.url];
+      if (!r.error.empty() && !first_error[r.url]) first_error[r.url] = &r;
+    }
+    for (size_t u = 0; u < n; ++u) {
+      if (sent[u] == 0 || completed[u] > 0) continue;
+      std::cerr << "infertrace bench serve: warning: " << where << run.target.base_urls[u] << " completed none of its "
+                << sent[u] << " requests at load " << serve::point_load(p.spec);
+      if (first_error[u]) std::cerr << " (e.g. " << first_error[u]->error << ": " << first_error[u]->error_detail << ")";
+      std::cerr << "\n";
+    }
+  }
+}
+
 // `kv`: the servers' --ctx (check_study's answer).
 void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& points, int64_t kv) {
   namespace fs = std::filesystem;
@@ -202,7 +230,10 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   std::cout.flush();
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   bool empty = false;
-  for (const auto& r : study.runs) empty |= fail_on_empty_points(r.run, "topology " + r.topology.name + ": ");
+  for (const auto& r : study.runs) {
+    warn_failing_urls(r.run, "topology " + r.topology.name + ": ");
+    empty |= fail_on_empty_points(r.run, "topology " + r.topology.name + ": ");
+  }
   // Why a point completed nothing is usually in the servers' logs (a refusal, a crash): kept then.
   if (empty) {
     logs.keep = true;
@@ -224,16 +255,33 @@ void run(const Opts& o) {
     cli::refuse_our_stderr(o.out, "-o", "bench serve");
   }
   serve::load::Target target;
-  for (auto url : o.urls) {
-    std::string host;
-    int port = 0;
-    serve::load::parse_base_url(url, &host, &port);  // UsageError for anything but http://host:port
-    if (url.back() == '/') url.pop_back();
-    target.base_urls.push_back(url);
+  // Each --url value is split here, not by CLI11, which dropped empty items ('A,,B', 'A,') without
+  // a word (review BS L8).
+  for (const auto& given : o.urls) {
+    size_t from = 0;
+    for (;;) {
+      const size_t comma = given.find(',', from);
+      std::string url = given.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+      if (url.empty()) throw UsageError("--url has an empty item in '" + given + "'");
+      std::string host;
+      int port = 0;
+      serve::load::parse_base_url(url, &host, &port);  // UsageError for anything but http://host:port
+      if (url.back() == '/') url.pop_back();
+      // Twice the same server would be two "servers" to the balancer (twice the share, two warm-ups).
+      for (const auto& u : target.base_urls)
+        if (u == url) throw UsageError("--url lists " + url + " twice");
+      target.base_urls.push_back(url);
+      if (comma == std::string::npos) break;
+      from = comma + 1;
+    }
   }
   if (o.model.empty() == target.base_urls.empty())
     throw UsageError("give either --url http://HOST:PORT (a running server) or -m M.gguf (servers started here)");
   if (o.model.empty() && !o.topologies.empty()) throw UsageError("--topology needs -m M.gguf");
+  // A topology given twice would be compared with itself (review BS M5).
+  for (size_t i = 0; i < o.topologies.size(); ++i)
+    for (size_t k = 0; k < i; ++k)
+      if (o.topologies[k] == o.topologies[i]) throw UsageError("--topology lists " + o.topologies[i] + " twice");
   // Options the chosen target or profile does not read: before, they were ignored without a word
   // (review AW: --rate with the synchronous profile, --max-batch with --url).
   if (o.model.empty() && !o.server_options_given.empty())
@@ -294,18 +342,34 @@ void run(const Opts& o) {
       auto p = base;
       p.profile = Profile::kConcurrent;
       p.concurrency = c;
+      p.point_index = points.size();
       points.push_back(p);
     }
   } else {  // constant, poisson, sweep (= constant over the list); CLI11 checked the name
     if (o.rate.empty()) throw UsageError("--profile " + o.profile + " needs --rate LIST");
     for (double r : o.rate) {
-      if (!(r > 0 && r <= 1e6)) throw UsageError("--rate values must be > 0 and at most 1e6 req/s");
+      // At least 1e-7: a mean gap above 1e7 s (the --duration and --timeout bound) is no load
+      // point, and below ~1.1e-10 the schedule overflowed the clock (review BS H1).
+      if (!(r >= kMinRate && r <= 1e6)) throw UsageError("--rate values must be at least 1e-7 (one request per 1e7 s) and at most 1e6 req/s");
       auto p = base;
       p.profile = o.profile == "poisson" ? Profile::kPoisson : Profile::kConstant;
       p.rate = r;
+      p.point_index = points.size();
       points.push_back(p);
     }
   }
+  // A crossover compares the topologies load by load: a load given twice had only its last point
+  // compared, the other dropped without a word (review BS M5).
+  if (o.topologies.size() > 1)
+    for (size_t i = 0; i < points.size(); ++i)
+      for (size_t k = 0; k < i; ++k)
+        if (serve::point_load(points[k]) == serve::point_load(points[i]))
+        {
+          char load[32];
+          std::snprintf(load, sizeof load, "%g", serve::point_load(points[i]));
+          throw UsageError("--" + std::string(o.profile == "concurrent" ? "concurrency" : "rate") + " lists " + load +
+                           " twice: a crossover of several topologies compares one point per load");
+        }
 
   if (!o.model.empty()) {
     run_topologies(o, points, check_study(o));
@@ -324,6 +388,7 @@ void run(const Opts& o) {
     std::cout << serve::load::render_text(br);
   std::cout.flush();
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
+  warn_failing_urls(br, "");
   fail_on_empty_points(br, "");
 }
 
@@ -332,8 +397,7 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   auto* c = bench.add_subcommand("serve", "Load-test an OpenAI-compatible completions or chat server (docs/serve.md)");
   c->add_option("--url", o->urls,
                  "Server base URL http://HOST:PORT; a comma list spreads requests over several servers "
-                 "(each to the one with the fewest in flight)")
-      ->delimiter(',');
+                 "(each to the one with the fewest in flight; every one must answer GET /v1/models)");
   c->add_option("-m,--model", o->model, "GGUF model: start infertrace serve on it per topology instead of --url");
   c->add_option("--topology", o->topologies,
                 "With -m: sn (one server; one NUMA node when there are several) and/or dpN (N servers on disjoint "
@@ -352,7 +416,7 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
       ->check(CLI::IsMember({"synchronous", "concurrent", "constant", "poisson", "sweep"}).description(""));
   c->add_option("--concurrency", o->concurrency, "In-flight requests per point (concurrent), e.g. 1,4,8")
       ->delimiter(',');
-  c->add_option("--rate", o->rate, "Requests per second per point (constant, poisson, sweep), e.g. 1,2,4")
+  c->add_option("--rate", o->rate, "Requests per second per point (constant, poisson, sweep; 1e-7 to 1e6), e.g. 1,2,4")
       ->delimiter(',');
   c->add_option("--endpoint", o->endpoint,
                  "completions (prompt = random token ids) or chat (/v1/chat/completions, one user message of "

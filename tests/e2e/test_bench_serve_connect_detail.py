@@ -12,7 +12,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, run, skip  # noqa: E402
-from _fake_openai import FakeModelsHandler  # noqa: E402
+from _fake_openai import FakeModelsHandler, answer_models_once  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -76,28 +76,49 @@ class Streams(FakeModelsHandler):
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Streams)
 threading.Thread(target=srv.serve_forever, daemon=True).start()
-hole = socket.socket()
-hole.bind(("127.0.0.1", 0))
-hole.listen(0)
-filler = socket.create_connection(hole.getsockname())  # the accept queue's one place: later SYNs are dropped
+
+
+def hole_after_models():
+    """A listener that answers one GET /v1/models (every URL is asked before the run, review BS M4),
+    then never accepts again, its one-connection backlog filled: later SYNs are dropped."""
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(0)
+    held = []
+    answer_models_once(hole, then=lambda: held.append(socket.create_connection(hole.getsockname())))
+    return hole, held
+
+
 # Now and then a connect to the full listener is answered all the same (the kernel's doing): that
 # request then times out in its stream instead; the connect's wording is checked where one timed out.
 TIMED_OUT = "no answer to the connection within 0.5 s (--timeout)"
 to_hole = []
 r = None
+hole_url = ""
 for attempt in range(3):
-    r = run("bench", "serve", "--url", f"http://127.0.0.1:{srv.server_address[1]},http://127.0.0.1:{hole.getsockname()[1]}",
+    h, held = hole_after_models()
+    hole_url = f"http://127.0.0.1:{h.getsockname()[1]}"
+    r = run("bench", "serve", "--url", f"http://127.0.0.1:{srv.server_address[1]},{hole_url}",
             "--profile", "concurrent", "--concurrency", "1", "--requests", "6", "--warmup", "0", "--timeout", "0.5",
             "--prompt-tokens", "4", "--output-tokens", "1", "--json", timeout=120)
+    for c in held:
+        c.close()
+    h.close()
     try:
         to_hole = [q for q in json.loads(r.stdout)["points"][0]["requests"] if q["url"] == 1]
     except (ValueError, KeyError, IndexError):
         to_hole = []
     if any(q["error"] == "connect" for q in to_hole):
         break
+# With several URLs each error detail starts with its URL (review BS M4).
 check(to_hole and any(q["error"] == "connect" for q in to_hole) and
-      all(q["error"] == "connect" and q["error_detail"] == TIMED_OUT or q["error"] == "timeout" for q in to_hole),
+      all(q["error"] == "connect" and q["error_detail"] == hole_url + ": " + TIMED_OUT or q["error"] == "timeout"
+          for q in to_hole),
       f"connect timeout: {[(q['error'], q['error_detail']) for q in to_hole]} {r.stderr[-300:]!r}")
+hole = socket.socket()
+hole.bind(("127.0.0.1", 0))
+hole.listen(0)
+filler = socket.create_connection(hole.getsockname())  # the accept queue's one place: later SYNs are dropped
 # The hole first: /v1/models, asked of the first URL, gets no connection either.
 for attempt in range(3):
     r = run("bench", "serve", "--url", f"http://127.0.0.1:{hole.getsockname()[1]}", "--requests", "1", "--timeout",

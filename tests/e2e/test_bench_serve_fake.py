@@ -16,7 +16,7 @@ import struct
 import threading
 import time
 
-from _fake_openai import FakeModelsHandler
+from _fake_openai import FakeModelsHandler, answer_models_once
 from _harness import EXE, check, failures, run, skip
 from _latency_bounds import gap_near_server_gap, server_ms, within_server_stamps
 
@@ -483,6 +483,7 @@ hole = socket.socket()
 hole.bind(("127.0.0.1", 0))
 hole.listen(0)
 HOLE = "http://127.0.0.1:%d" % hole.getsockname()[1]
+answer_models_once(hole)  # every URL is asked for /v1/models first (review BS M4); then it never accepts
 t_hole = time.monotonic()
 d = bench("--profile", "constant", "--rate", "20", "--duration", "0.5", "--output-tokens", "120", "--timeout", "20",
           url=URL + "," + HOLE, none_completes=True)

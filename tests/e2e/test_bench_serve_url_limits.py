@@ -3,8 +3,9 @@ which size the KV caches of servers started here) do not refuse a study of someo
 whose limits are its own; a request thread that cannot be started is an error (exit 1, one line),
 not an abort. Against a fake server here that answers every request at once with one token per
 max_tokens: --concurrency 4097 and --prompt-tokens 2^20 + 1 run and complete; the same
---concurrency under a 2 GiB address-space limit with 64 MiB thread stacks (so at most ~30 threads
-fit) exits 1 saying the thread could not be started."""
+--concurrency with --duration (so all 4097 workers start; with --requests 3 only 3 would) under a
+2 GiB address-space limit with 64 MiB thread stacks (so at most ~30 threads fit) exits 1 saying the
+thread could not be started."""
 import http.server
 import json
 import os
@@ -66,7 +67,7 @@ check(r.returncode == 0 and prompt_lengths[-1:] == [big],
 
 # The bench exec's infertrace-serve; both inherit the limits.
 limited = subprocess.run(["sh", "-c", 'ulimit -s 65536 && ulimit -v 2097152 && exec "$@"', "sh", EXE, "bench", "serve",
-                          "--url", URL, "--profile", "concurrent", "--concurrency", "4097", "--requests", "3",
+                          "--url", URL, "--profile", "concurrent", "--concurrency", "4097", "--duration", "2",
                           "--prompt-tokens", "2", "--output-tokens", "1"],
                          capture_output=True, text=True, errors="replace", timeout=300)
 lines = limited.stderr.strip().splitlines()

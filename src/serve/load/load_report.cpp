@@ -1,6 +1,7 @@
 #include "serve/load/load_report.h"
 
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include "util/units.h"
@@ -35,6 +36,29 @@ nlohmann::json dist_json(const Dist& d) {
 // `d` has no samples.
 std::string ms_of(const Dist& d, double v) { return d.n == 0 ? "n/a" : format_ns(v * 1e6); }
 
+// One URL's share of a point's requests (review BS M4: a dead URL of several, failing fast, took
+// most of the load and nothing said which).
+struct UrlCounts {
+  size_t sent = 0, completed = 0, failed = 0, incomplete = 0;
+  std::map<std::string, size_t> errors;
+};
+
+std::vector<UrlCounts> per_url(const PointResult& p, size_t n_urls) {
+  std::vector<UrlCounts> v(n_urls);
+  for (const auto& r : p.requests) {
+    if (r.not_sent || r.url >= n_urls) continue;
+    auto& c = v[r.url];
+    ++c.sent;
+    if (r.incomplete)
+      ++c.incomplete;
+    else if (!r.error.empty())
+      ++c.failed, ++c.errors[r.error];
+    else
+      ++c.completed;
+  }
+  return v;
+}
+
 }  // namespace
 
 std::string render_text(const BenchRun& run, bool with_definitions) {
@@ -50,7 +74,8 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
   else if (run.model.n_vocab > 0)
     o << "prompts: random token ids below n_vocab " << run.model.n_vocab << "\n";
   else
-    o << "prompts: text (the server's /v1/models gives no n_vocab), so prompt token counts are the server's\n";
+    o << "prompts: text of " << (run.points.empty() ? 0 : run.points[0].spec.prompt_tokens)
+      << " seeded words (the server's /v1/models gives no n_vocab), so prompt token counts are the server's\n";
   o << "\n| " << (closed ? "Concurrency" : "Rate") << " | OK/Tot | E2E p50 | TTFT p50 | ITL p50 | TPOT p50 | tok/s | req/s | Errors |\n";
   o << "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& p : run.points) {
@@ -87,6 +112,23 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
       o << "  " << name << " p50 " << ms_of(d, d.p50) << "  p90 " << ms_of(d, d.p90) << "  p99 " << ms_of(d, d.p99)
         << "  mean " << ms_of(d, d.mean) << "  (n " << d.n << ")\n";
     };
+    if (run.target.base_urls.size() > 1) {
+      const auto counts = per_url(p, run.target.base_urls.size());
+      for (size_t u = 0; u < counts.size(); ++u) {
+        const auto& c = counts[u];
+        o << "  " << run.target.base_urls[u] << ": sent " << c.sent << ", completed " << c.completed << ", failed "
+          << c.failed;
+        if (!c.errors.empty()) {
+          o << " (";
+          bool first = true;
+          for (const auto& [k, n] : c.errors) o << (first ? "" : ", ") << k << " " << n, first = false;
+          o << ")";
+        }
+        if (c.incomplete > 0) o << ", incomplete " << c.incomplete;
+        if (c.sent > 0 && c.completed == 0) o << "  <- completed none of its requests";
+        o << "\n";
+      }
+    }
     for (const auto& [kind, n] : m.errors) {
       const auto ex = m.error_examples.find(kind);
       o << "  " << kind << " x" << n;
@@ -181,6 +223,15 @@ nlohmann::json to_json(const BenchRun& run) {
     pj["not_sent"] = m.not_sent;
     pj["errors"] = m.errors;
     pj["error_examples"] = m.error_examples;
+    pj["per_url"] = nlohmann::json::array();
+    const auto counts = per_url(p, run.target.base_urls.size());
+    for (size_t u = 0; u < counts.size(); ++u)
+      pj["per_url"].push_back({{"url", run.target.base_urls[u]},
+                               {"sent", counts[u].sent},
+                               {"completed", counts[u].completed},
+                               {"failed", counts[u].failed},
+                               {"incomplete", counts[u].incomplete},
+                               {"errors", counts[u].errors}});
     pj["output_tokens"] = m.output_tokens;
     pj["server_prompt_tokens"] =
         m.server_prompt_tokens_n == 0

@@ -281,6 +281,8 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
                      : !done           ? std::string("the stream ended without data: [DONE]")
                                        : std::string("the stream had no token event");
   }
+  // With several URLs the detail names the one that failed (review BS M4).
+  if (!r.error.empty() && s.target->base_urls.size() > 1) r.error_detail = s.target->base_urls[which] + ": " + r.error_detail;
 }
 
 // Stops clients past their deadline, and every client once the window has closed.
@@ -328,23 +330,33 @@ std::vector<std::string> chat_prompt_words() { return {std::begin(kPromptWords),
 std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index) {
   nlohmann::json b;
   if (!model.id.empty()) b["model"] = model.id;
-  std::mt19937_64 rng(spec.seed * 1000003ULL + index);
-  if (spec.endpoint == Endpoint::kChat) {
-    // Seeded words, so requests differ (a server with a prefix cache must not serve them from it).
+  // Seeded by the seed, the point's position in the sweep and the request's index, all three whole
+  // (seed_seq takes 32-bit words): before, `seed * 1000003 + index` gave request i of every point
+  // the same prompt, so from the second point on a prefix-caching server had seen them all (review
+  // BS M3).
+  const auto lo = [](uint64_t v) { return static_cast<uint32_t>(v); };
+  const auto hi = [](uint64_t v) { return static_cast<uint32_t>(v >> 32); };
+  std::seed_seq seq{lo(spec.seed), hi(spec.seed), lo(spec.point_index), hi(spec.point_index), lo(index), hi(index)};
+  std::mt19937_64 rng(seq);
+  // Seeded words, so requests differ (a server with a prefix cache must not serve them from it).
+  const auto words = [&] {
     std::uniform_int_distribution<size_t> word(0, std::size(kPromptWords) - 1);
     std::string text;
     for (int64_t i = 0; i < spec.prompt_tokens; ++i) text += (i ? " " : "") + std::string(kPromptWords[word(rng)]);
-    b["messages"] = nlohmann::json::array({{{"role", "user"}, {"content", text}}});
+    return text;
+  };
+  if (spec.endpoint == Endpoint::kChat) {
+    b["messages"] = nlohmann::json::array({{{"role", "user"}, {"content", words()}}});
   } else if (model.n_vocab > 0) {
     std::uniform_int_distribution<int64_t> tok(0, model.n_vocab - 1);
     std::vector<int64_t> ids(static_cast<size_t>(spec.prompt_tokens));
     for (auto& t : ids) t = tok(rng);
     b["prompt"] = ids;
   } else {
-    // No vocabulary size: a text prompt of about prompt_tokens words (token count is the server's).
-    std::string text;
-    for (int64_t i = 0; i < spec.prompt_tokens; ++i) text += (i ? " " : "") + std::string("hello");
-    b["prompt"] = text;
+    // No vocabulary size: a text prompt of prompt_tokens seeded words, about a token each (the
+    // token count is the server's). Before, it was "hello" repeated: every request identical,
+    // whatever the seed, and a prefix cache served all but the first (review BS H2).
+    b["prompt"] = words();
   }
   b["max_tokens"] = spec.output_tokens;
   b["ignore_eos"] = true;
@@ -355,21 +367,24 @@ std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t
 }
 
 ModelInfo fetch_model_info(const Target& target, double timeout_s) {
-  auto c = make_client(target.base_urls.at(0), timeout_s, timeout_s);
-  auto res = c->Get("/v1/models");
-  if (!res)
-    throw Error("cannot reach " + target.base_urls[0] + "/v1/models: " +
-                (res.error() == httplib::Error::Connection          ? connection_error_detail(target.base_urls[0], timeout_s)
-                 : res.error() == httplib::Error::ConnectionTimeout ? connect_timeout_detail(timeout_s, false)
-                                                                    : short_detail(httplib::to_string(res.error()))));
-  if (res->status != 200)
-    throw Error(target.base_urls[0] + "/v1/models answered HTTP " + std::to_string(res->status));
   ModelInfo info;
-  auto j = nlohmann::json::parse(res->body, nullptr, false);
-  if (j.is_object() && j.contains("data") && j["data"].is_array() && !j["data"].empty()) {
-    const auto& m = j["data"][0];
-    if (m.contains("id") && m["id"].is_string()) info.id = m["id"].get<std::string>();
-    if (m.contains("n_vocab") && m["n_vocab"].is_number_integer()) info.n_vocab = m["n_vocab"].get<int64_t>();
+  for (size_t k = 0; k < target.base_urls.size(); ++k) {
+    const std::string& url = target.base_urls[k];
+    auto c = make_client(url, timeout_s, timeout_s);
+    auto res = c->Get("/v1/models");
+    if (!res)
+      throw Error("cannot reach " + url + "/v1/models: " +
+                  (res.error() == httplib::Error::Connection          ? connection_error_detail(url, timeout_s)
+                   : res.error() == httplib::Error::ConnectionTimeout ? connect_timeout_detail(timeout_s, false)
+                                                                      : short_detail(httplib::to_string(res.error()))));
+    if (res->status != 200) throw Error(url + "/v1/models answered HTTP " + std::to_string(res->status));
+    if (k > 0) continue;  // the others are checked to answer; the model is the first's
+    auto j = nlohmann::json::parse(res->body, nullptr, false);
+    if (j.is_object() && j.contains("data") && j["data"].is_array() && !j["data"].empty()) {
+      const auto& m = j["data"][0];
+      if (m.contains("id") && m["id"].is_string()) info.id = m["id"].get<std::string>();
+      if (m.contains("n_vocab") && m["n_vocab"].is_number_integer()) info.n_vocab = m["n_vocab"].get<int64_t>();
+    }
   }
   return info;
 }
@@ -379,8 +394,8 @@ int64_t warmup_requests(const Target& target, const PointSpec& spec) {
 }
 
 void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& spec) {
-  // One at a time, unmeasured, with prompt indices after any measured request's (a server with a
-  // prefix cache must not have seen the measured prompts).
+  // One at a time, unmeasured, with prompt indices after any measured request's and the point's
+  // position in the seed (a server with a prefix cache must not have seen the measured prompts).
   const int64_t n = warmup_requests(target, spec);
   if (n <= 0) return;
   Shared w(target.base_urls.size());
@@ -445,7 +460,10 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
 
   if (spec.profile == Profile::kSynchronous || spec.profile == Profile::kConcurrent) {
     // Closed loop: `concurrency` workers, each sends its next request when its last one ends.
-    const int n = spec.profile == Profile::kSynchronous ? 1 : spec.concurrency;
+    // With --requests no more than that many can be in flight: --concurrency 100000 --requests 3
+    // started 32722 threads before one failed (review BS L7).
+    int n = spec.profile == Profile::kSynchronous ? 1 : spec.concurrency;
+    if (!by_time && spec.requests < n) n = static_cast<int>(std::max<int64_t>(spec.requests, 1));
     std::vector<std::thread> workers;
     for (int w = 0; w < n; ++w) {
       try {
@@ -490,7 +508,14 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
     double next_s = 0;
     uint64_t arrivals = 0;
     for (;;) {
-      const auto when = s.t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(next_s));
+      // Compared as seconds before any conversion: an offset beyond the clock's range (1/rate
+      // above 9.2e9 s) converted to INT64_MIN, a schedule in the past, and a --duration point
+      // never ended (review BS H1; bench serve refuses a mean gap above 1e7 s). Offsets are
+      // capped at kMaxOffsetS, far beyond any --duration, for a --requests point.
+      constexpr double kMaxOffsetS = 1e9;
+      if (by_time && !(next_s < spec.duration_s)) break;
+      const auto when = s.t0 + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(std::min(next_s, kMaxOffsetS)));
       if (by_time && when >= s.t0 + window) break;
       std::this_thread::sleep_until(when);
       uint64_t index = 0;

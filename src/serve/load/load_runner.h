@@ -42,6 +42,10 @@ struct PointSpec {
   int64_t prompt_tokens = 256;
   int64_t output_tokens = 128;
   Endpoint endpoint = Endpoint::kCompletions;
+  // The point's position in its sweep (0, 1, ...): mixed into every prompt's seed, so no point
+  // sends a prompt an earlier point (or its warm-up) sent; the same point of every topology of a
+  // study has the same position, hence the same prompts (review BS M3).
+  uint64_t point_index = 0;
 };
 
 struct PointResult {
@@ -53,8 +57,9 @@ struct PointResult {
 // "http://host:port" -> host and port; throws UsageError for anything else.
 void parse_base_url(const std::string& url, std::string* host, int* port);
 
-// GET /v1/models on the first URL: the first model's id and n_vocab (0 when absent). Throws Error
-// when the server cannot be reached.
+// GET /v1/models on every URL (each must answer 200: a dead one would otherwise take most of the
+// load, failing fast; review BS M4); the first URL's first model's id and n_vocab (0 when absent).
+// Throws Error naming the URL that cannot be reached or refuses.
 ModelInfo fetch_model_info(const Target& target, double timeout_s);
 
 // The point's --warmup requests, one at a time, unmeasured (run_point runs them first; a caller
@@ -71,9 +76,10 @@ int64_t warmup_requests(const Target& target, const PointSpec& spec);
 // started ones ended.
 PointResult run_point(const Target& target, const ModelInfo& model, const PointSpec& spec);
 
-// The JSON body of request number `index` (seeded: the same seed and index give the same prompt).
-// A chat message holds text, never token ids: its prompt is prompt_tokens seeded common English
-// words (about a token each in the usual tokenizers; the server's count is what it reports).
+// The JSON body of request number `index` (seeded by the seed, the point's position and the index:
+// the same three give the same prompt, any other differs). A chat message, and a text prompt (no
+// n_vocab), holds prompt_tokens seeded common English words (about a token each in the usual
+// tokenizers; the server's count is what it reports).
 std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index);
 // The words a chat prompt (Endpoint::kChat) is drawn from, prompt_tokens of them joined by single
 // spaces: what bench serve -m sizes the servers' context for (serve_cli/chat_prompt_bound.h).
