@@ -59,7 +59,7 @@ void expect_no_keys(const json& doc, const std::string& text) {
 // IL 1000 ns; the launch part beats the queue part unless `gpu`.
 LaunchAnalysis launch_figures(bool gpu, ns_t gpu_idle, ns_t cpu_idle) {
   LaunchAnalysis a;
-  a.kernels = 1234;
+  a.kernels = 1234, a.akd_ns = 50;
   a.tklqt_launch = gpu ? 100 : 300, a.tklqt_queue = gpu ? 300 : 100;
   a.tklqt = 400;
   a.inference_latency = 1000, a.gpu_idle = gpu_idle, a.cpu_idle = cpu_idle;
@@ -74,14 +74,14 @@ TEST(HtmlDocTables, SweepTableHasLabelsAndIdleSharesAsPercentages) {
                                        sweep_point(2, "b2.json", launch_figures(true, 123, 456))});
   const json doc = sweep_json(r);
   const std::string t = doc_section(doc);
-  EXPECT_TRUE(has(t, row({"batch", "kernels", "TKLQT", "launch part", "queue part", "IL (inference latency)", "GPU idle",
+  EXPECT_TRUE(has(t, row({"batch", "kernels", "AKD (mean kernel duration)", "TKLQT", "launch part", "queue part", "IL (inference latency)", "GPU idle",
                           "GPU idle (% of IL)", "CPU idle", "CPU idle (% of IL)", "bound"})))
       << t;
   // Batch 1: GPU idle 900 of 1000 ns, CPU idle 125; batch 2: 123 and 456.
-  EXPECT_TRUE(has(t, row({"1", "1,234", "400 ns", "300 ns", "100 ns", "1.00 us", "900 ns", pct(900, 1000), "125 ns",
+  EXPECT_TRUE(has(t, row({"1", "1,234", "50 ns", "400 ns", "300 ns", "100 ns", "1.00 us", "900 ns", pct(900, 1000), "125 ns",
                           pct(125, 1000), "cpu"})))
       << t;
-  EXPECT_TRUE(has(t, row({"2", "1,234", "400 ns", "100 ns", "300 ns", "1.00 us", "123 ns", pct(123, 1000), "456 ns",
+  EXPECT_TRUE(has(t, row({"2", "1,234", "50 ns", "400 ns", "100 ns", "300 ns", "1.00 us", "123 ns", pct(123, 1000), "456 ns",
                           pct(456, 1000), "gpu"})))
       << t;
   EXPECT_FALSE(has(t, " 0.9 ")) << t;  // the fraction itself
@@ -108,8 +108,8 @@ TEST(HtmlDocTables, BatchSizesHaveNoThousandsSeparators) {
   in.docs.push_back({"doc.json", sweep_json(r)});
   const std::string page = html::render_report(in);
   const std::string t = html_text::section_text(page, "doc-0");
-  EXPECT_TRUE(has(t, row({"1024", "1,234", "400 ns"}))) << t;
-  EXPECT_TRUE(has(t, row({"2048", "1,234", "400 ns"}))) << t;
+  EXPECT_TRUE(has(t, row({"1024", "1,234", "50 ns", "400 ns"}))) << t;
+  EXPECT_TRUE(has(t, row({"2048", "1,234", "50 ns", "400 ns"}))) << t;
   // Both points GPU-bound: the transition is at the smallest batch.
   EXPECT_TRUE(has(t, "Transition to GPU-bound at batch 1024.")) << t;
   EXPECT_FALSE(has(page, "1,024") || has(page, "2,048")) << t;

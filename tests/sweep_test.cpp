@@ -62,6 +62,20 @@ TEST(Sweep, TransitionAndBalancedRegion) {
 // Points whose inference latencies start at different events (a Kineto trace's first operator, a
 // recording's first CUDA call) are compared with a caution naming both (review DW L1); points that
 // agree get none.
+// AKD (SKIP Eq. 3, the mean kernel duration) per batch, as analyze gives it; undefined without kernels.
+TEST(Sweep, AkdPerBatchIsTheMeanKernelDuration) {
+  LaunchAnalysis a = analysis(false, 100, 100);
+  a.kernels = 4, a.akd_ns = (1000.0 + 2000 + 3000 + 4001) / 4;
+  LaunchAnalysis none;  // no kernels
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", a), sweep_point(2, "b", none)});
+  const nlohmann::json j = sweep_json(r);
+  EXPECT_DOUBLE_EQ(j["points"][0]["akd_ns"].get<double>(), 2500.25);
+  EXPECT_TRUE(j["points"][1]["akd_ns"].is_null());
+  std::ostringstream text;
+  print_sweep(text, r);
+  EXPECT_NE(text.str().find("2.50 us"), std::string::npos) << text.str();
+}
+
 TEST(Sweep, IlStartsThatDifferAreSaid) {
   LaunchAnalysis kineto = analysis(false, 100, 100), recording = analysis(true, 100, 100);
   kineto.t_begin_from = "operator";

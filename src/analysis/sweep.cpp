@@ -26,6 +26,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.launch_thread_annotations = a.launch_thread_annotations, p.cpu_idle_without_annotations = a.cpu_idle_without_annotations;
   p.profiler_steps = a.profiler_steps;
   p.t_begin_from = a.t_begin_from;
+  p.akd_ns = a.akd_ns;
   p.skipped_gpu_events = a.skipped_gpu_events;
   p.clock_skew_clamped = a.clock_skew_clamped, p.linked_launch_calls = a.linked_launch_calls;
   p.cpu_bound_gpu_busy = a.cpu_bound_gpu_busy;

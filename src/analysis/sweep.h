@@ -76,6 +76,9 @@ struct SweepPoint {
   int64_t decode_steps = 0;
   bool batch_from_run = false;
   std::vector<std::string> decode_window_doubts;
+  // LaunchAnalysis::akd_ns, the mean kernel duration (SKIP Eq. 3): how the kernels grow with the
+  // batch, beside TKLQT (review DW L6). Undefined (null, "-") without kernels.
+  double akd_ns = 0;
 };
 
 // Whether a point's CPU-/GPU-bound verdict rests on clamped launch latencies: it has one, and more

@@ -25,6 +25,7 @@ nlohmann::json sweep_json(const SweepResult& r) {
     pts.push_back({{"batch", p.batch},
                    {"source", p.source},
                    {"kernels", p.kernels},
+                   {"akd_ns", p.kernels > 0 ? json(p.akd_ns) : json(nullptr)},  // mean kernel duration (SKIP Eq. 3)
                    {"tklqt_ns", launch_fig(p.tklqt)},
                    {"tklqt_launch_ns", launch_fig(p.tklqt_launch)},
                    {"tklqt_queue_ns", launch_fig(p.tklqt_queue)},
@@ -93,6 +94,7 @@ const std::vector<JsonColumn>& sweep_point_columns() {
   static const std::vector<JsonColumn> cols = {
       {"batch", "batch", F::Label},
       {"kernels", "kernels", F::Count},
+      {"akd_ns", "AKD (mean kernel duration)", F::Ns},
       {"tklqt_ns", "TKLQT", F::Ns},
       {"tklqt_launch_ns", "launch part", F::Ns},
       {"tklqt_queue_ns", "queue part", F::Ns},
@@ -127,17 +129,18 @@ const std::vector<JsonColumn>& sweep_point_columns() {
 }
 
 void print_sweep(std::ostream& os, const SweepResult& r) {
-  TextTable t({"batch", "kernels", "TKLQT", "launch part", "queue part", "IL", "GPU idle", "CPU idle", "bound", "file"},
-              {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
+  TextTable t({"batch", "kernels", "AKD", "TKLQT", "launch part", "queue part", "IL", "GPU idle", "CPU idle", "bound", "file"},
+              {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
                TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
                TextTable::Align::Left, TextTable::Align::Left});
   for (auto& p : r.points) {
     if (p.no_gpu) {  // a CPU-only trace: nothing here is measured (not "0 ns")
-      t.add_row({std::to_string(p.batch), format_count(p.kernels), "-", "-", "-", "-", "-", "-", "- (" + no_gpu_short(p.skipped_gpu_events) + ")", p.source});
+      t.add_row({std::to_string(p.batch), format_count(p.kernels), "-", "-", "-", "-", "-", "-", "-", "- (" + no_gpu_short(p.skipped_gpu_events) + ")", p.source});
       continue;
     }
     const bool l = !p.launches_unmeasured;  // launch figures measured
-    t.add_row({std::to_string(p.batch), format_count(p.kernels), l ? format_ns(p.tklqt) : "-", l ? format_ns(p.tklqt_launch) : "-",
+    t.add_row({std::to_string(p.batch), format_count(p.kernels), p.kernels > 0 ? format_ns(p.akd_ns) : "-",
+               l ? format_ns(p.tklqt) : "-", l ? format_ns(p.tklqt_launch) : "-",
                l ? format_ns(p.tklqt_queue) : "-", format_ns(p.inference_latency),
                // no inference latency (empty or CPU-only trace): no share, not "0.0% idle"
                p.inference_latency > 0 ? format_pct(p.gpu_idle_share) : "-",
@@ -146,7 +149,7 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
                !l ? "- (launches not measured)" : (p.bound.empty() ? "-" : p.bound) + (p.balanced ? " (balanced)" : ""),
                p.source});
   }
-  t.print(os, "Batch sweep: TKLQT = launch part + queue part; idle shares are of the inference latency (IL)");
+  t.print(os, "Batch sweep: AKD = mean kernel duration; TKLQT = launch part + queue part; idle shares are of the inference latency (IL)");
   // Whatever a point's figures leave out is said, per point (never silently).
   for (auto& p : r.points) {
     std::string notes;
