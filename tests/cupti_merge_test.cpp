@@ -293,21 +293,24 @@ TEST(CuptiMerge, WithoutAStopEveryCallIsKept) {
 
 // Review DF F7: records of a buffer CUPTI hands over after the exit's last flush are freed unread by
 // the injection library and sent as one more RingInfo (inject::late_records_info): summed into
-// activity_dropped, the process counted once, its clock and launch figures unchanged. Two such
+// activity_late (not activity_dropped), the process counted once, its clock and launch figures unchanged. Two such
 // buffers, of 5 and 2 records, after a run whose own counts are 0 dropped and 2 folded calls.
-TEST(CuptiMerge, LateActivityRecordsAreCountedAsDropped) {
+TEST(CuptiMerge, LateActivityRecordsAreCountedApartFromDrops) {
   const SynthRun r = record_synthetic({{100, 101, false}}, 8, [](cupti::Ring& ring) {
     for (uint64_t n : {5, 2}) {
       const cupti::RingInfo late = inject::late_records_info(100, true, 130001, n);
       ASSERT_TRUE(ring.push(cupti::kRecInfo, &late, sizeof(late)));
     }
   });
-  EXPECT_EQ(r.stats.activity_dropped, 7u);
+  // Their own counter, not CUPTI's full-buffer drops (review DG L3: they were called "buffers full").
+  EXPECT_EQ(r.stats.activity_late, 7u);
+  EXPECT_EQ(r.stats.activity_dropped, 0u);
   EXPECT_EQ(r.stats.processes, 1u);
   EXPECT_EQ(r.stats.processes_with_timestamp_callback, 1u);
   EXPECT_EQ(r.stats.processes_not_traced, 0u);
   EXPECT_EQ(r.stats.folded_driver_calls, 2u);  // 8 launches / 4, from the exit RingInfo alone
-  EXPECT_EQ(r.trace.meta.at("cupti.activity_dropped"), "7");
+  EXPECT_EQ(r.trace.meta.at("cupti.activity_late"), "7");
+  EXPECT_EQ(r.trace.meta.at("cupti.activity_dropped"), "0");
   EXPECT_EQ(r.trace.meta.at("cupti.clock.100"), "timestamp_callback CLOCK_MONOTONIC (no conversion)");
   expect_closed_form(r.trace, analyze_launches(r.trace), 8, 1);
 }

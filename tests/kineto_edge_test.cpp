@@ -469,7 +469,10 @@ TEST(KinetoEdge, DelInANameIsReplacedAndCountedLikeAControlCharacter) {
   };
   const std::string text = doc(op("first", 1) + "," + op("a\x7F" "b", 2) + "," + op("c\\u007fd", 3) + "," +
                                op("e\x7F", 4) + "," + op("last", 5) + "," +
-                               R"({"ph": "M", "name": "thread_name", "pid": 1, "tid": 1, "args": {"name": "w)" "\x7F" R"(x"}})");
+                               R"({"ph": "M", "name": "thread_name", "pid": 1, "tid": 1, "args": {"name": "w)" "\x7F" R"(x"}},)" +
+                               // a process name too (review DG L8: kept raw, DEL and BEL, in the exports)
+                               R"({"ph": "M", "name": "process_name", "pid": 1, "tid": 0, "args": {"name": "p)" "\x7F"
+                               R"(r\u0007c"}})");
   for (size_t chunk : {size_t(0), size_t(1)})
     for (bool direct : {false, true}) {
       const Reading r = read_doc(text, chunk, direct);
@@ -479,9 +482,12 @@ TEST(KinetoEdge, DelInANameIsReplacedAndCountedLikeAControlCharacter) {
       std::multiset<std::string> names;
       for (size_t i = 0; i < t.ops.size(); ++i) names.insert(std::string(t.str(t.ops.name[i])));
       EXPECT_EQ(names, (std::multiset<std::string>{"first", "a?b", "c?d", "e?", "last"})) << chunk << direct;
-      EXPECT_EQ(t.names_cleaned.at("names_with_control_chars_replaced"), 4) << chunk << direct;  // 3 ops, 1 thread
+      // 3 ops, 1 thread, 1 process
+      EXPECT_EQ(t.names_cleaned.at("names_with_control_chars_replaced"), 5) << chunk << direct;
       ASSERT_EQ(t.threads.size(), 1u);
       EXPECT_EQ(t.str(t.threads.row(0).comm), "w?x");
+      ASSERT_TRUE(t.meta.count("process_name.1")) << chunk << direct;
+      EXPECT_EQ(t.meta.at("process_name.1"), "p?r?c") << chunk << direct;
     }
 }
 

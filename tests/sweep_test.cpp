@@ -56,12 +56,6 @@ TEST(Sweep, TransitionAndBalancedRegion) {
   EXPECT_NE(r.summary.find("batch 4 to 8"), std::string::npos) << r.summary;
 }
 
-// Past the transition, a GPU-bound batch whose GPU idles half the inference latency or more is
-// named, since "the GPU is the limit" holds there only for bursts of queued kernels (review UX H1);
-// one below half is not, nor a GPU-bound batch below the transition.
-// Points whose inference latencies start at different events (a Kineto trace's first operator, a
-// recording's first CUDA call) are compared with a caution naming both (review DW L1); points that
-// agree get none.
 // AKD (SKIP Eq. 3, the mean kernel duration) per batch, as analyze gives it; undefined without kernels.
 TEST(Sweep, AkdPerBatchIsTheMeanKernelDuration) {
   LaunchAnalysis a = analysis(false, 100, 100);
@@ -76,6 +70,9 @@ TEST(Sweep, AkdPerBatchIsTheMeanKernelDuration) {
   EXPECT_NE(text.str().find("2.50 us"), std::string::npos) << text.str();
 }
 
+// Points whose inference latencies start at different events (a Kineto trace's first operator, a
+// recording's first CUDA call) are compared with a caution naming both (review DW L1); points that
+// agree get none.
 TEST(Sweep, IlStartsThatDifferAreSaid) {
   LaunchAnalysis kineto = analysis(false, 100, 100), recording = analysis(true, 100, 100);
   kineto.t_begin_from = "operator";
@@ -89,6 +86,9 @@ TEST(Sweep, IlStartsThatDifferAreSaid) {
   EXPECT_EQ(same.summary.find("Caution"), std::string::npos) << same.summary;
 }
 
+// Past the transition, a GPU-bound batch whose GPU idles half the inference latency or more is
+// named, since "the GPU is the limit" holds there only for bursts of queued kernels (review UX H1);
+// one below half is not, nor a GPU-bound batch below the transition.
 TEST(Sweep, BurstyGpuBoundBatchesPastTheTransitionAreQualified) {
   const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 800, 100)),
                                        sweep_point(2, "b", analysis(true, 700, 100)),

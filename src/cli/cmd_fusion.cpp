@@ -159,6 +159,8 @@ void run(const Options& o) {
     if (loop) j["closed_loop"] = fusion_loop_json(*loop);
     std::cout << result_json_text(j) << "\n";
   } else if (o.csv) {
+    // The CSV holds the table alone: the window's doubts go to stderr, not lost (review DG L2).
+    for (const std::string& d : doubts) std::cerr << "caution: " << d << "\n";
     print_fusion_csv(std::cout, rep);
   } else {
     if (recorded)

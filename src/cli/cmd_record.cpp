@@ -146,6 +146,10 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
                 "clock sample (a raw GPU clock its process sent no sample to map)\n",
                 static_cast<unsigned long long>(s.cupti_gpu_without_timestamps),
                 static_cast<unsigned long long>(s.cupti_gpu_without_clock));
+    if (s.cupti_activity_late > 0)
+      std::fprintf(out, "  records in CUPTI buffers handed over after a process's exit flush, not read: %llu (no buffer "
+                  "was full: a thread still launching while its process exited; META cupti.activity_late)\n",
+                  static_cast<unsigned long long>(s.cupti_activity_late));
     // Refused callbacks cost their calls only; a process without any launch callback has no launch
     // count at all (META cupti.callbacks.<pid>.*; docs/record.md).
     for (const std::string& line : cupti_coverage_lines(s.cupti_callbacks, s.cupti_launch_coverage))
@@ -197,9 +201,11 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
                    static_cast<unsigned long long>(s.cupti_processes));
   }
   if (s.after_stop)
-    std::fprintf(out, "left out: %llu events from after the stop (probes detach slowly; %s)\n",
+    // (Since the CUPTI records after the stop are counted here too, "probes detach slowly" alone was
+    // the wrong reason for them: review DG L6.)
+    std::fprintf(out, "left out: %llu events from after the stop (reported until the probes detach%s; %s)\n",
                 static_cast<unsigned long long>(s.after_stop),
-                r.pids.empty() ? "the command was still ending" : "a --pid process runs on");
+                s.cuda_mode == "cupti" ? " and the traced processes exit" : "", r.pids.empty() ? "the command was still ending" : "a --pid process runs on");
   if (s.cut_at_stop)
     std::fprintf(out, "cut at the stop: %llu calls still in progress then (their durations end at the stop)\n",
                  static_cast<unsigned long long>(s.cut_at_stop));

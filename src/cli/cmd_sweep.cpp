@@ -11,6 +11,7 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -82,7 +83,13 @@ std::vector<int64_t> batch_sizes(const Options& o, const std::vector<EngineRunDo
     if (!runs.empty()) {
       // A name that says another batch than the run's n_seq: one of the two is wrong, and which
       // cannot be told here (review DW L2: the name's batch was silently overridden).
-      if (const auto named = batch_from_file_name(o.traces[i]); named && *named != runs[i].run.n_seq)
+      // (A name the name rule itself refuses, x_bs0, is no claim: the run document says the batch.)
+      std::optional<int64_t> named;
+      try {
+        named = batch_from_file_name(o.traces[i]);
+      } catch (const UsageError&) {
+      }
+      if (named && *named != runs[i].run.n_seq)
         throw UsageError(o.traces[i] + ": the file name says batch " + std::to_string(*named) + ", its run document " +
                          o.decode_windows[i] + " n_seq " + std::to_string(runs[i].run.n_seq) +
                          "; give --label bs=N for every trace");

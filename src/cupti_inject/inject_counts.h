@@ -27,15 +27,15 @@ struct ExitCounts {
 };
 
 // A buffer CUPTI hands over after the exit's last flush (inject_activity.cpp, close_activity) is
-// freed unread; its records are reported in one more RingInfo of the process, carrying them alone
-// as activity_dropped (review DF F7: they were counted nowhere). The merge sums the counters of
-// every RingInfo a process sends and counts the process once, so nothing is counted twice.
+// freed unread; its records are reported in one more RingInfo of the process, status
+// kInfoLateRecords, carrying their count in activity_dropped (review DF F7: they were counted
+// nowhere). The merge sums them apart, into cupti.activity_late (not a full buffer: review DG L3).
 inline cupti::RingInfo late_records_info(uint32_t pid, bool monotonic, uint32_t cupti_version, uint64_t records) {
   cupti::RingInfo info{};
   info.pid = pid;
   info.timestamp_callback = monotonic ? 1 : 0;  // as its other RingInfo records say
   info.cupti_version = cupti_version;
-  info.status = cupti::kInfoTraced;
+  info.status = cupti::kInfoLateRecords;
   info.activity_dropped = records;
   return info;
 }

@@ -88,6 +88,10 @@ void CuptiMerge::consume(uint32_t type, const unsigned char* p, uint32_t len) {
     case kRecInfo: {
       RingInfo r;
       if (!load(p, len, r)) break;
+      if (r.status == kInfoLateRecords) {  // a traced process's late buffers (cupti_records.h)
+        st_.activity_late += r.activity_dropped;
+        return;
+      }
       if (r.status != kInfoTraced) {
         // The library declined this process (its only record): say why, per process.
         ++st_.processes_not_traced;
@@ -282,6 +286,7 @@ void CuptiMerge::finish(uint64_t ring_dropped_records, uint64_t ring_dropped_byt
   out_.meta("cupti.ring_dropped_bytes", std::to_string(ring_dropped_bytes));
   out_.meta("cupti.ring_producers", std::to_string(ring_producers));
   out_.meta("cupti.activity_dropped", std::to_string(st_.activity_dropped));
+  out_.meta("cupti.activity_late", std::to_string(st_.activity_late));
   out_.meta("cupti.gpu_without_clock", std::to_string(st_.gpu_without_clock));
   out_.meta("cupti.gpu_without_timestamps", std::to_string(st_.gpu_without_timestamps));
   out_.meta("cupti.api_after_stop", std::to_string(st_.api_after_stop));

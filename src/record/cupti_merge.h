@@ -43,6 +43,9 @@ struct CuptiMergeStats {
   // GPU records of those calls (their correlation partners), left out with them; calls in progress
   // at the stop, their durations cut at it.
   uint64_t api_after_stop = 0, gpu_after_stop = 0, api_cut_at_stop = 0;
+  // Records in buffers CUPTI handed over after a process's exit flush, freed unread
+  // (RingInfo status kInfoLateRecords): lost, but not to a full buffer.
+  uint64_t activity_late = 0;
 };
 
 class CuptiMerge {

@@ -81,6 +81,11 @@ enum InfoStatus : uint32_t {
   kInfoTraced = 0,
   kInfoSubscriberTaken = 1,  // another CUPTI client (a profiler, Nsight, a sanitizer) holds the subscription
   kInfoSetupFailed = 2,      // CUPTI refused an activity kind or a callback
+  // Not a refusal: a traced process's records in buffers CUPTI handed over after its exit flush,
+  // freed unread; `activity_dropped` carries their count (inject_counts.h late_records_info). Kept
+  // apart from CUPTI's full-buffer drops: not an overflow, and mostly from the process's exit
+  // (review DG L3).
+  kInfoLateRecords = 3,
 };
 
 struct RingInfo {

@@ -410,6 +410,7 @@ void Recorder::finish_cupti() {
   sum_.events["gpu (cupti)"] += st.gpu;
   sum_.dropped["cupti_ring"] = h->dropped_records.load();
   sum_.dropped["cupti_activity"] = st.activity_dropped;
+  sum_.cupti_activity_late = st.activity_late;
   sum_.folded_driver_calls += st.folded_driver_calls;
   sum_.cupti_processes = st.processes;
   sum_.cupti_processes_with_monotonic_clock = st.processes_with_timestamp_callback;

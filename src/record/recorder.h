@@ -99,6 +99,9 @@ struct RecordSummary {
   // and no word of the job). META command.left_running, command.left_running_pids.
   std::vector<int64_t> left_running;
   uint64_t cupti_api_after_stop = 0;  // CUDA calls CUPTI reported that started after the stop (left out)
+  // Records in buffers CUPTI handed over after a process's exit flush, freed unread (META
+  // cupti.activity_late): not among `dropped` (no buffer was full).
+  uint64_t cupti_activity_late = 0;
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -266,6 +266,8 @@ void lower_content_coding(httplib::Request& req) {
   auto it = req.headers.find("Content-Encoding");
   for (const char* known : {"gzip", "deflate", "br", "identity"})
     if (strcasecmp(it->second.c_str(), known) == 0) it->second = known;
+  // "x-gzip" is gzip (RFC 9110 section 8.4.1.3: a recipient SHOULD consider it equivalent; review DG L4).
+  if (strcasecmp(it->second.c_str(), "x-gzip") == 0) it->second = "gzip";
 }
 
 }  // namespace

@@ -214,6 +214,10 @@ with tempfile.TemporaryDirectory() as d:
         STEPS * len(STEP), 2 * STEPS, len(STEP), 2 * STEPS * len(STEP))
     check(j and want in j["decode_window"]["doubts"][0] and "Caution: the window holds" in j["closed_loop"]["summary"],
           "a run document with twice the steps: %s %s" % (r.stdout[-500:], r.stderr))
+    # --csv holds the table alone: the doubts go to stderr (review DG L2: lost before).
+    r = run("fusion", rec, "--csv", "--decode-window", twice)
+    check(r.returncode == 0 and "caution: the window holds" in r.stderr and "caution" not in r.stdout,
+          "--csv with a doubtful window: %d %s" % (r.returncode, r.stderr))
     # A window holding only the first decode step's sync keeps none of the GPU work (review DW M3:
     # "no GPU activity in the trace", exit 0 before).
     sync_at = starts[0] + len(STEP) * EVERY + CALL
@@ -242,6 +246,13 @@ with tempfile.TemporaryDirectory() as d:
     r = run("sweep", rec, rec4, "--decode-window", recorded, "--decode-window", wide)
     check(r.returncode == 2 and "the file name says batch 4" in r.stderr and "n_seq 1" in r.stderr,
           "a name's batch against n_seq: %d %s" % (r.returncode, r.stderr.strip()))
+    # A name the name rule refuses (bs0) claims nothing: the run documents give the batches (review DG L5).
+    rec0 = p("x_bs0.itrace")
+    os.link(rec, rec0)
+    four = engine_doc(p("four.json"), "eager", 40.0, len(STEP), len(STEP), window=window, n_seq=4)
+    r = run("sweep", rec0, rec, "--json", "--decode-window", four, "--decode-window", wide)
+    check(r.returncode == 0 and [pt["batch"] for pt in json.loads(r.stdout)["points"]] == [1, 4],
+          "x_bs0 with run documents: %d %s" % (r.returncode, r.stderr.strip()))
 
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))

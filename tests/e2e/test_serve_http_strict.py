@@ -117,14 +117,20 @@ with tempfile.TemporaryDirectory() as tmp:
         # cancelled before a byte of it is written, rather than generated to its end.
         # Usually nothing at all is written; but when the server reads the request before the
         # client's FIN has arrived (a loaded machine: the client's shutdown() is a separate call),
-        # the stream's head and an event or two may go out before the FIN is seen. Either way the
-        # stream must be cut, not generated to its end (its CTX - 8 tokens and "length").
-        answer, dt = post({"prompt": "hi", "max_tokens": CTX - 8, "temperature": 0, "ignore_eos": True,
-                           "stream": True}, shut=True)
-        events = answer.count(b"data: {")
-        check(b'"finish_reason":"length"' not in answer and events < (CTX - 8) // 2,
-              "half-closed streamed completion: %d bytes, %d events, %r" % (len(answer), events, answer[-200:]))
-        print("half-closed streamed completion: %d bytes, %d events before the cut" % (len(answer), events))
+        # the stream's head and some events may go out before the FIN is seen, and a client stalled
+        # for ~0.1 s between the two calls lets all CTX - 8 tokens through (review DG L1). So the
+        # stream must be cut (no "length") in one of three tries: a server that ignores the
+        # half-close generates every try to its end.
+        for attempt in range(1, 4):
+            answer, dt = post({"prompt": "hi", "max_tokens": CTX - 8, "temperature": 0, "ignore_eos": True,
+                               "stream": True}, shut=True)
+            events = answer.count(b"data: {")
+            print("half-closed streamed completion, try %d of 3: %d bytes, %d events before the cut" % (
+                attempt, len(answer), events))
+            if b'"finish_reason":"length"' not in answer:
+                break
+        check(b'"finish_reason":"length"' not in answer,
+              "half-closed streamed completion, 3 tries: %d bytes, %d events, %r" % (len(answer), events, answer[-200:]))
 
         # L2: Content-Length.
         good = json.dumps(ok).encode()
@@ -148,13 +154,14 @@ with tempfile.TemporaryDirectory() as tmp:
         check(status_of(answer) == 200, "chunk size in upper-case hex: %r" % answer[:300])
 
         # L4: content codings.
-        for coding in (b"zstd", b"x-gzip", b"compress"):
+        for coding in (b"zstd", b"x-compress", b"compress", b"gzip, br"):
             answer, dt = post(good, extra=b"Content-Encoding: %s\r\n" % coding)
             check(status_of(answer) == 415 and dt < 5, "Content-Encoding %r: %r" % (coding, answer[:300]))
         # Content codings are case-insensitive (RFC 9110 section 8.4.1; review DF F9: "GZIP" was 415).
         for coding, body in ((b"gzip", gzip.compress(good)), (b"GZIP", gzip.compress(good)),
                              (b"Gzip", gzip.compress(good)), (b"Deflate", zlib.compress(good)),
-                             (b"Identity", good), (b"IDENTITY", good)):
+                             (b"Identity", good), (b"IDENTITY", good), (b"x-gzip", gzip.compress(good)),
+                             (b"X-Gzip", gzip.compress(good))):
             answer, _ = post(body, extra=b"Content-Encoding: %s\r\n" % coding)
             check(status_of(answer) == 200, "Content-Encoding %r: %r" % (coding, answer[:300]))
 

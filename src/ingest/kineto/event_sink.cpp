@@ -28,6 +28,11 @@ StrId EventSink::intern_name(std::string_view s, bool escaped) {
   // raw DEL, which JSON allows, but then the reader sets `escaped` too (piece_reader_impl.h str()).
   // So only such a name needs the scan.
   if (!escaped || !has_control_char(s)) return t_.strings.intern(s);
+  return t_.strings.intern(cleaned_name(s, escaped));
+}
+
+std::string EventSink::cleaned_name(std::string_view s, bool escaped) {
+  if (!escaped || !has_control_char(s)) return std::string(s);
   // A name with a raw control character (JSON allows them escaped, e.g. "\u0007") would garble
   // terminal tables: keep the name readable and say that it was changed.
   std::string clean(s);
@@ -35,7 +40,7 @@ StrId EventSink::intern_name(std::string_view s, bool escaped) {
     if (is_control(static_cast<unsigned char>(c))) c = '?';
   }
   t_.count_cleaned("names_with_control_chars_replaced");
-  return t_.strings.intern(clean);
+  return clean;
 }
 
 ApiKind EventSink::api_kind_slow(StrId name, const RawEvent& e) {
@@ -162,7 +167,7 @@ void EventSink::add_not_complete(const RawEvent& e) {
     } else if (e.has_arg_name && e.name == "process_name" && present(e.pid)) {
       // The pid alone: a process_name's tid (0, or anything) names nothing, and numbering it would
       // shift the ids of the named tids used after it.
-      process_names_[stored_id(named_pids_, e.pid)] = std::string(e.arg_name);
+      process_names_[stored_id(named_pids_, e.pid)] = cleaned_name(e.arg_name, e.arg_name_escaped);
     }
   }
 }

@@ -96,6 +96,9 @@ class EventSink {
   // Metadata ("M") and unknown or missing phases (few: out of line).
   void add_not_complete(const RawEvent& e);
   StrId intern_name(std::string_view s, bool escaped);
+  // The name as intern_name stores it (control characters and DEL as '?', counted), for a name
+  // kept outside the string table: a process_name (review DG L8: kept raw before).
+  std::string cleaned_name(std::string_view s, bool escaped);
   ApiKind api_kind(StrId name, const RawEvent& e) {
     // The kind depends on the name alone, and a trace has few distinct API names: classified once
     // per name (api_kind_slow); entry 0 (no name) stays unclassified, so it always goes there.
