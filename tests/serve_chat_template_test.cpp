@@ -1411,6 +1411,13 @@ TEST(ChatTemplate, Llama3VariantsRenderTheirOwnLiterals) {
                   "<|end_header_id|>\n\n hi <|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nyo <|eot_id|>"
                   "<|start_header_id|>user<|end_header_id|>\n\nagain<|eot_id|><|start_header_id|>assistant"
                   "<|end_header_id|>\n\n");
+  // Meta's 3.2 date block: strftime_now inside `if not date_string is defined`: today's date.
+  const ChatTemplate today = detect(edit(kL31, "{%- set date_string = \"26 Jul 2024\" %}",
+                                         "{%- if strftime_now is defined %}{%- set date_string = strftime_now(\"%d %b "
+                                         "%Y\") %}{%- else %}{%- set date_string = \"26 Jul 2024\" %}{%- endif %}"));
+  EXPECT_EQ(today.render(kHi, bos_b()), sys + "Cutting Knowledge Date: December 2023\nToday Date: 01 Dec 2026\n\n"
+                                              "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"
+                                              "<|start_header_id|>assistant<|end_header_id|>\n\n");
   // Meta's 3.0 spelling (loop_messages, the content built in a set, bos_token on the first).
   const std::string meta30 =
       "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
