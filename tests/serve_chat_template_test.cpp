@@ -159,7 +159,13 @@ TEST(ChatTemplate, Llama31WithToolBranchesRefusesAnEmptyToolList) {
   // A 3.1+ template that reads `tools` (as Meta's do; this fragment is written here) would write the
   // tool-calling environment for "tools": []: refused. Without a tools branch the list changes nothing.
   const std::string with_tools = std::string(infertrace::engine::llama32_chat_template()) +
+                                 "{%- if not tools is defined %}{%- set tools = none %}{%- endif %}"
                                  "{%- if tools is not none %}{{- 'Environment: ipython' }}{%- endif %}";
+  // Without setting an undefined `tools` to none first, jinja2 (tools undefined) runs the branch.
+  EXPECT_NE(refusal(std::string(infertrace::engine::llama32_chat_template()) +
+                    "{%- if tools is not none %}{{- 'Environment: ipython' }}{%- endif %}")
+                .find("setting tools to none"),
+            std::string::npos);
   ChatRenderOptions o;
   o.today = "01 Dec 2026";
   const std::vector<ChatMessage> hi = {{"user", "hi"}};

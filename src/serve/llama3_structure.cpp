@@ -81,6 +81,17 @@ bool false_without_tools(std::string_view c) {
          c == "tools is not none and not tools_in_user_message" || c == "tools_in_user_message and not tools is none";
 }
 
+// Whether the canonical tokens `c` (one space between tokens) hold the token `word`.
+bool has_token(std::string_view c, std::string_view word) {
+  for (size_t at = 0; at <= c.size();) {
+    size_t end = c.find(' ', at);
+    if (end == std::string_view::npos) end = c.size();
+    if (c.substr(at, end - at) == word) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
 // The first branch of Meta's 3.1+ loop, taken by every message of role system, user or assistant
 // that has no tool_calls (the server refuses other roles and that field).
 constexpr std::string_view kPlainMessage =
@@ -112,6 +123,7 @@ class Reader {
   bool flatten() {
     const size_t n = tags().size();
     size_t skip_at = n, skip_to = n;  // the elif/else of the plain-message branch, and its endif
+    bool tools_none = false;          // `if not tools is defined` set tools to none
     for (size_t k = 0; k <= n; ++k) {
       add_text(items_, jinja_data_before(t_.source, tags(), k), k, k == 0 ? 0 : tags()[k - 1].end);
       if (k == n) break;
@@ -132,6 +144,11 @@ class Reader {
       if (kw == "if" && false_without_tools(cond)) {
         if (t_.keyword(next(k)) != "endif")
           return fail(t_.tag_reason(k, "with an else or elif branch, which the Llama 3 reading does not take"));
+        // `tools is not none` is true for an undefined `tools`: false only after Meta's
+        // `if not tools is defined` has set it to none.
+        if (has_token(cond, "tools") && !tools_none)
+          return fail(t_.tag_reason(k, "before any `if not tools is defined` setting tools to none (jinja2 runs it "
+                                       "when tools is undefined)"));
         k = next(k);
         continue;
       }
@@ -143,6 +160,7 @@ class Reader {
                               t_.tokens[k + 1][2].text == "=" && jinja_data_before(t_.source, tags(), k + 1).empty() &&
                               jinja_data_before(t_.source, tags(), k + 2).empty();
         if (!only_set) return fail(t_.tag_reason(k, "with a body other than `set " + name + " = VALUE`"));
+        if (name == "tools") tools_none = t_.tokens[k + 1][3].kind == JinjaToken::Kind::kName && t_.tokens[k + 1][3].text == "none";
         k = next(k);
         continue;
       }
