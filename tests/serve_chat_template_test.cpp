@@ -1390,6 +1390,7 @@ TEST(ChatTemplate, Llama3VariantsRenderTheirOwnLiterals) {
                                               "<|start_header_id|>assistant<|end_header_id|>\n\n");
   // A default system message, written when the conversation opens with none.
   const ChatTemplate def = detect(edit(kL31, "set system_message = \"\"", "set system_message = \"You are a helpful assistant.\""));
+  EXPECT_EQ(def.name(), "llama3.1+ (system header dated 26 Jul 2024, default system message)");
   EXPECT_EQ(def.render(kHi, bos_b()), sys + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
                                             "You are a helpful assistant.<|eot_id|><|start_header_id|>user<|end_header_id|>"
                                             "\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");

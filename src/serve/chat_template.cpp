@@ -475,8 +475,9 @@ std::string ChatTemplate::name() const {
     case ChatFamily::kQwen3: return "qwen3 (ChatML with think blocks)";
     case ChatFamily::kLlama3: return "llama3";
     case ChatFamily::kLlama31:
-      return fixed_date_.empty() ? "llama3.1+ (system header with today's date)"
-                                 : "llama3.1+ (system header dated " + fixed_date_ + ")";
+      return (fixed_date_.empty() ? "llama3.1+ (system header with today's date"
+                                  : "llama3.1+ (system header dated " + fixed_date_) +
+             (llama3_.default_system.empty() ? ")" : ", default system message)");
     case ChatFamily::kInst: return inst_variant_name(inst_) + " ([INST])";
     case ChatFamily::kZephyr: return "zephyr";
   }
