@@ -111,6 +111,42 @@ TEST(ServeChatRequest, Refusals) {
     EXPECT_EQ(status_of(body), 400) << body;
 }
 
+// Review CT L1: tool and reasoning fields on a message are refused whatever their value but null
+// (`[]` too: Llama 3.1's template takes its tool-call branch for it); null is taken as absent.
+TEST(ServeChatRequest, ToolFieldsOnAMessageRefusedUnlessNull) {
+  for (const char* key : {"tool_calls", "tool_call_id", "function_call", "reasoning_content", "audio"}) {
+    for (const char* value : {"[]", "{}", "\"\"", "[{\"id\":\"1\"}]"}) {
+      const std::string body = std::string(R"({"messages":[{"role":"assistant","content":"x",")") + key + "\":" +
+                               value + R"(},{"role":"user","content":"y"}]})";
+      EXPECT_EQ(status_of(body), 400) << body;
+    }
+    const std::string null_body = std::string(R"({"messages":[{"role":"assistant","content":"x",")") + key +
+                                  R"(":null},{"role":"user","content":"y"}]})";
+    EXPECT_EQ(status_of(null_body), 200) << null_body;
+  }
+}
+
+// Review CT L5: a conversation the template renders to nothing is refused naming 'messages', the
+// chat request's field (not 'prompt', which it does not have). An [INST] template of this test's
+// own words standing for Llama 2's (a system message alone renders to nothing there).
+TEST(ServeChatRequest, EmptyRenderingNamesMessages) {
+  const std::string own =
+      "{%- for m in messages %}{%- if m['role'] == 'user' %}{{ '[INST] ' + m['content'] + ' [/INST]' }}{%- endif "
+      "%}{%- endfor %}";
+  const ScopedInstShapes scope({inst_shape(InstVariant::kLlama2, own)});
+  ChatSetup s;
+  s.tmpl = ChatTemplate::detect(own, &s.refusal);
+  ASSERT_TRUE(s.tmpl.has_value()) << s.refusal;
+  try {
+    parse(R"({"messages":[{"role":"system","content":"s"}]})", nullptr, s);
+    FAIL() << "an empty prompt accepted";
+  } catch (const RequestError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_EQ(e.param(), "messages") << e.what();
+    EXPECT_EQ(std::string(e.what()).find("'prompt'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ServeChatRequest, NoTemplateRefusesEveryRequest) {
   ChatSetup none;
   none.tmpl = ChatTemplate::detect("", &none.refusal);

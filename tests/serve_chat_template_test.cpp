@@ -159,7 +159,13 @@ TEST(ChatTemplate, Llama31WithToolBranchesRefusesAnEmptyToolList) {
   // A 3.1+ template that reads `tools` (as Meta's do; this fragment is written here) would write the
   // tool-calling environment for "tools": []: refused. Without a tools branch the list changes nothing.
   const std::string with_tools = std::string(infertrace::engine::llama32_chat_template()) +
+                                 "{%- if not tools is defined %}{%- set tools = none %}{%- endif %}"
                                  "{%- if tools is not none %}{{- 'Environment: ipython' }}{%- endif %}";
+  // Without setting an undefined `tools` to none first, jinja2 (tools undefined) runs the branch.
+  EXPECT_NE(refusal(std::string(infertrace::engine::llama32_chat_template()) +
+                    "{%- if tools is not none %}{{- 'Environment: ipython' }}{%- endif %}")
+                .find("setting tools to none"),
+            std::string::npos);
   ChatRenderOptions o;
   o.today = "01 Dec 2026";
   const std::vector<ChatMessage> hi = {{"user", "hi"}};
@@ -317,7 +323,8 @@ TEST(ChatTemplate, RefusesShapesItCannotRender) {
       "%}{%- if content['type'] == 'image' %}{{- '<|image|>' }}{%- elif content['type'] == 'text' %}{{- "
       "content['text'] }}{%- endif %}{%- endfor %}{%- endif %}{{- '<|eot_id|>' }}{%- endfor %}{%- if "
       "add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
-  EXPECT_NE(refusal("{%- set date_string = \"26 Jul 2024\" %}" + vision).find("trim"), std::string::npos);
+  EXPECT_NE(refusal("{{- bos_token }}{%- set date_string = \"26 Jul 2024\" %}" + vision.substr(16)).find("trim"),
+            std::string::npos);
   // A Llama 3 template that writes no BOS: the renderer would write one.
   std::string no_bos(kLlama30);
   ASSERT_EQ(no_bos.find("{{- bos_token }}"), 0u);
@@ -1339,4 +1346,129 @@ TEST(ChatTemplate, RefusalsQuoteControlCharactersEscaped) {
   EXPECT_NE(why.find("writes a system message as '\\r\\t\\x01\\x7f\\n', not as"), std::string::npos) << why;
   for (char c : why) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << why;
   EXPECT_EQ(jinja_quote("a\rb\tc\x1f" "d\ne"), "a\\rb\\tc\\x1fd\\ne");
+}
+
+namespace {
+
+// Review CT M1: a Llama 3.1-shaped template of our own, one line, and edits of it. Every expected
+// prompt below was rendered by jinja2 3.1.6 (trim_blocks, lstrip_blocks, bos_token "<B>") from the
+// same text and written out here.
+const std::string kL31 =
+    "{{- bos_token }}{%- if not date_string is defined %}{%- set date_string = \"26 Jul 2024\" %}{%- endif %}{%- if "
+    "messages[0]['role'] == 'system' %}{%- set system_message = messages[0]['content'] | trim %}{%- set messages = "
+    "messages[1:] %}{%- else %}{%- set system_message = \"\" %}{%- endif %}{{- "
+    "'<|start_header_id|>system<|end_header_id|>\\n\\nCutting Knowledge Date: December 2023\\nToday Date: ' + "
+    "date_string + '\\n\\n' + system_message + '<|eot_id|>' }}{%- for message in messages %}{{- '<|start_header_id|>' "
+    "+ message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{%- endfor %}{%- if "
+    "add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
+
+std::string edit(std::string text, std::string_view from, std::string_view to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+const std::vector<ChatMessage> kFour = {{"system", " s "}, {"user", " hi "}, {"assistant", "yo "}, {"user", "again"}};
+const std::vector<ChatMessage> kHi = {{"user", " hi"}};
+
+ChatRenderOptions bos_b() {
+  ChatRenderOptions o;
+  o.bos = "<B>";
+  o.today = "01 Dec 2026";
+  return o;
+}
+
+}  // namespace
+
+TEST(ChatTemplate, Llama3VariantsRenderTheirOwnLiterals) {
+  const std::string sys = "<B><|start_header_id|>system<|end_header_id|>\n\n";
+  // The cut-off date is the template's.
+  const ChatTemplate march = detect(edit(kL31, "December 2023", "March 2024"));
+  EXPECT_EQ(march.render(kHi, bos_b()), sys + "Cutting Knowledge Date: March 2024\nToday Date: 26 Jul 2024\n\n"
+                                              "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"
+                                              "<|start_header_id|>assistant<|end_header_id|>\n\n");
+  // A default system message, written when the conversation opens with none.
+  const ChatTemplate def = detect(edit(kL31, "set system_message = \"\"", "set system_message = \"You are a helpful assistant.\""));
+  EXPECT_EQ(def.name(), "llama3.1+ (system header dated 26 Jul 2024, default system message)");
+  EXPECT_EQ(def.render(kHi, bos_b()), sys + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+                                            "You are a helpful assistant.<|eot_id|><|start_header_id|>user<|end_header_id|>"
+                                            "\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+  EXPECT_EQ(def.render(kFour, bos_b()),
+            sys + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\ns<|eot_id|><|start_header_id|>user"
+                  "<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nyo<|eot_id|>"
+                  "<|start_header_id|>user<|end_header_id|>\n\nagain<|eot_id|><|start_header_id|>assistant"
+                  "<|end_header_id|>\n\n");
+  // <|eom_id|> closing each message.
+  EXPECT_EQ(detect(edit(kL31, "| trim + '<|eot_id|>'", "| trim + '<|eom_id|>'")).render(kFour, bos_b()),
+            sys + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\ns<|eot_id|><|start_header_id|>user"
+                  "<|end_header_id|>\n\nhi<|eom_id|><|start_header_id|>assistant<|end_header_id|>\n\nyo<|eom_id|>"
+                  "<|start_header_id|>user<|end_header_id|>\n\nagain<|eom_id|><|start_header_id|>assistant"
+                  "<|end_header_id|>\n\n");
+  // One newline after a message's header.
+  EXPECT_EQ(detect(edit(kL31, "'<|end_header_id|>\\n\\n' + message", "'<|end_header_id|>\\n' + message")).render(kFour, bos_b()),
+            sys + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\ns<|eot_id|><|start_header_id|>user"
+                  "<|end_header_id|>\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\nyo<|eot_id|>"
+                  "<|start_header_id|>user<|end_header_id|>\nagain<|eot_id|><|start_header_id|>assistant"
+                  "<|end_header_id|>\n\n");
+  // Content written untrimmed (the system message is still trimmed by its own set).
+  EXPECT_EQ(detect(edit(kL31, "message['content'] | trim + '<|eot_id|>'", "message['content'] + '<|eot_id|>'"))
+                .render(kFour, bos_b()),
+            sys + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\ns<|eot_id|><|start_header_id|>user"
+                  "<|end_header_id|>\n\n hi <|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nyo <|eot_id|>"
+                  "<|start_header_id|>user<|end_header_id|>\n\nagain<|eot_id|><|start_header_id|>assistant"
+                  "<|end_header_id|>\n\n");
+  // Meta's 3.2 date block: strftime_now inside `if not date_string is defined`: today's date.
+  const ChatTemplate today = detect(edit(kL31, "{%- set date_string = \"26 Jul 2024\" %}",
+                                         "{%- if strftime_now is defined %}{%- set date_string = strftime_now(\"%d %b "
+                                         "%Y\") %}{%- else %}{%- set date_string = \"26 Jul 2024\" %}{%- endif %}"));
+  EXPECT_EQ(today.render(kHi, bos_b()), sys + "Cutting Knowledge Date: December 2023\nToday Date: 01 Dec 2026\n\n"
+                                              "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"
+                                              "<|start_header_id|>assistant<|end_header_id|>\n\n");
+  // Meta's 3.0 spelling (loop_messages, the content built in a set, bos_token on the first).
+  const std::string meta30 =
+      "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
+      "message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 "
+      "%}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ "
+      "'<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
+  const ChatTemplate m30 = detect(meta30);
+  EXPECT_EQ(m30.family(), ChatFamily::kLlama3);
+  EXPECT_EQ(m30.render(kFour, bos_b()),
+            "<B><|start_header_id|>system<|end_header_id|>\n\ns<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+            "hi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nyo<|eot_id|><|start_header_id|>user"
+            "<|end_header_id|>\n\nagain<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+}
+
+TEST(ChatTemplate, Llama3VariantsNotRenderedAreRefused) {
+  // No generation prompt block.
+  EXPECT_NE(refusal(kL31.substr(0, kL31.find("{%- if add_generation_prompt"))).find("add_generation_prompt"),
+            std::string::npos);
+  // A filter on the role.
+  EXPECT_NE(refusal(edit(kL31, "+ message['role'] +", "+ message['role'] | upper +")).find("upper"), std::string::npos);
+  // A loop skipping system messages.
+  EXPECT_NE(refusal(edit(edit(kL31, "{%- for message in messages %}",
+                              "{%- for message in messages %}{%- if message['role'] != 'system' %}"),
+                         "{%- endfor %}", "{%- endif %}{%- endfor %}"))
+                .find("!= 'system'"),
+            std::string::npos);
+  // Assistant content written untrimmed in a branch of its own, user content trimmed.
+  const std::string loop_body =
+      "{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + "
+      "'<|eot_id|>' }}";
+  EXPECT_NE(refusal(edit(kL31, loop_body,
+                         "{%- if message['role'] == 'assistant' %}{{- '<|start_header_id|>assistant<|end_header_id|>"
+                         "\\n\\n' + message['content'] + '<|eot_id|>' }}{%- else %}" +
+                             loop_body + "{%- endif %}"))
+                .find("== 'assistant'"),
+            std::string::npos);
+  // Llama 3.0's shape with a default system turn in front.
+  EXPECT_NE(refusal(edit(std::string(kLlama30), "{%- for message",
+                         "{%- if messages[0]['role'] != 'system' %}{{- '<|start_header_id|>system<|end_header_id|>"
+                         "\\n\\nYou are helpful.<|eot_id|>' }}{%- endif %}{%- for message"))
+                .find("Llama 3"),
+            std::string::npos);
+  // A date block without the system message's (the default would be unknown).
+  EXPECT_NE(refusal(edit(kL31, "{%- if messages[0]['role'] == 'system' %}{%- set system_message = messages[0]['content'] | trim %}{%- set messages = messages[1:] %}{%- else %}{%- set system_message = \"\" %}{%- endif %}", ""))
+                .find("system message"),
+            std::string::npos);
 }

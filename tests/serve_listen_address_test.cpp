@@ -69,6 +69,20 @@ TEST(ServeListenAddress, HostPortBracketsIpv6Literals) {
   EXPECT_EQ(host_port("2001:db8::7", 80), "[2001:db8::7]:80");
 }
 
+// Review CT L3/L4: a zone is written %25 in the URL (RFC 6874); --host takes the bracketed form the
+// listening line writes.
+TEST(ServeListenAddress, ZoneIsPercentEncodedAndBracketsAreDropped) {
+  EXPECT_EQ(host_port("fe80::1%eth0", 8000), "[fe80::1%25eth0]:8000");
+  EXPECT_EQ(host_port("::ffff:127.0.0.1", 80), "[::ffff:127.0.0.1]:80");
+  EXPECT_EQ(unbracketed_host("[::1]"), "::1");
+  EXPECT_EQ(unbracketed_host("[::]"), "::");
+  EXPECT_EQ(unbracketed_host("[fe80::1%eth0]"), "fe80::1%eth0");
+  EXPECT_EQ(unbracketed_host("::1"), "::1");
+  EXPECT_EQ(unbracketed_host("localhost"), "localhost");
+  EXPECT_EQ(unbracketed_host("[]"), "[]");  // no address inside: left for getaddrinfo to refuse
+  EXPECT_NO_THROW(check_listen_address(unbracketed_host("[::1]"), 0));
+}
+
 TEST(ServeListenAddress, OnlyANameWithoutAddressIsTheUsers) {
   EXPECT_TRUE(host_not_found(EAI_NONAME));
   EXPECT_TRUE(host_not_found(EAI_NODATA));

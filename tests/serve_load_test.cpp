@@ -19,6 +19,7 @@
 #include "serve/load/error_detail.h"
 #include "serve/load/load_metrics.h"
 #include "serve/load/load_runner.h"
+#include "util/error.h"
 #include "serve/load/sse_parser.h"
 
 using namespace infertrace::serve::load;
@@ -430,4 +431,26 @@ TEST(RunPoint, RateBeyondTheClockEndsTheWindow) {
     EXPECT_EQ(r.metrics.sent, 1u);
     EXPECT_EQ(r.metrics.not_sent, 0u);
   }
+}
+
+// Review CT L3: `bench serve --url` takes the forms `serve` prints on its listening line: an
+// IPv4-mapped IPv6 address, and a scoped one with its zone written %25 (RFC 6874).
+TEST(LoadRunner, BaseUrlTakesTheFormsServePrints) {
+  using infertrace::serve::load::parse_base_url;
+  std::string host;
+  int port = 0;
+  parse_base_url("http://[::ffff:127.0.0.1]:8000", &host, &port);
+  EXPECT_EQ(host, "::ffff:127.0.0.1");
+  EXPECT_EQ(port, 8000);
+  parse_base_url("http://[fe80::fc:ff:fe00:1%25eth0]:9/", &host, &port);
+  EXPECT_EQ(host, "fe80::fc:ff:fe00:1%eth0");
+  EXPECT_EQ(port, 9);
+  parse_base_url("http://[::1]:1", &host, &port);
+  EXPECT_EQ(host, "::1");
+  parse_base_url("http://localhost:65535", &host, &port);
+  EXPECT_EQ(host, "localhost");
+  EXPECT_EQ(port, 65535);
+  for (const char* bad : {"http://[fe80::1%eth0]:9", "http://[fe80::1%25]:9", "http://[::1%25a%25b]:9",
+                          "http://[::1]", "http://::1:80", "http://[::1]:0", "https://[::1]:80"})
+    EXPECT_THROW(parse_base_url(bad, &host, &port), infertrace::UsageError) << bad;
 }

@@ -43,11 +43,12 @@ std::vector<ChatMessage> messages_of(const json& v) {
     const std::string role = m["role"].get<std::string>();
     if (role != "system" && role != "user" && role != "assistant")
       bad("'" + where + ".role' is '" + role + "': only system, user and assistant messages are supported");
-    // Tool calls and reasoning would be dropped by the rendering, not sent to the model.
+    // Tool calls and reasoning would be dropped by the rendering, not sent to the model. null is
+    // taken as absent (as vLLM drops a null tool_calls; OpenAI's SDKs send nulls when they echo an
+    // assistant message back); anything else is refused, `[]` too: a template testing
+    // `'tool_calls' in message` (Llama 3.1's) takes its tool-call branch for it (review CT L1).
     for (const char* key : {"tool_calls", "tool_call_id", "function_call", "reasoning_content", "audio"}) {
-      if (!m.contains(key)) continue;
-      const json& x = m[key];
-      if (!(x.is_null() || (x.is_array() && x.empty()))) bad("'" + where + "." + key + "' is not supported");
+      if (m.contains(key) && !m[key].is_null()) bad("'" + where + "." + key + "' is not supported");
     }
     if (!m.contains("content") || m["content"].is_null()) bad("'" + where + ".content' is required");
     out.push_back({role, content_text(m["content"], where)});
@@ -123,6 +124,8 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
   } catch (const std::invalid_argument& e) {
     bad(std::string("cannot render the chat template: ") + e.what());
   }
+  // Named by the chat request's own field (set_prompt's message names 'prompt'; review CT L5).
+  if (text.empty()) bad("'messages' renders to an empty prompt with this model's chat template (" + chat.tmpl->name() + ")");
   set_prompt(r, json(text), limits, encode, /*rest_of_context=*/!max_completion_tokens && !max_tokens);
   if (prompt_text) *prompt_text = std::move(text);
   return r;

@@ -4,6 +4,7 @@
 #include "serve/chatml_structure.h"
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
+#include "serve/llama3_structure.h"
 #include "serve/qwen3_structure.h"
 #include "serve/stop_matcher.h"  // utf8_incomplete_tail
 
@@ -204,19 +205,6 @@ std::string generation_prompt_problem(std::string_view squeezed) {
   return "";
 }
 
-// Llama 3 templates this server renders trim every message's content; Llama-3.2-Vision's writes
-// a string content as it is. The renderer trims, so it needs the trim on the message's content
-// and no untrimmed write of it.
-bool trims_message_content(std::string_view squeezed) {
-  const bool trimmed = has(squeezed, "message['content']|trim") || has(squeezed, "message[\"content\"]|trim") ||
-                       has(squeezed, "message.content|trim");
-  // Only the subscript spelling: Llama 3.1's and 3.2's own tool-result branch writes
-  // `message.content` untrimmed, for the ipython role this server does not render anyway.
-  const bool untrimmed = has(squeezed, "message['content']}}") || has(squeezed, "message['content']-}}") ||
-                         has(squeezed, "message[\"content\"]}}") || has(squeezed, "message[\"content\"]-}}");
-  return trimmed && !untrimmed;
-}
-
 // The other families llama.cpp's llm_chat_detect_template tells apart, by the same kind of
 // distinctive substrings, named so a refusal says what the template is.
 std::string other_family(std::string_view t) {
@@ -244,16 +232,6 @@ std::string today_string() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%d %b %Y", &tm);
   return buf;
-}
-
-// The date literal of a Llama 3.1 template without strftime_now: `set date_string = "26 Jul 2024"`.
-std::string fixed_date(std::string_view t) {
-  static constexpr std::string_view kSet = "date_string = \"";
-  const size_t at = t.find(kSet);
-  if (at == std::string_view::npos) return "";
-  const size_t end = t.find('"', at + kSet.size());
-  if (end == std::string_view::npos || end - at - kSet.size() > 32) return "";
-  return std::string(t.substr(at + kSet.size(), end - at - kSet.size()));
 }
 
 void check_roles(const std::vector<ChatMessage>& messages) {
@@ -314,24 +292,25 @@ std::string render_qwen3(const std::vector<ChatMessage>& messages, std::optional
   return out;
 }
 
-std::string header(const std::string& role) { return "<|start_header_id|>" + role + "<|end_header_id|>\n\n"; }
-
-std::string render_llama3(const std::vector<ChatMessage>& messages, const ChatRenderOptions& o, bool dated,
-                          const std::string& date) {
+// What the template writes (serve/llama3_structure.h): BOS, for 3.1+ the system header with the
+// date and the system message (the template's default when the conversation opens with none), then
+// each message and the generation prompt, every literal the template's own.
+std::string render_llama3(const Llama3Structure& l, const std::vector<ChatMessage>& messages,
+                          const ChatRenderOptions& o, const std::string& date) {
   std::string out = o.bos;
   size_t first = 0;
-  if (dated) {
-    std::string system;
+  if (l.dated) {
+    std::string system = l.default_system;
     if (messages[0].role == "system") {
       system = trim(messages[0].content);
       first = 1;
     }
-    out += header("system") + "Cutting Knowledge Date: December 2023\nToday Date: " + date + "\n\n" + system +
-           "<|eot_id|>";
+    out += l.system_before + date + l.system_between + system + l.system_after;
   }
   for (size_t i = first; i < messages.size(); ++i)
-    out += header(messages[i].role) + trim(messages[i].content) + "<|eot_id|>";
-  return out + header("assistant");
+    out += l.before_role + messages[i].role + l.before_content +
+           (l.trim ? trim(messages[i].content) : messages[i].content) + l.after;
+  return out + l.prompt;
 }
 
 // What the template writes for each message of its role, then its generation prompt.
@@ -368,7 +347,7 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
   std::string bad;
   const std::optional<JinjaStructure> structure = jinja_structure(source, &bad);
   if (!structure) return refuse("the model's chat template would not compile in jinja2: " + bad);
-  // Families not read whole (Llama 3 by its markers alone; Qwen3 in the parts that decide its
+  // Families not read whole (Qwen3 read in the parts that decide its
   // rendering, serve/qwen3_structure.h): text jinja2 writes outside every block is written by none
   // of their renderers.
   auto top_level_text_problem = [&](const std::string& family) -> std::string {
@@ -458,22 +437,16 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
   }
   if (!other.empty()) return refuse_other();
   if (has(t, "<|start_header_id|>") && has(t, "<|end_header_id|>")) {
-    if (!trims_message_content(sq))
-      return refuse("the model's chat template is Llama 3 but does not trim every message's content (as "
-                    "Llama-3.2-Vision's), which this server does not render");
-    if (!has(t, "bos_token"))
-      return refuse("the model's chat template is Llama 3 but writes no bos_token, which this server does not render");
-    if (const std::string p = top_level_text_problem("Llama 3"); !p.empty()) return refuse(p);
-    if (!has(t, "Cutting Knowledge Date")) {
-      c.family_ = ChatFamily::kLlama3;
-      return c;
-    }
-    c.family_ = ChatFamily::kLlama31;
+    // Read whole (serve/llama3_structure.h): the literals, the trim, the date and the default
+    // system message are the template's own; any other shape is refused (review CT M1).
+    std::string shape;
+    std::optional<Llama3Structure> l = read_llama3_structure(t, &shape);
+    if (!l) return refuse("the model's chat template is Llama 3, but " + shape + ", which this server does not render");
+    c.family_ = l->dated ? ChatFamily::kLlama31 : ChatFamily::kLlama3;
+    // Meta's tool parts were passed over as writing nothing without tools: "tools": [] would run them.
     c.tests_tools_ = has(t, "tools");
-    if (!has(t, "strftime_now")) {
-      c.fixed_date_ = fixed_date(t);
-      if (c.fixed_date_.empty()) return refuse("the model's Llama 3.1 chat template sets no date this server can read");
-    }
+    c.fixed_date_ = l->fixed_date;
+    c.llama3_ = std::move(*l);
     return c;
   }
   // Zephyr's shape with every header written from the role ('<|' + M.role + '|>'), no literal
@@ -502,8 +475,9 @@ std::string ChatTemplate::name() const {
     case ChatFamily::kQwen3: return "qwen3 (ChatML with think blocks)";
     case ChatFamily::kLlama3: return "llama3";
     case ChatFamily::kLlama31:
-      return fixed_date_.empty() ? "llama3.1+ (system header with today's date)"
-                                 : "llama3.1+ (system header dated " + fixed_date_ + ")";
+      return (fixed_date_.empty() ? "llama3.1+ (system header with today's date"
+                                  : "llama3.1+ (system header dated " + fixed_date_) +
+             (llama3_.default_system.empty() ? ")" : ", default system message)");
     case ChatFamily::kInst: return inst_variant_name(inst_) + " ([INST])";
     case ChatFamily::kZephyr: return "zephyr";
   }
@@ -520,14 +494,15 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const
       return render_chatml(messages);
     case ChatFamily::kQwen3:
       return render_qwen3(messages, enable_thinking_ ? o.enable_thinking : std::nullopt, tool_response_by_ends_);
-    case ChatFamily::kLlama3: return render_llama3(messages, o, false, "");
+    case ChatFamily::kLlama3:
     case ChatFamily::kLlama31:
       // Meta's 3.1+ templates test `tools is not none`: with "tools": [] they write "Environment:
       // ipython" and the tool-calling instructions into the prompt, which this renderer does not.
       if (tests_tools_ && o.tools_listed)
         throw std::invalid_argument(
             "with this template 'tools': [] writes the tool-calling environment and instructions; leave 'tools' out");
-      return render_llama3(messages, o, true,
+      if (!llama3_.dated) return render_llama3(llama3_, messages, o, "");
+      return render_llama3(llama3_, messages, o,
                            !fixed_date_.empty() ? fixed_date_ : !o.today.empty() ? o.today : today_string());
     case ChatFamily::kInst:
       // A branch on `tools is not none` was left out as dead: "tools": [] would run it.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "serve/chat_inst.h"
+#include "serve/llama3_structure.h"
 #include "serve/zephyr_structure.h"
 
 namespace infertrace::serve {
@@ -78,6 +79,7 @@ class ChatTemplate {
   // (chatml_default_system.h); nullopt: it writes none.
   std::optional<std::string> default_system_;
   ZephyrStructure zephyr_;  // kZephyr: what each role's message and the generation prompt write
+  Llama3Structure llama3_;  // kLlama3, kLlama31: what the template writes (serve/llama3_structure.h)
 };
 
 }  // namespace infertrace::serve

@@ -21,9 +21,19 @@ void listen_socket_options(int fd) {
 bool host_not_found(int rc) { return rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY; }
 
 std::string host_port(const std::string& host, int port) {
-  // Only an IPv6 literal holds a ':' (a name or an IPv4 address cannot).
+  // Only an IPv6 literal holds a ':' (a name or an IPv4 address cannot). Its zone's '%' written
+  // %25, as RFC 6874 has it in a URL (review CT L3): "[fe80::1%25eth0]:8000".
+  const size_t zone = host.find('%');
   const bool ipv6 = host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  if (!ipv6) return host + ":" + std::to_string(port);
+  const std::string h = zone == std::string::npos ? host : host.substr(0, zone) + "%25" + host.substr(zone + 1);
+  return "[" + h + "]:" + std::to_string(port);
+}
+
+std::string unbracketed_host(const std::string& host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']' && host.find(':') != std::string::npos)
+    return host.substr(1, host.size() - 2);
+  return host;
 }
 
 void check_listen_address(const std::string& host, int port) {

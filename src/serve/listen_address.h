@@ -24,7 +24,12 @@ bool host_not_found(int rc);
 
 // host:port as the messages and URLs write it: an IPv6 literal in brackets ("[::1]:8000"), as a
 // URL needs it and so that the port does not read as part of the address.
+// An IPv6 zone's '%' is written %25 (RFC 6874), as `bench serve --url` reads it back.
 std::string host_port(const std::string& host, int port);
+
+// --host as the server binds it: an IPv6 literal written in brackets, as host_port prints it
+// ("[::1]"), without them (review CT L4); any other text as it is.
+std::string unbracketed_host(const std::string& host);
 
 // For the listening socket: SO_REUSEADDR alone. cpp-httplib 0.11's default sets SO_REUSEPORT
 // instead, with which a second `infertrace serve --port P` (same user) bound the port the first

@@ -241,7 +241,10 @@ const VerbRegistrar reg(100, [](CLI::App& app) {
   cmd->add_option("--model-name", a->model_name, "Model id in the API (default: the file name without .gguf)");
   cmd->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");
   cli::add_prompt_math_option(cmd, a->prompt_math);
-  cmd->callback([a] { run_serve(*a); });
+  cmd->callback([a] {
+    a->host = serve::unbracketed_host(a->host);  // "[::1]", as the listening line writes it
+    run_serve(*a);
+  });
 });
 
 }  // namespace

@@ -19,7 +19,8 @@ Zephyr-shaped templates too (ours, laid out one tag a line and on one line, with
 and with every header written from the role), with GLM's marker, bos_token, a changed content, EOS,
 header or generation prompt, a user or assistant message not written or raising, refused; other
 spellings, no system branch (a system message writes nothing, or raises with a literal message),
-accepted; ChatML's mutations with ChatML's verdicts (a `set` of a literal and axolotl's prelude
+accepted; Llama 3 templates too (ours: 3.1+ with tool parts behind Meta's conditions, 3.0, 3.0 built
+in a `set`) with review CT's edits, those the reader takes from the template accepted; ChatML's mutations with ChatML's verdicts (a `set` of a literal and axolotl's prelude
 accepted) and the same random white space; every template is rendered with eos_token "</s>"
 (chat_render's third argument).
 INFERTRACE_QWEN3_TEMPLATES may name a folder of published Qwen3-marked texts (kept outside the
@@ -96,6 +97,80 @@ QWEN15_SHAPE = ("{% for message in messages %}{% if loop.first and messages[0]['
                 "{{ '<|im_start|>system" + NL + "Short answers only.<|im_end|>" + NL + "' }}{% endif %}"
                 "{{'<|im_start|>' + message['role'] + '" + NL + "' + message['content'] + '<|im_end|>' + '" + NL +
                 "'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant" + NL + "' }}{% endif %}")
+
+
+# Our own Llama 3 templates (review CT M1): the 3.1+ shape laid out one tag a line, with tool parts of
+# our own behind the conditions Meta's templates test (passed over by the reader: false without
+# tools), a 3.0 shape on one line, and 3.0 with the message built in a `set` (Meta's 3.0 spelling).
+LLAMA31_SHAPE = (
+    "{{- bos_token }}\n{%- if custom_tools is defined %}\n    {%- set tools = custom_tools %}\n{%- endif %}\n"
+    "{%- if not tools_in_user_message is defined %}\n    {%- set tools_in_user_message = false %}\n{%- endif %}\n"
+    "{%- if not date_string is defined %}\n    {%- set date_string = \"03 Mar 2025\" %}\n{%- endif %}\n"
+    "{%- if not tools is defined %}\n    {%- set tools = none %}\n{%- endif %}\n"
+    "{#- the first system message goes into the header #}\n"
+    "{%- if messages[0]['role'] == 'system' %}\n    {%- set system_message = messages[0]['content']|trim %}\n"
+    "    {%- set messages = messages[1:] %}\n{%- else %}\n    {%- set system_message = \"\" %}\n{%- endif %}\n"
+    "{{- \"<|start_header_id|>system<|end_header_id|>" + NL + NL + "\" }}\n"
+    "{%- if builtin_tools is defined or tools is not none %}\n    {{- \"Tools follow." + NL + "\" }}\n{%- endif %}\n"
+    "{{- \"Cutting Knowledge Date: December 2023" + NL + "\" }}\n"
+    "{{- \"Today Date: \" + date_string + \"" + NL + NL + "\" }}\n"
+    "{%- if tools is not none and not tools_in_user_message %}\n    {{- tools | tojson }}\n{%- endif %}\n"
+    "{{- system_message }}\n{{- \"<|eot_id|>\" }}\n"
+    "{%- for message in messages %}\n"
+    "    {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}\n"
+    "        {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>" + NL + NL + "'+ message['content'] | trim "
+    "+ '<|eot_id|>' }}\n"
+    "    {%- elif 'tool_calls' in message %}\n        {{- '<|start_header_id|>assistant<|end_header_id|>" + NL + NL +
+    "(call)<|eot_id|>' }}\n"
+    "    {%- else %}\n        {{- '<|start_header_id|>ipython<|end_header_id|>" + NL + NL + "' + message.content | tojson "
+    "+ '<|eot_id|>' }}\n    {%- endif %}\n{%- endfor %}\n"
+    "{%- if add_generation_prompt %}\n    {{- '<|start_header_id|>assistant<|end_header_id|>" + NL + NL + "' }}\n"
+    "{%- endif %}\n")
+LLAMA30_SHAPE = ("{{- bos_token }}{%- for message in messages %}{{- '<|start_header_id|>' + message['role'] + "
+                 "'<|end_header_id|>" + NL + NL + "' + message['content'] | trim + '<|eot_id|>' }}{%- endfor %}{%- if "
+                 "add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>" + NL + NL +
+                 "' }}{%- endif %}")
+LLAMA30_SET_SHAPE = ("{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = "
+                     "'<|start_header_id|>' + message['role'] + '<|end_header_id|>" + NL + NL + "'+ message['content'] "
+                     "| trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif "
+                     "%}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant"
+                     "<|end_header_id|>" + NL + NL + "' }}{% endif %}")
+
+
+def llama3_mutations(base):
+    """(label, text, must be accepted) for review CT's edits of a Llama 3 template: the ones the reader
+    takes from the template (a cut-off date, a default system message, <|eom_id|>, one newline after the
+    header, untrimmed content) must be accepted; the rest must be refused or equal to jinja2."""
+    out = []
+
+    def rep(label, old, new, must=False):
+        if old in base:
+            out.append((label, base.replace(old, new), must))
+    rep("another cut-off date", "December 2023", "March 2024", True)
+    rep("a default system message", "set system_message = \"\"", "set system_message = \"You are kind.\"", True)
+    rep("<|eom_id|>", "| trim + '<|eot_id|>'", "| trim + '<|eom_id|>'", True)
+    rep("<|eom_id|>, spaced", "| trim \n+ '<|eot_id|>'", "| trim \n+ '<|eom_id|>'", True)
+    rep("one newline after the header", "'<|end_header_id|>" + NL + NL + "'+ message", "'<|end_header_id|>" + NL +
+        "'+ message", True)
+    rep("one newline after the header", "'<|end_header_id|>" + NL + NL + "' + message", "'<|end_header_id|>" + NL +
+        "' + message", True)
+    rep("untrimmed content", "message['content'] | trim", "message['content']", True)
+    rep("role | upper", "+ message['role'] +", "+ message['role'] | upper +")
+    rep("a default system turn", "{%- for message", "{%- if messages[0]['role'] != 'system' %}{{- '<|start_header_id|>"
+        "system<|end_header_id|>" + NL + NL + "Be kind.<|eot_id|>' }}{%- endif %}{%- for message")
+    rep("system messages skipped", "{%- for message in messages %}", "{%- for message in messages %}{%- if "
+        "message['role'] == 'system' %}{%- continue %}{%- endif %}")
+    rep("no tools guard", "{%- if not tools is defined %}\n    {%- set tools = none %}\n{%- endif %}\n", "")
+    rep("system message untrimmed", "messages[0]['content']|trim", "messages[0]['content']")
+    rep("no date guard", "{%- if not date_string is defined %}\n    {%- set date_string = \"03 Mar 2025\" %}\n"
+        "{%- endif %}\n", "{%- set date_string = \"03 Mar 2025\" %}\n", True)
+    at = base.find("{%- if add_generation_prompt")
+    if at < 0:
+        at = base.find("{% if add_generation_prompt")
+    out.append(("no generation prompt", base[:at], False))
+    out.append(("text after", base + "X", False))
+    out.append(("a second bos_token", "{{ bos_token }}" + base, False))
+    return out
 
 
 # Our own template with the constructs of Qwen3's: the last query found backwards (tool responses
@@ -496,6 +571,14 @@ def main():
                 add("%s: %s" % (name, label), text, must_accept=must)
             for k, text in enumerate(whitespace_variants(base, rng, 40)):
                 add("%s: white space %d %r" % (name, k, text), text)
+        llama3_bases = [("llama3.1 shape", LLAMA31_SHAPE), ("llama3.0 shape", LLAMA30_SHAPE),
+                        ("llama3.0 set shape", LLAMA30_SET_SHAPE)]
+        for name, base in llama3_bases:
+            add(name, base, must_accept=True)
+            for label, text, must in llama3_mutations(base):
+                add("%s: %s" % (name, label), text, must_accept=must)
+            for k, text in enumerate(whitespace_variants(base, rng, 40)):
+                add("%s: white space %d %r" % (name, k, text), text)
         published = os.environ.get("INFERTRACE_QWEN3_TEMPLATES", "")
         if published:
             names = sorted(n for n in os.listdir(published) if os.path.isfile(os.path.join(published, n)))
@@ -514,7 +597,7 @@ def main():
             else:
                 counts[verdict] += 1
     print("templates: %d accepted and equal to jinja2, %d refused" % (counts["accepted"], counts["refused"]))
-    check(counts["accepted"] >= len(bases) + len(qwen3_bases) + len(zephyr_bases),
+    check(counts["accepted"] >= len(bases) + len(qwen3_bases) + len(zephyr_bases) + len(llama3_bases),
           "fewer accepted templates than unmutated shapes")
 
 main()

@@ -146,25 +146,28 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # An IPv6 address is bracketed in the listening line, which is then a URL that works.
     if socket.has_ipv6 and os.path.exists("/proc/net/if_inet6"):
-        v6 = subprocess.Popen([EXE, "serve", "-m", model, "-t", "1", "--ctx", "64", "--host", "::1", "--port", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            line = first_line(v6)  # "" after 60 s: a server that never listens fails here, not at ctest's limit
-            m = re.fullmatch(r"infertrace serve: listening on http://\[::1\]:(\d+)\n", line)
-            check(m is not None, "--host ::1: listening line %r" % line)
-            if m:
-                c = http.client.HTTPConnection("::1", int(m.group(1)), timeout=10)
-                c.request("GET", "/health")
-                got = c.getresponse()
-                check(got.status == 200 and got.read() == b"ok", "GET /health on [::1]:%s" % m.group(1))
-                c.close()
-        finally:
-            v6.terminate()
+        # Also written in brackets, as the listening line writes it (review CT L4: refused before as
+        # "Name or service not known").
+        for host in ("::1", "[::1]"):
+            v6 = subprocess.Popen([EXE, "serve", "-m", model, "-t", "1", "--ctx", "64", "--host", host, "--port", "0"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
-                v6.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                v6.kill()
-                v6.wait()
+                line = first_line(v6)  # "" after 60 s: a server that never listens fails here, not at ctest's limit
+                m = re.fullmatch(r"infertrace serve: listening on http://\[::1\]:(\d+)\n", line)
+                check(m is not None, "--host %s: listening line %r" % (host, line))
+                if m:
+                    c = http.client.HTTPConnection("::1", int(m.group(1)), timeout=10)
+                    c.request("GET", "/health")
+                    got = c.getresponse()
+                    check(got.status == 200 and got.read() == b"ok", "GET /health on [::1]:%s" % m.group(1))
+                    c.close()
+            finally:
+                v6.terminate()
+                try:
+                    v6.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    v6.kill()
+                    v6.wait()
     else:
         print("note: no IPv6 here: the bracketed listening line not checked")
     # A second server on the port of a running one: refused, the first keeps the port.

@@ -25,13 +25,19 @@ namespace infertrace::serve::load {
 using Clock = std::chrono::steady_clock;
 
 void parse_base_url(const std::string& url, std::string* host, int* port) {
-  static const std::regex re(R"(^http://([A-Za-z0-9._-]+|\[[0-9A-Fa-f:]+\]):([0-9]{1,5})/?$)");
+  // An IPv6 literal in brackets, also IPv4-mapped ([::ffff:127.0.0.1]) and with a zone written
+  // %25 as RFC 6874 has it ([fe80::1%25eth0]), the forms `serve` prints (review CT L3).
+  static const std::regex re(
+      R"(^http://([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+(%25[A-Za-z0-9._~-]+)?\]):([0-9]{1,5})/?$)");
   std::smatch m;
   if (!std::regex_match(url, m, re)) throw UsageError("--url must be http://HOST:PORT, got '" + url + "'");
-  int p = std::stoi(m[2].str());
+  int p = std::stoi(m[3].str());
   if (p < 1 || p > 65535) throw UsageError("--url port out of range: '" + url + "'");
   *host = m[1].str();
-  if (host->front() == '[') *host = host->substr(1, host->size() - 2);
+  if (host->front() == '[') {
+    *host = host->substr(1, host->size() - 2);
+    if (const size_t zone = host->find("%25"); zone != std::string::npos) host->erase(zone + 1, 2);  // %25 is '%'
+  }
   *port = p;
 }
 
