@@ -66,6 +66,8 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   // would be found, silently, by a query for scheduler results (audit EW M3). What the document
   // is comes from its own `kind` (or its keys, for documents saved before `kind`), as `report`
   // reads it.
+  if (const std::string problem = html::document_problem(doc); !problem.empty())
+    throw InputError(file, -1, "--attach " + verb + "=" + file + ": " + problem);
   const std::string kind = html::classify_document(doc);
   if (kind != verb)
     throw InputError(file, -1, "--attach " + verb + "=" + file + ": the file is " +
