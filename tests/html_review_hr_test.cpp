@@ -118,6 +118,11 @@ TEST(HtmlReviewHr, CompareVerdictsAreFindings) {
   EXPECT_TRUE(has(f, "Scenario comparison (cmp.json): s1: 1.5% slower; cpu_contention.")) << f;
   EXPECT_TRUE(has(f, "Scenario comparison (cmp.json): s2: 2.5% slower; cpu_contention.")) << f;
   EXPECT_FALSE(has(f, "base: baseline")) << f;
+  // At most ten, then how many more: 60 scenarios, 59 verdicts, 49 more.
+  const std::string many = html_text::section_text(page(compare_doc(60)), "findings");
+  EXPECT_TRUE(has(many, "s10: 10.5% slower")) << many;
+  EXPECT_FALSE(has(many, "s11: ")) << many;
+  EXPECT_TRUE(has(many, "Scenario comparison (cmp.json): 49 more scenarios' verdicts are in its table and in compare --json.")) << many;
 }
 
 TEST(HtmlReviewHr, DocumentProblemNamesWhatIsMissing) {

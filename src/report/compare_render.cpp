@@ -566,6 +566,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"launch_count_mismatch", "launch count apart from the baseline's (different_work: no slowdown)", F::Text},
       {"launch_mix_similarity", "share of launches in common with the baseline's, by shape", F::Share},
       {"launch_mix_differs", "launched other shapes than the baseline (no slowdown)", F::YesNo},
+      // Said in the notes (and its loss cells "unknown"), not a column of its own on the page.
+      {"incomplete_note", "incomplete recording: what it lacks", F::Text},
   };
   return cols;
 }

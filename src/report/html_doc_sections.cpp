@@ -644,15 +644,25 @@ void compare_findings(const JsonInput& in, std::vector<std::string>& out) {
   if (member(in.doc, "complete") == false)
     out.push_back(fmt::format("Interference matrix ({}) is partial: the experiment was interrupted before every run was made.",
                               in.label));
+  // At most 10 lines; the table has the rest.
+  constexpr size_t kMostFindings = 10;
   const json& sc = first_array(in.doc, {"scenarios", "rows"});
-  size_t rows = 0;
+  size_t rows = 0, listed = 0, more = 0;
   for (const json& r : sc) {
-    if (!r.is_object() || rows++ == 0 || rows > kCompareRows) continue;  // the first is the baseline
+    if (!r.is_object() || rows++ == 0) continue;  // the first is the baseline
     const std::string verdict = str_or(r, "verdict", "");
-    if (!verdict.empty())
-      out.push_back(fmt::format("Scenario comparison ({}): {}: {}{}", in.label, str_or(r, "name", "?"), page_marks(verdict),
-                                verdict.back() == '.' ? "" : "."));
+    if (verdict.empty()) continue;
+    if (listed++ >= kMostFindings) {
+      ++more;
+      continue;
+    }
+    out.push_back(fmt::format("Scenario comparison ({}): {}: {}{}", in.label, str_or(r, "name", "?"), page_marks(verdict),
+                              verdict.back() == '.' ? "" : "."));
   }
+  if (more > 0)
+    out.push_back(fmt::format("Scenario comparison ({}): {} more {} in its table{}.", in.label,
+                              format_count(static_cast<int64_t>(more)), more == 1 ? "scenario's verdict is" : "scenarios' verdicts are",
+                              rows > kCompareRows ? " and in compare --json" : ""));
 }
 
 }  // namespace
