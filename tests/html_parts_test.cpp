@@ -234,13 +234,14 @@ TEST(HtmlReportParts, LaunchHistogramBinsByUpperEdgeAndApiMeansDivideByWhatTheyC
 }
 
 TEST(HtmlReportParts, SweepIdleChartPlotsSharesOfTheInferenceLatency) {
-  // GPU idle 6 ms and CPU idle 2 ms of a 10 ms inference: 60% and 20%.
+  // GPU idle 6 ms and CPU idle 2 ms of a 10 ms inference: 60% and 20%, with the table's one decimal
+  // (review HR L3: the tooltip said "60%" beside the cell's "60.0%").
   const json doc{{"points", json::array({{{"batch", 1}, {"inference_latency_ns", 10'000'000}, {"gpu_idle_ns", 6'000'000},
                                           {"cpu_idle_ns", 2'000'000}}})}};
   html::ReportInputs in;
   in.docs.push_back({"sweep.json", doc});
   const std::string page = html::render_report(in);
-  EXPECT_NE(page.find("<title>GPU idle / IL: batch size = 1, share of inference latency = 60%</title>"), std::string::npos)
+  EXPECT_NE(page.find("<title>GPU idle / IL: batch size = 1, share of inference latency = 60.0%</title>"), std::string::npos)
       << page;
-  EXPECT_NE(page.find("<title>CPU idle / IL: batch size = 1, share of inference latency = 20%</title>"), std::string::npos);
+  EXPECT_NE(page.find("<title>CPU idle / IL: batch size = 1, share of inference latency = 20.0%</title>"), std::string::npos);
 }

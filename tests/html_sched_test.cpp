@@ -533,3 +533,19 @@ TEST(HtmlSched, ReusedThreadIdsAreSaidAsTheTerminalSaysThem) {
                                                "apart, an outsider&#39;s switches left out; 1 launch pair across an exit left out)"})))
       << t;
 }
+
+// Clean pairs' microseconds beside switched ones' milliseconds (full_doc: clean p50 60 us, switched
+// p99 3 ms, 50x apart, more than 10^1.5) are charted on a log axis, where a linear one drew the
+// clean bars under a pixel high (review HR L4); within 1.5 decades the axis stays linear.
+TEST(HtmlSched, IntervalChartUsesALogAxisOverAWideSpan) {
+  html::ReportInputs in;
+  in.docs.push_back({"run.sched.json", full_doc()});
+  const std::string wide = html::render_report(in);
+  EXPECT_NE(wide.find("interval between launches (log scale)"), std::string::npos);
+  json narrow = full_doc();
+  for (auto& [k, g] : narrow["pairs"].items()) g["p50_ns"] = 60'000, g["p90_ns"] = 70'000, g["p99_ns"] = 90'000;
+  in.docs[0].doc = narrow;
+  const std::string page = html::render_report(in);
+  EXPECT_EQ(page.find("(log scale)"), std::string::npos);
+  EXPECT_NE(page.find("interval between launches"), std::string::npos);
+}

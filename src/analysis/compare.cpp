@@ -40,6 +40,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.per_1k_outside_events_lost = a.per_1k_outside_events_lost;
   m.launch_mix = a.launch_mix;
   m.window_ends_uncertain = a.launch_window.defined && a.launch_window.ends_uncertain;
+  m.loss_counts_unknown = a.loss_counts_unknown, m.incomplete_note = a.incomplete_note;
   // Not for figures whose events were not recorded: those read "not recorded" already.
   if (a.switches_recorded || a.irqs_recorded)
     m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);

@@ -83,6 +83,13 @@ struct ScenarioMetrics {
   // (LaunchWindowRates::ends_uncertain; a saved analysis: `launch_window.ends_uncertain`, false when
   // absent): its Sched/1K is then neither bound (review LW M1).
   bool window_ends_uncertain = false;
+  // The recorder wrote no loss counters (SchedAnalysis::loss_counts_unknown; a saved analysis: its
+  // `dropped` null): lost_events and launch_records_lost are unknown, null in compare --json, not 0
+  // (review HR M1).
+  bool loss_counts_unknown = false;
+  // What an incomplete recording lacks (SchedAnalysis::incomplete_note; a saved analysis: its
+  // `incomplete_note`): its figures cover only what was recorded; "" when complete (review HR M2).
+  std::string incomplete_note;
 };
 
 // drop_may_hold_launches, the one list of drop counters that may hold launch calls: analysis/launch_undercount.h.

@@ -269,6 +269,9 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     a.wall_source = "recording_window";
   }
   a.wall = a.t_end - a.t_begin;
+  if (trace.source == TraceSource::Recording) a.recording_complete = !recording_incomplete(trace);
+  a.incomplete_note = incomplete_recording_words(trace);
+  a.loss_counts_unknown = recorder_drops_unknown(trace);
 
   const TracedScope scope = traced_scope(trace);
   a.launches_measured = trace.launch_coverage.measured();

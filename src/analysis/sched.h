@@ -237,6 +237,17 @@ struct SchedAnalysis {
   // The tick devices whose interrupt no tracepoint shows (META irq.softirq_context_tick: a guest's
   // hypervisor timer), the other reason for "not_told".
   std::vector<std::string> softirq_tick_untraced;
+  // Whether the trace is a complete recording: none for a trace that is no recording (Kineto); false
+  // for an incomplete one (recorder_drops.h recording_incomplete: the recorder killed, the file cut
+  // off), whose figures cover only what was recorded up to there, as incomplete_note says (its
+  // words without the file name; "" when complete). sched --json `recording_complete`,
+  // `incomplete_note` (review HR M2: only stderr said it).
+  std::optional<bool> recording_complete;
+  std::string incomplete_note;
+  // The recorder wrote no loss counters (recorder_drops_unknown: killed before its end): the events it
+  // lost and the launch records among them are unknown, not 0 (review HR M1). The loss windows above
+  // are only those it wrote before.
+  bool loss_counts_unknown = false;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

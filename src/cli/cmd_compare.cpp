@@ -14,6 +14,7 @@
 #include "ingest/load.h"
 #include "report/compare_render.h"
 #include "report/compare_trace.h"
+#include "report/schema_version.h"
 #include "util/error.h"
 #include "util/text_clean.h"
 #include "report/json_text.h"
@@ -51,7 +52,11 @@ ScenarioMetrics load_scenario(const std::string& arg, size_t place) {
     } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400)
       throw InputError(path, -1, "unreadable JSON: " + std::string(e.what()));
     }
-    return scenario_from_json(doc, name, path);
+    ScenarioMetrics m = scenario_from_json(doc, name, path);
+    // The note `report` gives such a document on its page (review HR L1).
+    if (const std::string later = later_schema_note(doc); !later.empty())
+      std::cerr << "infertrace: note: " << path << ": " << later << "\n";
+    return m;
   }
   return scenario_from_trace(in.bytes ? load_trace_noting(std::move(*in.bytes), path) : load_trace_noting(path), name, path);
 }

@@ -22,6 +22,7 @@
 #include "report/exports.h"
 #include "report/html_report.h"
 #include "report/perfetto.h"
+#include "report/schema_version.h"
 #include "report/sqlite_export.h"
 #include "util/plural.h"
 #include "util/error.h"
@@ -66,6 +67,10 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   // would be found, silently, by a query for scheduler results (audit EW M3). What the document
   // is comes from its own `kind` (or its keys, for documents saved before `kind`), as `report`
   // reads it.
+  // A schema_version that is no version, as report and compare refuse it (review HR L1). (A `kind`
+  // without its keys is stored as it is: the database keeps what the file says.)
+  if (const std::string problem = schema_version_problem(doc); !problem.empty())
+    throw InputError(file, -1, "--attach " + verb + "=" + file + ": " + problem);
   const std::string kind = html::classify_document(doc);
   if (kind != verb)
     throw InputError(file, -1, "--attach " + verb + "=" + file + ": the file is " +

@@ -57,14 +57,18 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
   const std::string name = report_input_name(path, label);
   ResultOrTrace in = read_result_or_trace(path);
   if (const std::optional<std::string>& text = in.result) {
+    nlohmann::json doc;
     try {
-      add_doc(data, name, nlohmann::json::parse(*text), false);
+      doc = nlohmann::json::parse(*text);
     } catch (const nlohmann::json::parse_error& e) {
       // nlohmann counts bytes from 1; offsets in our errors count from 0.
       throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
     } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400)
       throw InputError(path, -1, "unreadable JSON: " + std::string(e.what()));
     }
+    // A schema_version that is no version, or a `kind` without its content (review HR L1, M3).
+    if (const std::string problem = html::document_problem(doc); !problem.empty()) throw InputError(path, -1, problem);
+    add_doc(data, name, std::move(doc), false);
     return;
   }
   auto trace = std::make_unique<Trace>(in.bytes ? load_trace_noting(std::move(*in.bytes), path) : load_trace_noting(path));

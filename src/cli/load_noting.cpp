@@ -14,26 +14,8 @@
 namespace infertrace::cli {
 
 std::string incomplete_recording_note(const Trace& t) {
-  if (t.source != TraceSource::Recording) return {};
-  const auto complete = t.meta.find("recording.complete");
-  if (complete == t.meta.end() || complete->second == "true") return {};
-  const auto cut = t.skipped.find("truncated_tail_bytes");
-  if (t.meta.count("recording.tail_ends_in_end_record") && cut != t.skipped.end())
-    // The file does end in an END record: "no end record" would be false (review BD L4b).
-    return t.file + ": damaged or cut-off recording: the last " + std::to_string(cut->second) +
-           " bytes are a record claiming more bytes than remain, though the file ends in an END record (a damaged "
-           "length, or a record cut off whose last bytes read as END); they were left out. The figures cover only "
-           "the records before them.";
-  if (t.meta.count("recording.zero_filled_tail") && cut != t.skipped.end())
-    // Zeros where records should be: the file's size outlived its data (a crash before a flush).
-    return t.file + ": incomplete recording: it ends in zeros (the machine or the file system stopped before the "
-           "recording's last writes reached the disk); the last " + std::to_string(cut->second) +
-           " bytes, the zeros and the record they begin inside, were left out. The figures cover only the records "
-           "before them.";
-  std::string note = t.file + ": incomplete recording (no end record: the recorder was killed or is still writing)";
-  if (cut != t.skipped.end() && cut->second > 0)
-    note += "; the last " + std::to_string(cut->second) + " bytes, a record cut off while it was written, were left out";
-  return note + ". The figures cover only what was recorded up to there.";
+  const std::string words = incomplete_recording_words(t);
+  return words.empty() ? words : t.file + ": " + words;
 }
 
 namespace {

@@ -10,7 +10,9 @@
 
 #include "report/json_brief.h"
 #include "report/launch_mix_json.h"
+#include "report/schema_version.h"
 #include "report/text_table.h"
+#include "trace/recorder_drops.h"
 #include "util/error.h"
 #include "util/json_int.h"
 #include "util/units.h"
@@ -45,6 +47,12 @@ int64_t whole(const json& v, const char* key, const std::string& file) {
 int64_t whole_member(const json& o, const char* key, const std::string& file) {
   number(o, key, file);
   return o.contains(key) ? whole(o[key], key, file) : 0;
+}
+
+// o[key], or null when o is no object or lacks it.
+const json& member_or_null(const json& o, const char* key) {
+  static const json none;
+  return o.is_object() && o.contains(key) ? o[key] : none;
 }
 
 json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
@@ -118,6 +126,8 @@ SavedPer1kBound per_1k_bound_of_saved_sched(const json& s, const std::string& fi
 
 ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, const std::string& file) {
   if (!doc.is_object()) throw InputError(file, -1, "expected a JSON object with a scheduler analysis");
+  // As `report` reads it (review HR L1: compare never looked).
+  if (const std::string problem = schema_version_problem(doc); !problem.empty()) throw InputError(file, -1, problem);
   const json* s = &doc;
   if (!doc.contains("sched_per_1k") && doc.contains("sched") && doc["sched"].is_object()) s = &doc["sched"];
   if (!s->contains("sched_per_1k") || !s->contains("launches"))
@@ -221,6 +231,14 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
       m.offcpu_undefined_reason =
           offcpu_undefined_reason(mt["tid"].is_null() ? -1 : whole(mt["tid"], "tid", file), m.wall - left_out);
   }
+  // An incomplete recording (since 2026-12-07; review HR M1, M2): `dropped` null when its recorder
+  // wrote no loss counters, `incomplete_note` what it lacks (a `recording_complete` false without
+  // one, hand-edited, still says it is incomplete).
+  if (s->contains("dropped") && (*s)["dropped"].is_null()) m.loss_counts_unknown = true;
+  if (const json& note = member_or_null(*s, "incomplete_note"); note.is_string() && !note.get<std::string>().empty())
+    m.incomplete_note = note.get<std::string>();
+  else if (member_or_null(*s, "recording_complete") == false)
+    m.incomplete_note = "incomplete recording";
   // What it launched, by shape (absent from analyses saved before 2026-12-05: unknown, not compared).
   if (s->contains("launch_mix")) m.launch_mix = launch_mix_from_json((*s)["launch_mix"], file);
   // A throughput that is there must be usable: a string or a zero silently dropped would switch
@@ -391,6 +409,13 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
                     ": its Sched/1K and IRQ/1K are neither bound (the recorder lost events they count, or that decide their "
                     "threads), as are the rates `infertrace sched` "
                     "gives outside the loss windows (the windows lost records that decide which threads are counted)");
+  // Incomplete recordings (review HR M1, M2): what each lacks, and loss counts that are unknown.
+  for (const ComparisonRow& r : c.rows)
+    if (!r.m.incomplete_note.empty() || r.m.loss_counts_unknown)
+      notes.push_back("incomplete: " + r.m.name + ": " + (r.m.incomplete_note.empty() ? "incomplete recording" : r.m.incomplete_note) +
+                      (r.m.loss_counts_unknown ? std::string(" Its recorder loss: ") + kLossCountsUnknown +
+                                                     ": the events it lost and the launch records among them are unknown, not 0"
+                                               : std::string()));
   // The reasons behind the table's "n/a" cells (review: sched says "n/a (reason)" for them).
   {
     std::string why;
@@ -541,6 +566,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"launch_count_mismatch", "launch count apart from the baseline's (different_work: no slowdown)", F::Text},
       {"launch_mix_similarity", "share of launches in common with the baseline's, by shape", F::Share},
       {"launch_mix_differs", "launched other shapes than the baseline (no slowdown)", F::YesNo},
+      // Said in the notes (and its loss cells "unknown"), not a column of its own on the page.
+      {"incomplete_note", "incomplete recording: what it lacks", F::Text},
   };
   return cols;
 }
@@ -584,12 +611,14 @@ json comparison_json(const Comparison& c) {
                     {"switches_recorded", r.m.switches_recorded},
                     {"irqs_recorded", r.m.irqs_recorded},
                     {"rate_lower_bound", r.rate_lower_bound},
-                    {"launch_records_lost", r.m.launch_records_lost},
+                    // Unknown (null) when the recorder wrote no loss counters (review HR M1).
+                    {"launch_records_lost", r.m.loss_counts_unknown ? json(nullptr) : json(r.m.launch_records_lost)},
                     {"launch_records_lost_up_to", r.m.launch_records_lost_up_to},
                     {"launch_partial_note", opt_reason(r.m.launch_partial_note)},
                     {"slowdown_bound", r.slowdown_bound.empty() ? json(nullptr) : json(r.slowdown_bound)},
                     {"rates_over_loss", r.m.rates_over_loss},
-                    {"lost_events", r.m.lost_events},
+                    {"lost_events", r.m.loss_counts_unknown ? json(nullptr) : json(r.m.lost_events)},
+                    {"incomplete_note", opt_reason(r.m.incomplete_note)},
                     {"rates_undefined_reason", opt_reason(r.m.rates_undefined_reason)},
                     {"penalty_undefined_reason", opt_reason(r.m.penalty_undefined_reason)},
                     {"offcpu_undefined_reason", opt_reason(r.m.offcpu_undefined_reason)},

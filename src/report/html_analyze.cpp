@@ -87,7 +87,8 @@ const char* const kShownKeys[] = {
     "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction", "profiler_steps",
     "duplicate_calls_of_other_processes", "shared_id_activities_by_device", "shared_id_activities_unresolved",
     "cpu_bound_gpu_busy", "bound_undefined_reason", "names_cleaned",
-    "t_begin_from"};  // (in the inference latency row's meaning)
+    "t_begin_from",  // (in the inference latency row's meaning)
+    "most_idle_device"};  // (its own row when an object; null, one device or none, is no row: review HR L2)
 
 // What CUPTI refused per process and what that leaves unmeasured or partial, under the summary (as
 // the terminal prints it; `cupti_callbacks`, `launch_undefined_reason`, `launch_partial_note`).

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -22,6 +23,7 @@
 #include "report/html_sections.h"
 #include "report/html_svg.h"
 #include "report/json_brief.h"
+#include "report/schema_version.h"
 #include "report/sweep_report.h"
 #include "trace/recorder_drops.h"
 #include "trace/trace.h"
@@ -243,7 +245,7 @@ std::string closed_loop_section(const json& loop) {
   if (predicted.x.empty()) return "";
   ChartOptions o;
   o.title = "Closed loop: predicted vs measured speedup";
-  o.x_label = "chain length L", o.y_label = "speedup over eager", o.y_unit = "x", o.log2_x = true;
+  o.x_label = "chain length L", o.y_label = "speedup over eager", o.y_unit = "x2", o.log2_x = true;  // the tables' Times2
   std::string body = "<h3>Closed loop: the eager trace's prediction against measured modes</h3>";
   if (auto s = str_or(loop, "summary", ""); !s.empty()) body += "<p class=\"verdict\">" + escape(s) + "</p>";
   body += line_chart(series, o);
@@ -440,20 +442,30 @@ std::string page_marks(std::string note) {
   return note;
 }
 
+// The scenario table's rows at most; the chart draws the same scenarios (review HR L5: 5,001 bars of
+// 1 px beside a table of 50).
+constexpr size_t kCompareRows = 50;
+
 std::string compare_section(const json& doc) {
   const json& sc = first_array(doc, {"scenarios", "rows"});
   std::vector<std::string> cats;
   BarGroup slow{"slowdown %", {}};
-  // A bounded slowdown's bar carries its cell's mark in the tooltip (review EZ L4).
-  for (auto& r : sc)
+  // A bounded slowdown's bar carries its cell's mark in the tooltip (review EZ L4). Only the rows
+  // the table shows (labelled_table counts the objects).
+  size_t rows_seen = 0;
+  for (auto& r : sc) {
+    if (!r.is_object() || rows_seen++ >= kCompareRows) continue;
     if (auto v = num(r, "slowdown_pct")) {
       cats.push_back(str_or(r, "name", str_or(r, "scenario", "?"))), slow.values.push_back(*v);
       const json& b = member(r, "slowdown_bound");
       slow.marks.push_back(b.is_string() ? page_mark(slowdown_mark(b.get<std::string>())) : "");
     }
+  }
   ChartOptions o;
   o.title = "Slowdown against the baseline";
-  o.x_label = "scenario", o.y_label = "slowdown %";
+  o.x_label = "scenario", o.y_label = "slowdown", o.y_unit = "%";  // the cells' "31.5%" (review HR L3)
+  const size_t objects = static_cast<size_t>(std::count_if(sc.begin(), sc.end(), [](const json& r) { return r.is_object(); }));
+  if (objects > kCompareRows) o.title += " (the " + std::to_string(kCompareRows) + " scenarios in the table)";
   // What the rate column counts: the terminal names it in the header, the labels once here.
   // The terminal's header in words: no basis, or a baseline without the rate, is no slowdown at all
   // (review FC L2: "from nothing ...; the rate column is that figure").
@@ -475,6 +487,9 @@ std::string compare_section(const json& doc) {
   // IRQs) reads "not recorded", as in the terminal, where "-" would read as "none"; the flags that
   // say so are then in those cells, not columns of their own.
   json rows = sc;
+  const bool no_throughput = std::none_of(sc.begin(), sc.end(), [](const json& r) {
+    return r.is_object() && r.contains("throughput") && !r["throughput"].is_null();
+  });
   for (auto& r : rows) {
     if (!r.is_object()) continue;
     for (auto& [key, v] : r.items())
@@ -509,6 +524,12 @@ std::string compare_section(const json& doc) {
     if (member(r, "launch_records_lost_up_to") == true && member(r, "launch_records_lost").is_number_integer())
       r["launch_records_lost"] = "up to " + std::to_string(r["launch_records_lost"].get<int64_t>());
     r.erase("launch_records_lost_up_to");
+    // An incomplete recording whose recorder wrote no loss counters (compare --json null beside its
+    // `incomplete_note`): unknown, not "-" (review HR M1); the notes say what it lacks.
+    if (member(r, "incomplete_note").is_string())
+      for (const char* k : {"lost_events", "launch_records_lost"})
+        if (r.contains(k) && r[k].is_null()) r[k] = kLossCountsUnknown;
+    r.erase("incomplete_note");
     // bench interference: its exact lost count plus the CUPTI ring's unpublished slots, an upper bound
     // (the terminal's "<="), as the terminal's "lost" cell (bench/interference_summary.h lost_cell).
     if (const json& u = member(r, "unpublished_slots"); u.is_number_integer() && u.get<int64_t>() > 0 &&
@@ -518,6 +539,8 @@ std::string compare_section(const json& doc) {
     r.erase("rate_lower_bound"), r.erase("slowdown_bound"), r.erase("rates_over_loss");
     r.erase("per_1k_upper_bound"), r.erase("per_1k_upper_bound_reason"), r.erase("sched_increase_bound");
     r.erase("launch_window_sched_increase_bound"), r.erase("launch_window_ends_uncertain");
+    // No scenario with a throughput: no column of "-", as the terminal leaves it out (review HR L7).
+    if (no_throughput) r.erase("throughput");
     // A null with a known reason reads "n/a (reason)", as `sched` prints it; "-" otherwise.
     for (auto [reason_key, keys] :
          {std::pair<const char*, std::vector<const char*>>{"rates_undefined_reason",
@@ -554,6 +577,14 @@ std::string compare_section(const json& doc) {
              "takes one or more slots), to the exact losses (the JSON document keeps the two apart).</p>";
   // bench interference's counts of the runs behind its marks, labelled (review FH L6: the raw key showed).
   std::vector<JsonColumn> cols = comparison_scenario_columns();
+  // The rate column under the terminal's name for it: "launches/s", or the throughput it copies
+  // (review HR L7: "rate (basis/s)").
+  for (JsonColumn& c : cols)
+    if (std::string_view(c.key) == "rate") {
+      const std::string b = str_or(doc, "basis", "");
+      if (b == "launch_rate") c.label = "launches/s";
+      else if (b == "throughput") c.label = "rate: the throughput (work/s)";
+    }
   // Its per-scenario figures beside the throughput, as its terminal table has them (review HR L8:
   // shown under their keys, "wall_s 0.31", "spread_pct 33.15").
   const auto after_throughput = std::find_if(cols.begin(), cols.end(), [](const JsonColumn& c) {
@@ -588,7 +619,7 @@ std::string compare_section(const json& doc) {
           : "";
   // (the figures that are no number are looked for in the document's rows, before the cells above
   // were made text: review S42 M1)
-  return partial + bar_chart(cats, {slow}, o) + basis + labelled_table(rows, cols, "Scenarios", 50, false) +
+  return partial + bar_chart(cats, {slow}, o) + basis + labelled_table(rows, cols, "Scenarios", kCompareRows, false) +
          non_number_note(sc, cols) + notes;
 }
 
@@ -605,7 +636,46 @@ std::string generic_section(const json& doc) {
 
 }  // namespace
 
+namespace {
+
+// Each scenario's verdict against the baseline, as the terminal's verdict column has it (review HR
+// L8: the page had no finding for a comparison), at most kCompareRows; a partial interference matrix.
+void compare_findings(const JsonInput& in, std::vector<std::string>& out) {
+  if (member(in.doc, "complete") == false)
+    out.push_back(fmt::format("Interference matrix ({}) is partial: the experiment was interrupted before every run was made.",
+                              in.label));
+  // At most 10 lines; the table has the rest.
+  constexpr size_t kMostFindings = 10;
+  const json& sc = first_array(in.doc, {"scenarios", "rows"});
+  size_t rows = 0, listed = 0, more = 0;
+  for (const json& r : sc) {
+    if (!r.is_object() || rows++ == 0) continue;  // the first is the baseline
+    const std::string verdict = str_or(r, "verdict", "");
+    if (verdict.empty()) continue;
+    if (listed++ >= kMostFindings) {
+      ++more;
+      continue;
+    }
+    out.push_back(fmt::format("Scenario comparison ({}): {}: {}{}", in.label, str_or(r, "name", "?"), page_marks(verdict),
+                              verdict.back() == '.' ? "" : "."));
+  }
+  if (more > 0)
+    out.push_back(fmt::format("Scenario comparison ({}): {} more {} in its table{}.", in.label,
+                              format_count(static_cast<int64_t>(more)), more == 1 ? "scenario's verdict is" : "scenarios' verdicts are",
+                              rows > kCompareRows ? " and in compare --json" : ""));
+}
+
+}  // namespace
+
+std::string incomplete_finding(const std::string& source, std::string words) {
+  if (!words.empty()) words[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(words[0])));
+  return source + ": " + words;  // "run.itrace: incomplete recording (no end record: ...)"
+}
+
 void sched_findings(const JsonInput& in, std::vector<std::string>& out) {
+  // First, as the page says it under the verdict (review HR M2).
+  if (const std::string w = sched_incomplete_words(in.doc); !w.empty())
+    out.push_back(incomplete_finding(str_or(in.doc, "source", in.label), w));
   if (auto v = str_or(in.doc, "verdict", ""); !v.empty()) {
     out.push_back(fmt::format("Scheduler/IRQ ({}): {}", in.label, v));
     return;
@@ -633,25 +703,63 @@ std::string classify_document(const json& doc) {
   return "";
 }
 
-// The newest schema_version any verb of this build writes (every document is at 1; analyze's is
-// kAnalyzeSchemaVersion).
-constexpr int kNewestSchemaVersion = std::max(1, kAnalyzeSchemaVersion);
+static_assert(kNewestSchemaVersion >= kAnalyzeSchemaVersion, "schema_version.h: the newest version is analyze's or later");
+
+namespace {
+
+// What a document of each kind must hold for its section to show anything, in classify_document's
+// terms: the keys that tell the kind when there is no `kind`.
+struct KindKeys {
+  const char* kind;
+  const char* what;  // the keys, in words
+  bool (*has)(const json& doc);
+};
+
+bool has_array(const json& doc, const char* key) { return member(doc, key).is_array(); }
+
+constexpr KindKeys kKindKeys[] = {
+    {"sweep", "a \"points\" list", [](const json& d) { return has_array(d, "points") || has_array(d, "results"); }},
+    {"threads", "a \"points\" or \"results\" list", [](const json& d) { return has_array(d, "points") || has_array(d, "results"); }},
+    {"fusion", "a \"lengths\" list", [](const json& d) { return has_array(d, "lengths"); }},
+    {"sched", "\"sched_per_1k\" or \"pairs\"", [](const json& d) { return d.contains("sched_per_1k") || d.contains("pairs"); }},
+    {"compare", "a \"scenarios\" list", [](const json& d) { return has_array(d, "scenarios") || has_array(d, "rows"); }},
+    {"analyze", "\"tklqt_ns\" or a \"traces\" list", [](const json& d) { return d.contains("tklqt_ns") || has_array(d, "traces"); }},
+};
+
+}  // namespace
+
+std::string document_problem(const json& doc) {
+  if (std::string p = schema_version_problem(doc); !p.empty()) return p;
+  // A `kind` names the section; one whose keys are absent would render an empty section, exit 0
+  // (review HR M3: a compare document marked "sched").
+  if (!doc.is_object() || !doc.contains("kind") || !doc["kind"].is_string()) return "";
+  const std::string kind = doc["kind"].get<std::string>();
+  for (const KindKeys& k : kKindKeys)
+    if (kind == k.kind && !k.has(doc))
+      return "says \"kind\": \"" + kind + "\" but has none of what such a document holds (" + k.what +
+             "): not the --json output of " + (kind == "threads" ? std::string("bench threads") : kind) +
+             ", or edited (its `kind` or its content)";
+  return "";
+}
 
 std::string document_section(const JsonInput& in, const std::string& kind, size_t index) {
   std::string body = fmt::format("<p class=\"src\">{}</p>", escape(in.label));
   // A document of a later writer is shown as far as this one reads it, and said so (review HR L3:
-  // it was shown without a word).
-  if (const auto v = num(in.doc, "schema_version"); v && *v > kNewestSchemaVersion)
-    body += fmt::format("<p class=\"note\">Written by a later infertrace (schema_version {}; this one writes {}): "
-                        "figures it added show under their own names, and one whose meaning changed may read "
-                        "wrongly here.</p>",
-                        label_or(member(in.doc, "schema_version")), kNewestSchemaVersion);
+  // it was shown without a word); `compare` says the same on stderr.
+  if (const std::string later = later_schema_note(in.doc); !later.empty()) {
+    std::string note = later;
+    note[0] = 'W';
+    body += "<p class=\"note\">" + escape(note) + ".</p>";
+  }
   std::string title;
   if (kind == "sweep") title = "Batch sweep", body += sweep_section(in.doc);
   else if (kind == "fusion") title = "Kernel fusion by proximity score", body += fusion_section(in.doc);
   else if (kind == "threads") title = "Throughput against threads", body += threads_section(in.doc);
   else if (kind == "sched") title = "Scheduler, IRQs and syscalls", body += sched_section(in.doc);
-  else if (kind == "compare") title = "Scenario comparison (interference)", body += compare_section(in.doc);
+  // "(interference)" only for bench interference's matrix, not a plain compare (review HR L7).
+  else if (kind == "compare")
+    title = member(in.doc, "experiment") == "interference" ? "Scenario comparison (interference)" : "Scenario comparison",
+    body += compare_section(in.doc);
   // `analyze --json` of a recording keeps its scheduler analysis under "sched" (of each trace).
   else if (kind == "analyze") title = "Saved analysis", body += analyze_section(in.doc);
   else title = "Other results", body += generic_section(in.doc);
@@ -663,9 +771,7 @@ void document_findings(const JsonInput& in, const std::string& kind, std::vector
   else if (kind == "fusion") fusion_findings(in, out);
   else if (kind == "sched") sched_findings(in, out);
   else if (kind == "analyze") analyze_findings(in, out);
-  else if (kind == "compare" && member(in.doc, "complete") == false)
-    out.push_back(fmt::format("Interference matrix ({}) is partial: the experiment was interrupted before every run was made.",
-                              in.label));
+  else if (kind == "compare") compare_findings(in, out);
   else if (kind == "threads") {
     if (auto b = num(in.doc, "best_threads"))
       out.push_back(fmt::format("Thread sweep ({}): best at {} thread{}{}.", in.label, *b, *b == 1 ? "" : "s", overlap_text(in.doc)));

@@ -297,7 +297,8 @@ std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColu
     t.add_row(std::move(row));
   }
   std::string s = t.render(caption) + (note_non_numbers ? not_numbers.note() : "");
-  if (arr.size() > max_rows) s += fmt::format("<p class=\"note\">{} more rows not shown.</p>", arr.size() - max_rows);
+  if (arr.size() > max_rows)  // with the tables' thousands separators (review HR L5: "4951 more rows")
+    s += "<p class=\"note\">" + format_count(static_cast<int64_t>(arr.size() - max_rows)) + " more rows not shown.</p>";
   return s;
 }
 
@@ -335,7 +336,8 @@ std::string objects_table(const nlohmann::json& arr, const std::string& caption,
     t.add_row(std::move(row));
   }
   std::string s = t.render(caption);
-  if (arr.size() > max_rows) s += fmt::format("<p class=\"note\">{} more rows not shown.</p>", arr.size() - max_rows);
+  if (arr.size() > max_rows)  // with the tables' thousands separators (review HR L5: "4951 more rows")
+    s += "<p class=\"note\">" + format_count(static_cast<int64_t>(arr.size() - max_rows)) + " more rows not shown.</p>";
   return s;
 }
 

@@ -47,6 +47,12 @@ inline constexpr const char* kDocumentKinds[] = {"analyze", "sched", "fusion", "
 // unknown).
 std::string classify_document(const nlohmann::json& doc);
 
+// Why a saved document cannot be shown ("" when it can): a `schema_version` that is no version
+// (report/schema_version.h), or a `kind` whose keys the document lacks (a compare document marked
+// "sched" would give an empty section: review HR M3). `report` and `export --attach` refuse such
+// a file (exit 1), naming it.
+std::string document_problem(const nlohmann::json& doc);
+
 // One line per headline finding, also printed by `infertrace demo`.
 std::vector<std::string> findings(const ReportInputs& in);
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "report/html_svg.h"
 #include "report/irq_sources_text.h"
 #include "report/thread_reuse_text.h"
+#include "trace/recorder_drops.h"
 #include "util/error.h"
 #include "util/plural.h"
 #include "util/units.h"
@@ -88,6 +90,14 @@ std::string verdict_box(const json& doc) {
   if (!sig.empty()) head += ": " + signature_label(sig);
   if (!mit.empty()) head += " (mitigation: " + mit + ")";
   return "<div class=\"verdict-box\"><p class=\"verdict\">" + escape(head) + "</p><p>" + escape(verdict) + "</p></div>";
+}
+
+// Under the verdict: that the recording is incomplete, and what of it is unknown (review HR M2: only
+// stderr said it, and the page is what gets shared).
+std::string incomplete_box(const json& doc) {
+  const std::string words = sched_incomplete_words(doc);
+  if (words.empty()) return "";
+  return "<div class=\"verdict-box\"><p class=\"verdict\">" + escape(words) + "</p></div>";
 }
 
 // Notes on what was not recorded, so absent tables and "-" cells are not read as "none happened".
@@ -178,6 +188,11 @@ std::string pairs_part(const json& doc, const Recorded& r) {
   ChartOptions o2;
   o2.title = "Launch-pair interval distribution (clean vs switched)";
   o2.x_label = "group", o2.y_label = "interval between launches", o2.y_unit = "ns";
+  // Clean pairs' microseconds beside switched ones' milliseconds: on a linear axis the clean bars
+  // were under a pixel high (review HR L4); a log axis over more than 1.5 decades, as the sweep's.
+  std::vector<Series> spread;
+  for (const BarGroup& g : pct) spread.push_back({g.name, std::vector<double>(g.values.size(), 1.0), g.values});
+  o2.log10_y = wide_y_span(spread);
   return "<div class=\"cols\">" + bar_chart(cats, {counts}, o) + bar_chart(pct_cats, pct, o2) + "</div>" +
          tb.render("Launch pairs (interval d between consecutive launches of a thread)");
 }
@@ -618,9 +633,24 @@ std::string syscall_part(const json& doc) {
 
 }  // namespace
 
+std::string sched_incomplete_words(const json& doc) {
+  std::string words;
+  if (const json& note = member(doc, "incomplete_note"); note.is_string()) words = note.get<std::string>();
+  else if (member(doc, "recording_complete") == false) words = "incomplete recording: the figures cover only what was recorded.";
+  // A document saved before `incomplete_note` (2026-12-07) keeps only the bytes its reader cut off.
+  else if (const auto cut = num(member(doc, "skipped"), "truncated_tail_bytes"); cut && *cut >= 1 && *cut < 9e18)
+    words = "incomplete recording: the last " + format_count(static_cast<int64_t>(*cut)) +
+            " bytes, a record cut off while it was written, were left out. The figures cover only what was recorded up to there.";
+  if (member(doc, "dropped").is_null() && doc.contains("dropped"))
+    words += std::string(words.empty() ? "" : " ") + "Recorder loss: " + kLossCountsUnknown +
+             ": the events it lost are unknown, not 0, and so is which way the rates per 1000 launches are off.";
+  if (!words.empty()) words[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(words[0])));
+  return words;
+}
+
 std::string sched_section(const json& doc) {
   const Recorded r = recorded(doc);
-  std::string body = verdict_box(doc);
+  std::string body = verdict_box(doc) + incomplete_box(doc);
   if (!r.os_events) {
     // The launch pairs as a whole need no OS event; without two launches there are none to show.
     const std::string pairs = all_pairs_part(doc, r);

@@ -22,6 +22,13 @@ void document_findings(const JsonInput& in, const std::string& kind, std::vector
 // verdict as a finding (html_doc_sections.cpp).
 std::string sched_section(const nlohmann::json& doc);
 void sched_findings(const JsonInput& in, std::vector<std::string>& out);
+// What a scheduler analysis says of an incomplete recording (`incomplete_note`, or a saved one's
+// `skipped.truncated_tail_bytes`; `dropped` null: loss counts unknown), as one sentence or more;
+// "" for a complete one (html_sched.cpp).
+std::string sched_incomplete_words(const nlohmann::json& doc);
+// The finding that names an incomplete recording: one string for a trace and its scheduler
+// analysis alike, so the findings list it once (html_doc_sections.cpp).
+std::string incomplete_finding(const std::string& source, std::string words);
 
 // A saved `analyze --json` document, one trace or several (each with its scheduler section when
 // it is a recording): src/report/html_analyze.cpp.

@@ -141,11 +141,20 @@ std::string escape(std::string_view s) {
 
 std::string format_value(double v, const std::string& unit) {
   if (unit == "ns") return format_ns(v);
+  if (unit == "%") return format_value(v, "") + "%";
   if (unit == "pct") return fmt::format("{:.0f}%", v * 100);
-  if (unit == "x") return fmt::format("{:.2f}x", v);
+  if (unit == "x" || unit == "x2") return fmt::format("{:.2f}x", v);
   if (std::fabs(v) >= 1e6 || (v != 0 && std::fabs(v) < 1e-2)) return fmt::format("{:.3g}", v);
   if (v == std::floor(v)) return fmt::format("{}", static_cast<int64_t>(v));
   return fmt::format("{:.2f}", v);
+}
+
+std::string tooltip_value(double v, const std::string& unit) {
+  if (unit == "pct") return format_pct(v);                 // CellFormat::Share
+  if (unit == "%") return format_fixed(v, 1) + "%";        // CellFormat::Percent
+  if (unit == "x") return format_fixed(v, 3) + "x";        // CellFormat::Times3
+  if (unit == "x2") return format_fixed(v, 2) + "x";       // CellFormat::Times2
+  return format_value(v, unit);
 }
 
 bool wide_y_span(const std::vector<Series>& series, double decades) {
@@ -213,7 +222,7 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& op
       path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", px, py);
       dots += fmt::format("<circle class=\"mark\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{}: {} = {}, {} = {}</title></circle>",
                           px, py, kPalette[k % 8], escape(se.name), escape(opt.x_label), x_tick_text(se.x[i]),
-                          escape(opt.y_label), escape(format_value(se.y[i], opt.y_unit)));
+                          escape(opt.y_label), escape(tooltip_value(se.y[i], opt.y_unit)));
     }
     s += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>", path, kPalette[k % 8],
                      se.dashed ? " stroke-dasharray=\"6 4\"" : "");
@@ -234,9 +243,22 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
       if (std::isfinite(v)) ylo = std::min(ylo, v), yhi = std::max(yhi, v), ++marks;
   if (categories.empty() || groups.empty() || marks == 0) return "";
   Axis y;
-  const double ystep = nice_step(yhi - ylo > 0 ? yhi - ylo : 1, 5);
-  y.lo = std::floor(ylo / ystep) * ystep;
-  y.hi = std::max(y.lo + ystep, std::ceil(yhi / ystep) * ystep);
+  // A log10 axis only when every value is above 0 (wide_y_span decides): the bars then rise from the
+  // power of ten at or below the smallest, so the smallest stays a visible bar (review HR L4).
+  double ymin = std::numeric_limits<double>::infinity();
+  for (auto& g : groups)
+    for (double v : g.values)
+      if (std::isfinite(v)) ymin = std::min(ymin, v);
+  const bool log_y = opt.log10_y && ymin > 0;
+  if (log_y) {
+    y.log2 = true;
+    y.lo = std::pow(10.0, std::floor(std::log10(ymin))), y.hi = std::pow(10.0, std::ceil(std::log10(yhi)));
+    if (y.hi <= y.lo) y.hi = y.lo * 10;
+  } else {
+    const double ystep = nice_step(yhi - ylo > 0 ? yhi - ylo : 1, 5);
+    y.lo = std::floor(ylo / ystep) * ystep;
+    y.hi = std::max(y.lo + ystep, std::ceil(yhi / ystep) * ystep);
+  }
   const int x0 = kLeft, x1 = opt.width - kRight, y0 = kTop, y1 = opt.height - kBottom;
   const double slot = static_cast<double>(x1 - x0) / static_cast<double>(categories.size());
   const double bw = std::max(1.0, slot * 0.8 / static_cast<double>(groups.size()));
@@ -248,12 +270,12 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
       if (c >= groups[k].values.size() || !std::isfinite(groups[k].values[c])) continue;
       const double v = groups[k].values[c];
       const double px = x0 + slot * static_cast<double>(c) + slot * 0.1 + bw * static_cast<double>(k);
-      const double py = y.pos(v, y1, y0), pzero = y.pos(0.0, y1, y0);
+      const double py = y.pos(v, y1, y0), pzero = log_y ? static_cast<double>(y1) : y.pos(0.0, y1, y0);
       s += fmt::format("<rect class=\"mark\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
                        "<title>{}{}: {}</title></rect>",
                        px, std::min(py, pzero), bw, std::abs(pzero - py), kPalette[k % 8],
                        groups.size() > 1 ? escape(groups[k].name) + ", " : std::string(), escape(categories[c]),
-                       escape((c < groups[k].marks.size() ? groups[k].marks[c] : std::string()) + format_value(v, opt.y_unit)));
+                       escape((c < groups[k].marks.size() ? groups[k].marks[c] : std::string()) + tooltip_value(v, opt.y_unit)));
     }
     if (c % every == 0)
       s += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
@@ -261,7 +283,9 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
   }
   std::vector<std::string> names;
   for (auto& g : groups) names.push_back(g.name);
-  s += legend(names, opt) + axis_labels(opt) + "</svg></figure>\n";
+  ChartOptions labels = opt;
+  labels.log10_y = log_y;  // "(log scale)" on the axis label only when the axis is one
+  s += legend(names, opt) + axis_labels(labels) + "</svg></figure>\n";
   return s;
 }
 

@@ -22,12 +22,14 @@ struct ChartOptions {
   bool y_from_zero = true;
   int width = 560, height = 300;
   // How y values are printed on the axis and in tooltips: "ns" (durations), "pct" (0..1 shares),
-  // "x" (ratios), "" (plain numbers).
+  // "x" (ratios; "x2" where the table shows two decimals), "%" (values in percent), "" (plain
+  // numbers). Tooltips show the value as the table does (tooltip_value).
   std::string y_unit;
   // A log10 y axis (line charts only): ticks at 1, 2, 5 x 10^k (powers of ten alone over more than
   // three decades), labels in y_unit; the axis label adds " (log scale)" to y_label (tooltips keep
   // y_label as it is). Every y must be positive: a point with y <= 0 is not drawn,
-  // so callers turn it on through wide_y_span, which says no when any y is <= 0.
+  // so callers turn it on through wide_y_span, which says no when any y is <= 0. Bar charts take it
+  // too, and keep a linear axis when any value is 0 or below (bars then rise from the lowest tick).
   bool log10_y = false;
 };
 
@@ -54,8 +56,13 @@ struct BarGroup {
 std::string bar_chart(const std::vector<std::string>& categories, const std::vector<BarGroup>& groups,
                       const ChartOptions& opt);
 
-// A value formatted for an axis or tooltip in the chart's unit.
+// A value formatted for an axis in the chart's unit ("%": a value in percent, as compare's slowdown).
 std::string format_value(double v, const std::string& unit);
+
+// A value formatted for a tooltip, as the table cell it repeats shows it (review HR L3): "pct" a
+// share with one decimal ("43.4%"), "%" a percent with one decimal ("31.5%"), "x" three decimals
+// ("1.451x"), "x2" two ("1.45x"), "ns" a duration; else as format_value.
+std::string tooltip_value(double v, const std::string& unit);
 
 // HTML/XML escaping for text and attribute values.
 std::string escape(std::string_view s);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "analysis/bound_verdict.h"
 #include "ingest/recording/cupti_callbacks.h"
@@ -14,6 +15,7 @@
 #include "report/html_timeline.h"
 #include "report/kernel_display_names.h"
 #include "report/text_table.h"
+#include "trace/recorder_drops.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -263,7 +265,8 @@ std::string traces_overview(const std::vector<TraceInput>& traces) {
     if (!t.launch) continue;
     const auto& a = *t.launch;
     if (a.gpu_undefined()) {  // a CPU-only trace: none of these is measured (not "0 ns")
-      tb.add_row({t.label, format_count(a.kernels), "-", "-", "-", "-", "-", "-", "- (" + no_gpu_short(a.skipped_gpu_events) + ")"});
+      // "-" throughout, kernels too (docs/report.md; review HR L7: it read "0").
+      tb.add_row({t.label, "-", "-", "-", "-", "-", "-", "-", "- (" + no_gpu_short(a.skipped_gpu_events) + ")"});
       continue;
     }
     if (!t.trace->launch_coverage.measured()) {  // launches not recorded: only the GPU side is measured
@@ -278,9 +281,28 @@ std::string traces_overview(const std::vector<TraceInput>& traces) {
   return section("traces", "Traces at a glance", tb.render());
 }
 
+namespace {
+
+// incomplete_recording_words, capitalised, and the unknown loss counts, as sched_incomplete_words
+// says them for the recording's scheduler analysis (the findings list the two once).
+std::string trace_incomplete_words(const Trace& t) {
+  std::string words = incomplete_recording_words(t);
+  if (recorder_drops_unknown(t))
+    words += std::string(words.empty() ? "" : " ") + "Recorder loss: " + kLossCountsUnknown +
+             ": the events it lost are unknown, not 0, and so is which way the rates per 1000 launches are off.";
+  if (!words.empty()) words[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(words[0])));
+  return words;
+}
+
+}  // namespace
+
 std::string trace_details(const TraceInput& in, size_t index) {
   const Trace& t = *in.trace;
   std::string body = fmt::format("<p class=\"src\">{} ({})</p>", escape(in.label), escape(t.file));
+  // An incomplete recording says so where its figures begin (review HR M2), in the words of the
+  // stderr note and of its scheduler section.
+  if (const std::string w = trace_incomplete_words(t); !w.empty())
+    body += "<div class=\"verdict-box\"><p class=\"verdict\">" + escape(w) + "</p></div>";
   body += event_counts(t);
   if (in.launch && in.launch->linked_launch_calls == 0 && !t.gpu.size()) {
     // A CPU-only run (e.g. a recording of the reference engine): no launch metrics to show.
@@ -310,6 +332,7 @@ std::string trace_details(const TraceInput& in, size_t index) {
 }
 
 void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
+  if (const std::string w = trace_incomplete_words(*in.trace); !w.empty()) out.push_back(incomplete_finding(in.trace->file, w));
   if (!in.launch) return;
   const auto& a = *in.launch;
   const LaunchCoverage& cov = in.trace->launch_coverage;
@@ -330,7 +353,8 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
                       ? fmt::format("{}: {}, so launch metrics are not available.", in.label, a.gpu_undefined_reason())
                       : in.trace->api.size() && !in.trace->ops.size()
                           ? fmt::format("{}: no GPU activity recorded ({} CUDA API calls; a recording without CUPTI), so "
-                                        "launch metrics are not available.", in.label, in.trace->api.size())
+                                        "launch metrics are not available.", in.label,
+                                        format_count(static_cast<int64_t>(in.trace->api.size())))  // the table's 4,058
                           : in.trace->ops.size() || in.trace->switches.size() || in.trace->wakeups.size() ||
                                     in.trace->irqs.size() || in.trace->syscalls.size()
                               ? fmt::format("{}: a CPU-only trace (no GPU activity).", in.label)

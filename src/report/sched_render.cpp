@@ -210,7 +210,14 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   // impact are not (both sides of a ratio lose events; a pair can span the loss). Empty for Kineto.
   json dropped = json::object();
   for (const RecorderDrop& d : recorder_drops(t)) dropped[d.key] = d.count;
-  j["dropped"] = std::move(dropped);
+  // null when the recorder wrote no loss counters (killed before its end, which writes them): its
+  // losses are unknown, where {} would read as none (review HR M1).
+  j["dropped"] = a.loss_counts_unknown ? json(nullptr) : std::move(dropped);
+  // A recording that is not complete (killed, cut off): the figures cover only what it holds, as
+  // `incomplete_note` says (the stderr note's words), so a page made from this document says it too
+  // (review HR M2). null for a trace that is no recording.
+  j["recording_complete"] = a.recording_complete ? json(*a.recording_complete) : json(nullptr);
+  j["incomplete_note"] = a.incomplete_note.empty() ? json(nullptr) : json(a.incomplete_note);
   // docs/sched.md: p90/p99, tail thresholds and run-queue p99 are nearest rank; medians (and p50)
   // the mean of the two middle values for an even count.
   j["percentile_method"] = "nearest_rank";
@@ -533,6 +540,10 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     head.add_row({"rates per 1000 launches", "upper bounds (<=): " + a.per_1k_upper_bound_reason});
   if (a.irqs_recorded)
     head.add_row({"hard IRQs counted", hard_irq_sources_text(a.irq_system_vectors, a.irq_vectors_traced, a.irq_vectors_missing)});
+  // A killed recorder never wrote its loss counters: unknown, where no row would read as no loss
+  // (review HR M1); the loss windows below are only those it wrote before.
+  if (a.loss_counts_unknown)
+    head.add_row({"recorder loss", std::string(kLossCountsUnknown) + (a.loss ? ": the windows below are only those recorded before its end" : "")});
   if (a.loss) {
     // A rate's bound is said only where a rate is shown (review FH L1, FQ L3): not when switches and
     // IRQs were both not recorded, nor outside the windows when no launch lies there.

@@ -71,4 +71,22 @@ inline int64_t saturating_add_drops(int64_t a, int64_t b) {
 // are in it (a process not traced counts once: at least that much was lost).
 int64_t recorder_lost_total(const Trace& t);
 
+// Whether the trace is a recording that is not complete (META recording.complete "false": the
+// recorder was killed or is still writing, or the file was cut off; docs/recording-format.md).
+bool recording_incomplete(const Trace& t);
+
+// What an incomplete recording lacks, in words, without the file's name (the verbs' stderr note
+// prefixes it; sched --json keeps it as `incomplete_note`, so a page made from a saved analysis
+// says it too: review HR M2); "" for a complete recording or a trace that is no recording.
+std::string incomplete_recording_words(const Trace& t);
+
+// Whether the recorder's loss counters are unknown: an incomplete recording without any
+// `dropped.<type>` in its META (the recorder writes them at its end, which a killed one never
+// reached). Its losses are then unknown, not 0 (review HR M1): recorder_drops(t) is empty, and
+// every count or bound taken from it is only what the file shows.
+bool recorder_drops_unknown(const Trace& t);
+
+// How every output says such a count (sched's text, compare's text and notes, the HTML page).
+inline constexpr const char* kLossCountsUnknown = "unknown (the recorder wrote no loss counters: killed before its end?)";
+
 }  // namespace infertrace
