@@ -139,16 +139,16 @@ void run(const Options& o) {
     ids.emplace_back(S_ISREG(st.st_mode) ? st.st_dev : 0, S_ISREG(st.st_mode) ? st.st_ino : 0);
   }
   const std::vector<EngineRunDoc> runs = engine_runs(o);
+  const std::vector<int64_t> batches = batch_sizes(o, runs);
   // One file given twice (under two names or labels) is no sweep point of its own (review DW L5):
   // two identical rows made a transition out of nothing. One recording of several engine runs,
-  // each cut by its own decode window, is fine.
+  // each cut by its own decode window, is fine. Checked after the labels: a bad label is said first.
   for (size_t i = 0; i < ids.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (ids[i].second != 0 && ids[i] == ids[j] &&
           (runs.empty() || (runs[i].window->from == runs[j].window->from && runs[i].window->to == runs[j].window->to)))
         throw UsageError("sweep: " + o.traces[j] + " and " + o.traces[i] + " are the same file" +
                          (runs.empty() ? "" : " cut by the same decode window") + "; give one trace per batch size");
-  const std::vector<int64_t> batches = batch_sizes(o, runs);
   const bool progress = isatty(STDERR_FILENO);
   std::vector<SweepPoint> points;
   for (size_t i = 0; i < o.traces.size(); ++i) {
