@@ -137,21 +137,56 @@ TEST(ServeCrossover, PointsThatCompletedNothingAreNotCompared) {
   EXPECT_EQ(none.summary, "no comparison: at no load did both sn and dp2 complete a request");
 }
 
-TEST(ServeCrossover, RepeatedLoadsAreComparedOnTheirMean) {
-  // Review BS M5: load 2 twice per side; before, only the last pair (20 vs 17: sn ahead) counted.
-  const Crossover c = find_crossover("sn", {{2, 10}, {1, 10}, {2, 20}}, "dp2", {{2, 17}, {1, 10}, {2, 17}});
+TEST(ServeCrossover, RepeatedLoadsAreComparedOnTheirMedian) {
+  // Review BS M5: load 2 three times per side (bench serve --repeat 3); before, only the last pair
+  // counted, then the mean. The median of 10, 30, 11 is 11 (the mean 17).
+  const Crossover c =
+      find_crossover("sn", {{2, 10}, {1, 10}, {2, 30}, {2, 11}}, "dp2", {{2, 33}, {1, 10}, {2, 31}, {2, 32}});
   ASSERT_EQ(c.rows.size(), 2u);
-  EXPECT_DOUBLE_EQ(c.rows[1].base_tok_s, 15);
-  EXPECT_DOUBLE_EQ(c.rows[1].alt_tok_s, 17);
-  EXPECT_NEAR(c.rows[1].delta_pct, 2.0 / 15.0 * 100, 1e-9);
-  EXPECT_EQ(c.rows[1].winner, "dp2");
+  EXPECT_DOUBLE_EQ(c.rows[1].base_tok_s, 11);
+  EXPECT_DOUBLE_EQ(c.rows[1].alt_tok_s, 32);
+  EXPECT_DOUBLE_EQ(c.rows[1].base_min, 10);
+  EXPECT_DOUBLE_EQ(c.rows[1].base_max, 30);
+  EXPECT_DOUBLE_EQ(c.rows[1].alt_min, 31);
+  EXPECT_DOUBLE_EQ(c.rows[1].alt_max, 33);
+  EXPECT_EQ(c.rows[1].base_runs, 3);
+  EXPECT_EQ(c.rows[1].alt_runs, 3);
+  EXPECT_EQ(c.rows[0].base_runs, 1);
+  EXPECT_NEAR(c.rows[1].delta_pct, 21.0 / 11.0 * 100, 1e-9);
+  EXPECT_EQ(c.rows[1].winner, "dp2");  // every dp2 run beats every sn run
   ASSERT_TRUE(c.load.has_value());
   EXPECT_EQ(*c.load, 2);
-  EXPECT_NE(c.summary.find("(1 load measured several times on a side"), std::string::npos) << c.summary;
-  // A point of a repeated load that completed nothing is left out of its mean.
+  EXPECT_NE(c.summary.find("(1 load measured several times on a side: compared on the median"), std::string::npos)
+      << c.summary;
+  // An even number of runs: the mean of the two middle ones.
+  EXPECT_DOUBLE_EQ(find_crossover("sn", {{2, 10}, {2, 20}}, "dp2", {{2, 40}}).rows[0].base_tok_s, 15);
+  // A point of a repeated load that completed nothing is left out of its median and its runs.
   const Crossover d = find_crossover("sn", {{2, 10}, {2, 0, false}}, "dp2", {{2, 10}});
   EXPECT_DOUBLE_EQ(d.rows[0].base_tok_s, 10);
+  EXPECT_EQ(d.rows[0].base_runs, 1);
   EXPECT_EQ(d.rows[0].winner, "tie");
+}
+
+TEST(ServeCrossover, LeadWithinTheSpreadOfTheRunsIsNoWin) {
+  // Medians 15 and 17 (+13%, beyond the 5% tie band) but an sn run (20) beat a dp2 run (17): the
+  // runs overlap, so the lead is within their spread, and no crossover is claimed on it.
+  const Crossover c = find_crossover("sn", {{1, 10}, {2, 10}, {2, 20}}, "dp2", {{1, 10.1}, {2, 17}, {2, 17}});
+  ASSERT_EQ(c.rows.size(), 2u);
+  EXPECT_NEAR(c.rows[1].delta_pct, 2.0 / 15.0 * 100, 1e-9);
+  EXPECT_EQ(c.rows[1].winner, kWithinSpread);
+  EXPECT_FALSE(c.load.has_value()) << c.summary;
+  EXPECT_NE(c.summary.find("(1 load where the lead beyond the tie band is within the spread of the runs: counted as "
+                           "a tie)"),
+            std::string::npos)
+      << c.summary;
+  // Touching ranges overlap too: sn's best run equals dp2's worst.
+  EXPECT_EQ(find_crossover("sn", {{2, 10}, {2, 20}}, "dp2", {{2, 20}, {2, 40}}).rows[0].winner, kWithinSpread);
+  // A within-spread row neither breaks nor makes a run of wins: dp2 wins at 4 and 8, overlaps at 6.
+  const Crossover e = find_crossover("sn", {{4, 10}, {6, 10}, {6, 20}, {8, 10}}, "dp2",
+                                     {{4, 30}, {6, 19}, {6, 25}, {8, 30}});
+  EXPECT_EQ(e.rows[1].winner, kWithinSpread);
+  ASSERT_TRUE(e.load.has_value()) << e.summary;
+  EXPECT_EQ(*e.load, 4);
 }
 
 TEST(ServeEnergy, FakePowercapTreeWithWrap) {

@@ -16,6 +16,17 @@ std::string number(double v) {
   s << v;
   return s.str();
 }
+struct Spread {
+  double median = 0, min = 0, max = 0;
+};
+
+// The median (the mean of the two middle values for an even count) and the range; zeros for none.
+Spread spread(std::vector<double> v) {
+  if (v.empty()) return {};
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return {n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v.front(), v.back()};
+}
 }  // namespace
 
 Crossover find_crossover(const std::string& base, const std::vector<LoadThroughput>& base_points,
@@ -24,16 +35,16 @@ Crossover find_crossover(const std::string& base, const std::vector<LoadThroughp
   c.base = base;
   c.alt = alt;
   c.tie_pct = tie_pct;
-  // Per load: the sum and count of its measured points' tok/s, and how many points it had.
+  // Per load: its measured points' tok/s, and how many points it had.
   struct Acc {
-    double sum = 0;
-    int measured = 0, points = 0;
+    std::vector<double> tok_s;
+    int points = 0;
   };
   std::map<double, Acc> b, a;
   const auto add = [](std::map<double, Acc>& m, const LoadThroughput& p) {
     auto& acc = m[p.load];
     ++acc.points;
-    if (p.measured) acc.sum += p.tok_s, ++acc.measured;
+    if (p.measured) acc.tok_s.push_back(p.tok_s);
   };
   for (const auto& p : base_points) add(b, p);
   for (const auto& p : alt_points) add(a, p);
@@ -42,19 +53,22 @@ Crossover find_crossover(const std::string& base, const std::vector<LoadThroughp
     for (const auto& [load, acc] : *m)
       if (acc.points > 1) repeats.insert(load);
   const int repeated = static_cast<int>(repeats.size());
-  int unmatched = 0, not_compared = 0;
-  for (const auto& [load, bacc] : b) {
+  int unmatched = 0, not_compared = 0, within_spread = 0;
+  for (auto& [load, bacc] : b) {
     auto it = a.find(load);
     if (it == a.end()) {
       ++unmatched;
       continue;
     }
-    const Acc& aacc = it->second;
+    Acc& aacc = it->second;
     CrossoverRow r;
     r.load = load;
-    r.base_tok_s = bacc.measured > 0 ? bacc.sum / bacc.measured : 0;
-    r.alt_tok_s = aacc.measured > 0 ? aacc.sum / aacc.measured : 0;
-    if (bacc.measured == 0 || aacc.measured == 0) {
+    const Spread bs = spread(bacc.tok_s), as = spread(aacc.tok_s);
+    r.base_tok_s = bs.median, r.base_min = bs.min, r.base_max = bs.max;
+    r.alt_tok_s = as.median, r.alt_min = as.min, r.alt_max = as.max;
+    r.base_runs = static_cast<int>(bacc.tok_s.size());
+    r.alt_runs = static_cast<int>(aacc.tok_s.size());
+    if (r.base_runs == 0 || r.alt_runs == 0) {
       // Nothing completed on a side: no figure to compare ("0% tie", or an infinite win over a base
       // that failed, was claimed before).
       r.delta_pct = NAN;
@@ -66,7 +80,16 @@ Crossover find_crossover(const std::string& base, const std::vector<LoadThroughp
         r.delta_pct = (r.alt_tok_s - tok) / tok * 100;
       else
         r.delta_pct = r.alt_tok_s > 0 ? INFINITY : 0;
-      r.winner = std::fabs(r.delta_pct) <= tie_pct ? "tie" : (r.delta_pct > 0 ? alt : base);
+      // A lead whose ranges overlap is one some run of the loser beat: no win on this evidence.
+      const bool overlap = r.alt_min <= r.base_max && r.base_min <= r.alt_max;
+      if (std::fabs(r.delta_pct) <= tie_pct) {
+        r.winner = "tie";
+      } else if (overlap) {
+        r.winner = kWithinSpread;
+        ++within_spread;
+      } else {
+        r.winner = r.delta_pct > 0 ? alt : base;
+      }
     }
     c.rows.push_back(r);
   }
@@ -104,7 +127,11 @@ Crossover find_crossover(const std::string& base, const std::vector<LoadThroughp
                  " where a side completed no request, left out)";
   if (repeated > 0)
     c.summary += " (" + std::to_string(repeated) + plural(repeated, " load", " loads") +
-                 " measured several times on a side: compared on the mean tok/s of its points)";
+                 " measured several times on a side: compared on the median tok/s of its points)";
+  if (within_spread > 0)
+    c.summary += " (" + std::to_string(within_spread) + plural(within_spread, " load", " loads") +
+                 " where the lead beyond the tie band is within the spread of the runs: counted as " +
+                 plural(within_spread, "a tie", "ties") + ")";
   if (unmatched > 0) c.summary += " (" + std::to_string(unmatched) + plural(unmatched, " load", " loads") + " measured on one side only, left out)";
   return c;
 }

@@ -21,13 +21,20 @@ struct LoadThroughput {
 };
 
 struct CrossoverRow {
-  double load = 0, base_tok_s = 0, alt_tok_s = 0;
+  double load = 0, base_tok_s = 0, alt_tok_s = 0;  // the median of each side's measured points
   double delta_pct = 0;  // (alt - base) / base x 100; NaN when the row is not compared
-  std::string winner;    // the topology's name, "tie", or kNotCompared
+  std::string winner;    // the topology's name, "tie", kWithinSpread or kNotCompared
+  // The range of each side's measured points and their number (several with --repeat; the range is
+  // the median itself for one point, 0 for none).
+  double base_min = 0, base_max = 0, alt_min = 0, alt_max = 0;
+  int base_runs = 0, alt_runs = 0;
 };
 
 // A row's winner when either side's point completed no request: out of the crossover.
 inline constexpr const char* kNotCompared = "no comparison (nothing completed)";
+// A row's winner when the medians differ by more than the tie band but the two sides' ranges of
+// runs overlap: the lead is within the spread of the repetitions, and counts as a tie.
+inline constexpr const char* kWithinSpread = "tie (within the runs' spread)";
 
 struct Crossover {
   std::string base, alt;
@@ -40,8 +47,8 @@ struct Crossover {
 };
 
 // Loads present on only one side are left out (said in the summary). A load given several times on
-// a side is compared on the mean of its measured points (said in the summary); bench serve refuses
-// repeated loads in a study of several topologies.
+// a side (bench serve --repeat) is compared on the median of its measured points, and a lead beyond
+// the tie band whose ranges overlap is kWithinSpread, no win (both said in the summary).
 Crossover find_crossover(const std::string& base, const std::vector<LoadThroughput>& base_points,
                          const std::string& alt, const std::vector<LoadThroughput>& alt_points, double tie_pct = 5);
 

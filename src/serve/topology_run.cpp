@@ -106,7 +106,7 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
     run.run.profile = o.profile;
     run.run.model = load::fetch_model_info(target, o.timeout_s);
     for (const auto& spec : o.points) {
-      std::cerr << "bench serve: " << t.name << " load " << point_load(spec) << "\n";
+      std::cerr << "bench serve: " << t.name << " load " << load::point_label(spec) << "\n";
       // The warm-up runs before the energy window (run_point would run it inside), so joules are
       // those of the measured requests alone.
       load::run_warmup(target, run.run.model, spec);
@@ -147,7 +147,7 @@ std::string render_study_text(const TopologyStudy& study) {
         const PointEnergy& e = r.energy[i];
         if (!e.joules) continue;
         const double j = *e.joules;
-        o << "  load " << point_load(r.run.points[i].spec) << ": " << fmt("%.1f J", j) << ", "
+        o << "  load " << load::point_label(r.run.points[i].spec) << ": " << fmt("%.1f J", j) << ", "
           << (e.window_s > 0 ? fmt("%.1f W", j / e.window_s) : "- W") << ", "
           << (m.output_tokens > 0 ? fmt("%.3f J per output token", j / m.output_tokens) : "no output tokens") << "\n";
       }
@@ -160,10 +160,18 @@ std::string render_study_text(const TopologyStudy& study) {
       << (c.figure == "streamed_tok_per_s" ? "output tok/s streamed inside the --duration window, cut requests' included"
                                            : "completed requests' output tok/s")
       << "; ties within " << fmt("%g", c.tie_pct) << "%)\n\n";
-    o << "| Load | " << c.base << " tok/s | " << c.alt << " tok/s | Delta | Winner |\n|---|---|---|---|---|\n";
+    // With --repeat: each side's median over its runs, then its range and number of runs.
+    bool runs = false;
+    for (const auto& row : c.rows) runs = runs || row.base_runs > 1 || row.alt_runs > 1;
+    const auto cell = [&](double median, double lo, double hi, int n) {
+      if (!runs) return fmt("%.2f", median);
+      return fmt("%.2f", median) + " (" + fmt("%.2f", lo) + "-" + fmt("%.2f", hi) + ", " + std::to_string(n) + ")";
+    };
+    const char* per = runs ? " tok/s median (range, runs)" : " tok/s";
+    o << "| Load | " << c.base << per << " | " << c.alt << per << " | Delta | Winner |\n|---|---|---|---|---|\n";
     for (const auto& row : c.rows)
-      o << "| " << fmt("%g", row.load) << " | " << fmt("%.2f", row.base_tok_s) << " | " << fmt("%.2f", row.alt_tok_s)
-        << " | " << (!std::isfinite(row.delta_pct) ? "-" : std::fabs(row.delta_pct) < 0.5 ? "0%" : fmt("%+.0f%%", row.delta_pct)) << " | " << row.winner << " |\n";
+      o << "| " << fmt("%g", row.load) << " | " << cell(row.base_tok_s, row.base_min, row.base_max, row.base_runs)
+        << " | " << cell(row.alt_tok_s, row.alt_min, row.alt_max, row.alt_runs) << " | " << (!std::isfinite(row.delta_pct) ? "-" : std::fabs(row.delta_pct) < 0.5 ? "0%" : fmt("%+.0f%%", row.delta_pct)) << " | " << row.winner << " |\n";
     o << "\ncrossover: " << c.summary << "\n";
   }
   o << "\n" << load::metric_definitions();
@@ -206,7 +214,13 @@ nlohmann::json study_json(const TopologyStudy& study) {
                            {"base_tok_s", row.base_tok_s},
                            {"alt_tok_s", row.alt_tok_s},
                            {"delta_pct", std::isfinite(row.delta_pct) ? nlohmann::json(row.delta_pct) : nlohmann::json()},
-                           {"winner", row.winner}});
+                           {"winner", row.winner},
+                           {"base_min", row.base_min},
+                           {"base_max", row.base_max},
+                           {"base_runs", row.base_runs},
+                           {"alt_min", row.alt_min},
+                           {"alt_max", row.alt_max},
+                           {"alt_runs", row.alt_runs}});
     j["crossovers"].push_back(x);
   }
   return j;

@@ -49,7 +49,8 @@ constexpr int64_t kMaxTokens = 1 << 20;
 // advertised is 10 M); near it, a body is hundreds of MB and the concurrency multiplies that.
 constexpr int64_t kMaxUrlPromptTokens = 1 << 24;
 constexpr int kMaxConcurrency = 4096;
-constexpr double kMinRate = 1e-7;  // req/s: a mean gap of 1e7 s, the --duration and --timeout bound
+constexpr double kMinRate = 1e-7;
+constexpr int kMaxRepeat = 1000;  // req/s: a mean gap of 1e7 s, the --duration and --timeout bound
 
 struct Opts {
   std::vector<std::string> urls;
@@ -67,6 +68,7 @@ struct Opts {
   std::optional<int64_t> warmup;  // not given: one per server (serve::load::kWarmupPerServer)
   double duration = 0, timeout = 600;
   uint64_t seed = 0;
+  int repeat = 1;  // runs of every load point (--repeat)
   bool json = false;
   std::vector<std::string> server_options_given;  // of --max-batch, --ctx, ... (with -m only), as typed
 };
@@ -327,6 +329,8 @@ void run(const Opts& o) {
   base.prompt_tokens = o.prompt_tokens;
   base.output_tokens = o.output_tokens;
   base.endpoint = o.endpoint == "chat" ? serve::load::Endpoint::kChat : serve::load::Endpoint::kCompletions;
+  if (o.repeat < 1 || o.repeat > kMaxRepeat)
+    throw UsageError("--repeat must be between 1 and " + std::to_string(kMaxRepeat));
   std::vector<serve::load::PointSpec> points;
   if (o.profile == "synchronous") {
     base.profile = Profile::kSynchronous;
@@ -368,8 +372,23 @@ void run(const Opts& o) {
           char load[32];
           std::snprintf(load, sizeof load, "%g", serve::point_load(points[i]));
           throw UsageError("--" + std::string(o.profile == "concurrent" ? "concurrency" : "rate") + " lists " + load +
-                           " twice: a crossover of several topologies compares one point per load");
+                           " twice: a crossover of several topologies compares one point per load (--repeat N runs every load N times)");
         }
+
+  // --repeat N: the whole list N times over (1,2,4,1,2,4, not 1,1,2,2,4,4), so a drift of the host
+  // (another tenant, thermal state) spreads over every load instead of biasing one; every run its
+  // own position, hence its own prompts.
+  if (o.repeat > 1) {
+    const std::vector<serve::load::PointSpec> once = points;
+    points.clear();
+    for (int r = 1; r <= o.repeat; ++r)
+      for (auto p : once) {
+        p.repetition = r;
+        p.repetitions = o.repeat;
+        p.point_index = points.size();
+        points.push_back(p);
+      }
+  }
 
   if (!o.model.empty()) {
     run_topologies(o, points, check_study(o));
@@ -430,6 +449,9 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("--warmup", o->warmup, "Unmeasured requests before each point, one at a time (default: one per server)");
   c->add_option("--timeout", o->timeout, "Per-request timeout in seconds (default 600)");
   c->add_option("--seed", o->seed, "Seed of the prompts and the poisson arrivals");
+  c->add_option("--repeat", o->repeat,
+                "Run the whole load list N times (1,2,4,1,2,4; default 1); a crossover compares each load's median "
+                "and calls no winner within the spread of the runs");
   c->add_flag("--json", o->json, "Print the JSON document instead of the table");
   c->add_option("-o,--output", o->out, "Also write the JSON document to FILE (-: stdout)");
   c->callback([o, c] {

@@ -16,14 +16,6 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string point_label(const PointSpec& s) {
-  switch (s.profile) {
-    case Profile::kSynchronous: return "1";
-    case Profile::kConcurrent: return std::to_string(s.concurrency);
-    default: return fmt("%g", s.rate);
-  }
-}
-
 // An empty distribution (no samples: ITL and TPOT with --output-tokens 1, every latency when no
 // request completed) has null figures, not a measured 0 (review SB L1).
 nlohmann::json dist_json(const Dist& d) {
@@ -60,6 +52,20 @@ std::vector<UrlCounts> per_url(const PointResult& p, size_t n_urls) {
 }
 
 }  // namespace
+
+std::string load_label(const PointSpec& s) {
+  switch (s.profile) {
+    case Profile::kSynchronous: return "1";
+    case Profile::kConcurrent: return std::to_string(s.concurrency);
+    default: return fmt("%g", s.rate);
+  }
+}
+
+// The load, and with --repeat which run of it ("4 #2/3").
+std::string point_label(const PointSpec& s) {
+  if (s.repetitions <= 1) return load_label(s);
+  return load_label(s) + " #" + std::to_string(s.repetition) + "/" + std::to_string(s.repetitions);
+}
 
 std::string render_text(const BenchRun& run, bool with_definitions) {
   std::ostringstream o;
@@ -216,6 +222,8 @@ nlohmann::json to_json(const BenchRun& run) {
     pj["warmup"] = s.warmup;
     pj["timeout_s"] = s.timeout_s;
     pj["seed"] = s.seed;
+    pj["repetition"] = s.repetition;  // 1..repetitions (--repeat)
+    pj["repetitions"] = s.repetitions;
     pj["sent"] = m.sent;
     pj["completed"] = m.completed;
     pj["failed"] = m.failed;

@@ -19,6 +19,9 @@ struct BenchRun {
 
 // The text report of one run; the metric definitions at its end unless with_definitions is false
 // (a study of several runs prints them once, after the last).
+// A point's load as the tables write it ("4", "0.5"), and with --repeat which run of it ("4 #2/3").
+std::string load_label(const PointSpec& s);
+std::string point_label(const PointSpec& s);
 std::string render_text(const BenchRun& run, bool with_definitions = true);
 std::string metric_definitions();
 nlohmann::json to_json(const BenchRun& run);

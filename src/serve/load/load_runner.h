@@ -46,6 +46,10 @@ struct PointSpec {
   // sends a prompt an earlier point (or its warm-up) sent; the same point of every topology of a
   // study has the same position, hence the same prompts (review BS M3).
   uint64_t point_index = 0;
+  // With `--repeat N`: which run of its load this point is (1..N) and N. The repetitions of a load
+  // have their own point_index, hence their own prompts: each run samples the load anew.
+  int repetition = 1;
+  int repetitions = 1;
 };
 
 struct PointResult {
