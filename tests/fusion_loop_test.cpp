@@ -302,6 +302,10 @@ TEST(TraceWindow, SaysWhetherAnEmptyWindowIsOutsideTheRecordingOrAHoleInIt) {
     const std::string m = refusal(w);
     EXPECT_NE(m.find("another run"), std::string::npos) << m;
     EXPECT_EQ(m.find("inside the recording's span"), std::string::npos) << m;
+    // The span is the whole trace's, taken before the cut: the call at 100 to its kernel at 500.
+    EXPECT_NE(m.find("start from 100 to 500 ns"), std::string::npos) << m;
+    // Only a window after the span can be one the recording ended before.
+    EXPECT_EQ(m.find("recording ended before it") != std::string::npos, w.from == 1000) << m;
   }
   // Inside the span: a hole in the recording, or simply not this run's window (review DW L4: the
   // message blamed the recording alone).
@@ -373,6 +377,8 @@ TEST(DecodeWindowDoubts, NamesAWindowBeforeTheWorkAndKernelCountsThatDifferFromT
   };
   EXPECT_TRUE(cuda_work_span(make(true)).any);
   EXPECT_EQ(cuda_work_span(make(true)).first, 1000);
+  EXPECT_EQ(cuda_work_span(make(true)).last, 3210);   // the last kernel, 10 ns after its launch
+  EXPECT_EQ(cuda_work_span(make(false)).last, 3200);  // without the GPU side: the last launch
   EXPECT_FALSE(cuda_work_span(Trace{}).any);
   const DecodeRunCounts run{2, 3, 3};
   auto doubts = [&](TraceWindow w, DecodeRunCounts r, bool gpu = true) {

@@ -11,6 +11,7 @@ CudaWorkSpan cuda_work_span(const Trace& t) {
   CudaWorkSpan s;
   auto note = [&](ns_t ts) {
     s.first = s.any ? std::min(s.first, ts) : ts;
+    s.last = s.any ? std::max(s.last, ts) : ts;
     s.any = true;
   };
   for (size_t i = 0; i < t.api.size(); ++i) note(t.api.start[i]);

@@ -20,10 +20,11 @@ struct DecodeRunCounts {
   int64_t launches_per_step = 0;  // launches_per_decode_step (kernel and graph launch calls)
 };
 
-// The trace's CUDA work before the cut, for the check after it.
+// The trace's CUDA work before the cut, for the check after it (and restrict_to_window's error).
 struct CudaWorkSpan {
   bool any = false;
   ns_t first = 0;  // earliest start of an API call or GPU activity
+  ns_t last = 0;   // latest start of an API call or GPU activity
 };
 CudaWorkSpan cuda_work_span(const Trace& t);
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "analysis/decode_window_check.h"
 #include "trace/api_kind.h"
 #include "util/error.h"
 
@@ -40,15 +41,7 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
     if (gpu_before > 0) return t.gpu.size();
     return launches_before > 0 ? launch_calls() : t.api.size();
   };
-  ns_t first = 0, last = 0;  // start times of the API calls and GPU activities, for the error below
-  bool any = false;
-  auto note = [&](ns_t ts) {
-    first = any ? std::min(first, ts) : ts;
-    last = any ? std::max(last, ts) : ts;
-    any = true;
-  };
-  for (size_t i = 0; i < t.api.size(); ++i) note(t.api.start[i]);
-  for (size_t i = 0; i < t.gpu.size(); ++i) note(t.gpu.start[i]);
+  const CudaWorkSpan span = cuda_work_span(t);  // before the cut, for the error below
 
   std::unordered_set<int64_t> all_ids, kept_ids;
   for (size_t i = 0; i < t.api.size(); ++i) {
@@ -77,7 +70,7 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
   // "0 kernels". Outside the span of that work it is another run's window (or a trace on another
   // clock, such as a PyTorch profiler trace); inside it, the recording has a hole there.
   if (api_before + gpu_before > 0 && work_kept() == 0) {
-    const bool overlaps = w.from <= last && w.to >= first;
+    const bool overlaps = w.from <= span.last && w.to >= span.first;
     std::string kept_only;
     if (t.api.size() > 0)
       kept_only = " (it keeps " + std::to_string(t.api.size()) + (t.api.size() == 1 ? " API call" : " API calls") +
@@ -85,13 +78,13 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
     throw Error("the window " + std::to_string(w.from) + " to " + std::to_string(w.to) + " ns holds none of the trace's " +
                 std::to_string(launches_before) + " launch calls and " + std::to_string(gpu_before) +
                 " GPU activities" + kept_only + " (the trace's " + std::to_string(api_before) +
-                " CUDA API calls and its GPU activities start from " + std::to_string(first) + " to " +
-                std::to_string(last) + " ns): " +
+                " CUDA API calls and its GPU activities start from " + std::to_string(span.first) + " to " +
+                std::to_string(span.last) + " ns): " +
                 (overlaps    ? "the window lies inside the recording's span but holds none of its work: the window "
                                "is of another run, or the recording is truncated or lost events there"
-                 : w.from > last ? "the window is of another run, or the trace is on another clock, or the "
-                                   "recording ended before it"
-                                 : "the window is of another run, or the trace is on another clock"));
+                 : w.from > span.last ? "the window is of another run, or the trace is on another clock, or the "
+                                        "recording ended before it"
+                                      : "the window is of another run, or the trace is on another clock"));
   }
   t.meta["window_from_ns"] = std::to_string(w.from);
   t.meta["window_to_ns"] = std::to_string(w.to);

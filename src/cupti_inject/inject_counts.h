@@ -1,7 +1,10 @@
 // The counts a traced process sends in its exit RingInfo (inject_main.cpp): driver calls folded into
 // the runtime call around them (inject_api.cpp) and activity records CUPTI dropped
-// (inject_activity.cpp). No CUPTI here, so the unit tests check the fork rule without a GPU.
+// (inject_activity.cpp), and the fork handlers' registration that resets them in a forked child.
+// No CUPTI here, so the unit tests check the fork rule and its wiring without a GPU.
 #pragma once
+
+#include <pthread.h>
 
 #include <atomic>
 #include <cstdint>
@@ -25,6 +28,22 @@ struct ExitCounts {
     info.activity_dropped = activity_dropped.load(std::memory_order_relaxed);
   }
 };
+
+// The injection's pthread_atfork registration (InitializeInjection, once tracing has started):
+// `prepare` and `parent` run around a fork in the parent; in the child `counts` start again from
+// zero (ExitCounts::after_fork_child), then `child` runs the rest of the child's rule. The child
+// handler takes no argument, so `counts` and `child` are kept here: one registration per process
+// (a second call would point the first's child handler at its own). Returns pthread_atfork's result.
+inline int register_fork_handlers(ExitCounts& counts, void (*prepare)(), void (*parent)(), void (*child)()) {
+  static ExitCounts* s_counts = nullptr;
+  static void (*s_child)() = nullptr;
+  s_counts = &counts;
+  s_child = child;
+  return ::pthread_atfork(prepare, parent, [] {
+    s_counts->after_fork_child();
+    if (s_child) s_child();
+  });
+}
 
 // A buffer CUPTI hands over after the exit's last flush (inject_activity.cpp, close_activity) is
 // freed unread; its records are reported in one more RingInfo of the process, status

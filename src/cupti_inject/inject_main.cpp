@@ -6,7 +6,6 @@
 // stderr and in the ring, and returns: the program always runs on, untraced.
 // It cannot be exercised without a GPU; docs/record.md lists the checks that remain for one.
 #include <cupti.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -57,10 +56,10 @@ void at_exit() {
   push_info(true);
 }
 
+// The rest of a forked child's rule: its exit counts were reset just before (register_fork_handlers).
 void after_fork_child() {
   g_forked_child = true;
   g_pid.store(static_cast<uint32_t>(::getpid()), std::memory_order_relaxed);
-  g_counts.after_fork_child();
   names_after_fork_child();
   forget_periodic_flush_in_child();
   callbacks_after_fork_child();
@@ -129,7 +128,7 @@ extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) 
     refuse(infertrace::cupti::kInfoSetupFailed, reason ? reason : "CUPTI callback setup failed");
     return 1;
   }
-  ::pthread_atfork(names_before_fork, names_after_fork_parent, after_fork_child);
+  register_fork_handlers(g_counts, names_before_fork, names_after_fork_parent, after_fork_child);
   if (!g_monotonic) push_clock_sample();
   push_info(false);
   std::atexit(at_exit);

@@ -15,6 +15,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _fake_openai import FakeModelsHandler  # noqa: E402
 from _harness import EXE, check, failures, run, skip  # noqa: E402
 from _latency_bounds import server_ms, within_server_stamps  # noqa: E402
 from _serve import start_server  # noqa: E402
@@ -29,18 +30,8 @@ STYLE = {"role_in_every_chunk": False,  # SGLang: "role": null in every content 
          "usage_in_last_chunk": False}  # llama.cpp: usage beside finish_reason, no usage-only chunk
 
 
-class FakeChat(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def do_GET(self):
-        b = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model"}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
+class FakeChat(FakeModelsHandler):
+    n_vocab = None  # a chat server's /v1/models names no vocabulary
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

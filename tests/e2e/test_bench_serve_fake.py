@@ -16,7 +16,7 @@ import struct
 import threading
 import time
 
-from _fake_openai import FakeModelsHandler, answer_models_once
+from _fake_openai import FakeModelsHandler, answer_models_once, send_json
 from _harness import EXE, check, failures, run, skip
 from _latency_bounds import gap_near_server_gap, server_ms, within_server_stamps
 
@@ -70,12 +70,8 @@ class Fake(FakeModelsHandler):
                 fail_count[0] += 1
                 fail = fail_count[0] % 2 == 0 or not ok_prompt
             if fail:
-                b = json.dumps({"error": {"message": "boom", "type": "server_error", "code": 500}}).encode()
-                self.send_response(500)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(b)))
-                self.end_headers()
-                self.wfile.write(b)
+                send_json(self, 500, {"error": {"message": "boom", "type": "server_error", "code": 500}},
+                          ("Content-Type", "application/json"))
                 return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")

@@ -4,15 +4,14 @@ words (H2, M3); every URL is checked before the run and a failing one is visible
 a rate whose mean gap exceeds 1e7 s is refused, 1e-7 runs (H1); --concurrency above --requests
 starts no more threads than requests (L7); empty or repeated --url items, repeated loads and
 topologies in a study are usage errors (L8, M5). Expected values come from the fakes' own logs."""
-import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _fake_openai import FakeModelsHandler, send_json, serve, stream_tokens  # noqa: E402
 from _harness import EXE, check, failures, run, skip  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
@@ -21,49 +20,20 @@ if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
 
 def fake(n_vocab=100, status=200):
     """A fake server; returns (url, log): log["prompts"] gets every POST's prompt (JSON text)."""
-    log = {"prompts": [], "gets": 0}
+    log = {"prompts": []}
 
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *a):
-            pass
-
-        def do_GET(self):
-            log["gets"] += 1
-            m = {"id": "fake", "object": "model"}
-            if n_vocab:
-                m["n_vocab"] = n_vocab
-            b = json.dumps({"object": "list", "data": [m]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(b)))
-            self.end_headers()
-            self.wfile.write(b)
-
+    class H(FakeModelsHandler):
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             log["prompts"].append(json.dumps(body["prompt"]))
             if status != 200:
-                b = json.dumps({"error": {"message": "broken on purpose"}}).encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(b)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(b)
+                send_json(self, status, {"error": {"message": "broken on purpose"}}, ("Connection", "close"))
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            for _ in range(body["max_tokens"]):
-                self.wfile.write(b'data: {"choices": [{"index": 0, "text": "x", "finish_reason": null}]}\n\n')
-            self.wfile.write(b"data: [DONE]\n\n")
-            self.wfile.flush()
+            stream_tokens(self, body["max_tokens"])
 
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    srv.handle_error = lambda request, address: None
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return "http://127.0.0.1:%d" % srv.server_address[1], log
+    H.n_vocab = n_vocab  # 0: no n_vocab in /v1/models (a text-only server)
+    _, url = serve(H)
+    return url, log
 
 
 def free_port():

@@ -6,14 +6,13 @@ max_tokens: --concurrency 4097 and --prompt-tokens 2^20 + 1 run and complete; th
 --concurrency with --duration (so all 4097 workers start; with --requests 3 only 3 would) under a
 2 GiB address-space limit with 64 MiB thread stacks (so at most ~30 threads fit) exits 1 saying the
 thread could not be started."""
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _fake_openai import FakeModelsHandler, serve, stream_tokens  # noqa: E402
 from _harness import EXE, check, failures, run, skip  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
@@ -22,36 +21,16 @@ if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
 prompt_lengths = []
 
 
-class Quick(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def do_GET(self):
-        b = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model", "n_vocab": 100}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
+class Quick(FakeModelsHandler):
+    n_vocab = 100
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt_lengths.append(len(body["prompt"]))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        for _ in range(body["max_tokens"]):
-            self.wfile.write(b'data: {"choices": [{"index": 0, "text": "x", "finish_reason": null}]}\n\n')
-        self.wfile.write(b"data: [DONE]\n\n")
-        self.wfile.flush()
+        stream_tokens(self, body["max_tokens"])
 
 
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quick)
-srv.handle_error = lambda request, address: None  # a bench that stops early closes its connections
-threading.Thread(target=srv.serve_forever, daemon=True).start()
-URL = "http://127.0.0.1:%d" % srv.server_address[1]
+srv, URL = serve(Quick)
 
 r = run("bench", "serve", "--url", URL, "--profile", "concurrent", "--concurrency", "4097", "--requests", "3",
         "--prompt-tokens", "2", "--output-tokens", "1", "--json", timeout=300)
