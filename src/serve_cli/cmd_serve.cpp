@@ -23,6 +23,7 @@
 #include "engine/tokenizer/tokenizer.h"
 #include "serve/http_server.h"
 #include "serve/listen_address.h"
+#include "serve/malloc_release.h"
 #include "serve/scheduler.h"
 #include "serve_cli/chat_setup.h"
 #include "serve_cli/serve_registry.h"
@@ -105,6 +106,9 @@ void check_options(const ServeArgs& a) {
 
 void run_serve(const ServeArgs& a) {
   check_options(a);
+  // Before any thread exists: a long-running server gives the memory of large request bodies back
+  // (serve/malloc_release.h).
+  serve::release_freed_memory_promptly();
   if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
   cli::apply_prompt_math(a.prompt_math);
   engine::PlacementOptions placement;
