@@ -138,6 +138,27 @@ TEST(TextTable, ColumnsAlignByDisplayWidth) {
   EXPECT_EQ(os.str(), expected);
 }
 
+// A thread named "é" or with a line separator (U+2028, which a terminal prints as nothing) in
+// `sched`'s thread table: the columns after the name stay aligned (review HR, in passing).
+TEST(TextTable, CommWithLineSeparatorAligns) {
+  EXPECT_EQ(infertrace::display_width("a\u2028b"), 2u);
+  EXPECT_EQ(infertrace::display_width("a\u2029b"), 2u);
+  EXPECT_EQ(infertrace::display_width("<b>\"\u00e9&x'"), 8u);
+  infertrace::TextTable t({"tid", "comm", "launches"});
+  t.add_row({"1", "?<s>?(\u2028", "0"});  // 6 columns
+  t.add_row({"2", "<b>\"\u00e9&x'", "2,019"});  // 8
+  t.add_row({"3", "exe", "10"});
+  std::ostringstream os;
+  t.print(os);
+  const auto sp = [](size_t n) { return std::string(n, ' '); };
+  // tid 3 wide, comm 8 (right-aligned), launches 8.
+  const std::string expected = "tid" + sp(2 + 4) + "comm  launches\n" + std::string(3 + 2 + 8 + 2 + 8, '-') + "\n" +
+                               "1" + sp(2 + 2 + 2) + "?<s>?(\u2028" + sp(2 + 8 - 1) + "0\n" +
+                               "2" + sp(2 + 2) + "<b>\"\u00e9&x'" + sp(2 + 3) + "2,019\n" +
+                               "3" + sp(2 + 2 + 5) + "exe" + sp(2 + 6) + "10\n";
+  EXPECT_EQ(os.str(), expected);
+}
+
 // A name longer than its column is cut to the column's width in terminal columns: 40 x 漢 (80
 // columns) in 60 is "ns::" (4), 26 of them (52), a space where the 27th would straddle, "...".
 TEST(TextTable, ShortKernelNameCutToColumns) {

@@ -258,6 +258,25 @@ TEST(HtmlAnalyze, SeveralTracesEachWithItsTablesAndTheRecordingsSchedulerSection
 
 // The document analyze_document() writes for a real analysis: every key it has is labelled, and the
 // figures read as `infertrace analyze` prints them in the terminal.
+// A trace without GPU activity among several: its overview row is "-" throughout, kernels too, as
+// docs/report.md says (review HR L7: kernels read "0").
+TEST(HtmlAnalyze, OverviewRowOfATraceWithoutGpuActivityIsDashesThroughout) {
+  json cpu = kineto_trace("cpu.itrace");
+  cpu["kernels"] = 0, cpu["gpu_activities"] = 0;
+  for (const char* k : {"tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns", "inference_latency_ns", "gpu_idle_fraction",
+                        "cpu_idle_fraction", "bound"})
+    cpu[k] = nullptr;
+  cpu["undefined_reason"] = "no GPU activity in the trace";
+  const json doc = {{"schema_version", 1}, {"kind", "analyze"}, {"traces", json::array({kineto_trace("a.json"), cpu})}};
+  const std::string t = section_text(doc);
+  EXPECT_TRUE(has(t, row({"cpu.itrace", "-", "-", "-", "-", "-", "-", "-", "-"}))) << t;
+  EXPECT_FALSE(has(t, row({"cpu.itrace", "0"}))) << t;
+  // A trace with GPU activity and no kernels keeps its count.
+  cpu.erase("undefined_reason");
+  EXPECT_TRUE(has(section_text({{"schema_version", 1}, {"kind", "analyze"}, {"traces", json::array({kineto_trace("a.json"), cpu})}}),
+                  row({"cpu.itrace", "0"})));
+}
+
 TEST(HtmlAnalyze, DocumentOfTheAnalyzeWriterMatchesTheTerminal) {
   const Trace tr = small_launch_trace();
   const LaunchAnalysis a = analyze_launches(tr);

@@ -152,3 +152,28 @@ TEST(HtmlReviewHr, NullMostIdleDeviceIsNoRow) {
             {"most_idle_device", nullptr}};
   EXPECT_FALSE(has(html_text::section_text(page(t, "a.json"), "doc-0"), "most idle device"));
 }
+
+// L6: hand-edited huge figures print compactly, the cell and the bar's tooltip alike; a penalty below
+// 0 gets a note under the table.
+TEST(HtmlReviewHr, HugeFiguresCompactAndNegativePenaltyNoted) {
+  json d = compare_doc(3);
+  d["scenarios"][1]["slowdown_pct"] = 1e300;
+  d["scenarios"][1]["sched_per_1k"] = 1e308;
+  const std::string p = page(d);
+  const std::string t = html_text::section_text(p, "doc-0");
+  EXPECT_TRUE(has(t, " 1.00e+300% ")) << t;
+  EXPECT_TRUE(has(t, " 1.00e+308 ")) << t;
+  const std::vector<std::string> titles = mark_titles(p, "Slowdown against the baseline");
+  ASSERT_EQ(titles.size(), 2u);
+  EXPECT_EQ(titles[0], "s1: 1.00e+300%");
+  EXPECT_FALSE(std::regex_search(p, std::regex("[0-9]{25}"))) << "a figure printed in full";
+
+  json n = compare_doc(3);
+  n["scenarios"][0]["penalty_ns"] = 1200;
+  n["scenarios"][1]["penalty_ns"] = -5;
+  const std::string nt = html_text::section_text(page(n), "doc-0");
+  EXPECT_TRUE(has(nt, "A preemption penalty is below 0 (s1 -5 ns): the switched pairs' median interval is shorter than "
+                      "the clean pairs'")) << nt;
+  n["scenarios"][1]["penalty_ns"] = 5;
+  EXPECT_FALSE(has(html_text::section_text(page(n), "doc-0"), "below 0"));
+}

@@ -549,3 +549,49 @@ TEST(HtmlSched, IntervalChartUsesALogAxisOverAWideSpan) {
   EXPECT_EQ(page.find("(log scale)"), std::string::npos);
   EXPECT_NE(page.find("interval between launches"), std::string::npos);
 }
+
+// Review HR L7: with events not recorded, the penalty's two parts are rows of their own saying so,
+// as the terminal prints them, and the launch window's IRQ rates read "not recorded" once.
+TEST(HtmlSched, PenaltyPartsAndWindowIrqRatesNotRecorded) {
+  json j = full_doc();
+  j["switches_recorded"] = false, j["irqs_recorded"] = false;
+  j["penalty_ns"] = {{"overall", nullptr}, {"preempted", nullptr}, {"blocked", nullptr}};
+  j["launch_window"] = {{"begin_ns", 1'000'000'000LL}, {"end_ns", 2'000'000'000LL}, {"wall_ns", 1'000'000'000LL},
+                        {"switch_outs", nullptr}, {"sched_per_1k", nullptr}, {"irq_per_1k_hard", nullptr},
+                        {"irq_per_1k_soft", nullptr}, {"scheduler_impact", nullptr}};
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"preemption penalty (switched - clean median)", "not recorded (--events)"}))) << t;
+  EXPECT_TRUE(has(t, row({"preemption penalty, preempted pairs only", "not recorded (--events)"}))) << t;
+  EXPECT_TRUE(has(t, row({"preemption penalty, blocked pairs only", "not recorded (--events)"}))) << t;
+  EXPECT_TRUE(has(t, "Sched/1K not recorded, IRQ/1K hard/soft not recorded, scheduler impact not recorded")) << t;
+  EXPECT_FALSE(has(t, "not recorded / not recorded")) << t;
+  // Switches recorded, IRQs not: the window's Sched/1K is a figure, its IRQ rates one "not recorded".
+  j = full_doc();
+  j["irqs_recorded"] = false;
+  j["launch_window"] = {{"begin_ns", 1'000'000'000LL}, {"end_ns", 2'000'000'000LL}, {"wall_ns", 1'000'000'000LL},
+                        {"switch_outs", 10}, {"sched_per_1k", 12.5}, {"irq_per_1k_hard", nullptr}, {"irq_per_1k_soft", nullptr},
+                        {"scheduler_impact", 0.25}};
+  EXPECT_TRUE(has(section_text(j), "Sched/1K 12.5, IRQ/1K hard/soft not recorded, scheduler impact 25.0%")) << section_text(j);
+}
+
+// Review HR L6: a penalty below 0 (switched median under the clean one) gets a note, as a figure
+// that is no number does; a hand-edited 1e308 prints compactly in its cell and in the finding.
+TEST(HtmlSched, NegativePenaltyNotedAndHugeRatesCompact) {
+  json j = full_doc();
+  j["penalty_ns"] = {{"overall", -5}, {"preempted", 840'000}, {"blocked", -1200}};
+  std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"preemption penalty (switched - clean median)", "-5 ns"}))) << t;
+  EXPECT_TRUE(has(t, "2 preemption penalties are below 0 (overall -5 ns, blocked pairs -1.20 us): the switched pairs' "
+                     "median interval is shorter than the clean pairs'")) << t;
+  j["penalty_ns"] = {{"overall", 1'140'000}, {"preempted", 840'000}, {"blocked", nullptr}};
+  EXPECT_FALSE(has(section_text(j), "below 0")) << section_text(j);
+
+  j["sched_per_1k"] = 1e308;
+  j.erase("verdict");
+  html::ReportInputs in;
+  in.docs.push_back({"s.json", j});
+  const std::string page = html::render_report(in);
+  EXPECT_TRUE(has(section_text(j), "Sched/1K (switch-outs per 1000 launches) 1.00e+308")) << section_text(j);
+  EXPECT_TRUE(has(page, "Scheduler/IRQ (s.json): 1.00e+308 context switches per 1000 launches.")) << page;
+  EXPECT_FALSE(std::regex_search(page, std::regex("[0-9]{25}"))) << "a figure printed in full";
+}

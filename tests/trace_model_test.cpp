@@ -185,6 +185,20 @@ TEST(Tables, ApiGeometryAppearsWithTheFirstCallThatHasOne) {
   EXPECT_TRUE(fresh.has_geometry(1));
 }
 
+// A hand-edited figure far beyond any measured one prints compactly, not as its 301 digits (review
+// HR L6); below 1e15 nothing changes.
+TEST(Units, HugeFiguresInScientificNotation) {
+  EXPECT_EQ(format_fixed(1e300, 1), "1.00e+300");
+  EXPECT_EQ(format_fixed(-1e308, 2), "-1.00e+308");
+  EXPECT_EQ(format_fixed(1.5e15, 0), "1.50e+15");
+  EXPECT_EQ(format_fixed(999999999999999.0, 0), "999999999999999");
+  EXPECT_EQ(format_fixed(31.5, 1), "31.5");
+  EXPECT_EQ(format_ns(1e308), "1.00e+299 s");
+  EXPECT_EQ(format_ns(1e20), "100000000000.000 s");  // seconds below the bound: as before
+  EXPECT_EQ(format_pct(1e298), "1.00e+300%");
+  EXPECT_EQ(format_signed_pct(1e298), "+1.00e+300%");
+}
+
 TEST(Units, FormatsDurationsAndCounts) {
   EXPECT_EQ(format_ns(int64_t{0}), "0 ns");
   EXPECT_EQ(format_ns(int64_t{1234}), "1.23 us");

@@ -405,7 +405,10 @@ std::string overview_table(const json& traces) {
   HtmlTable tb({"trace", "kernels", "TKLQT", "launch part", "queue part", "IL", "GPU idle", "CPU idle", "bound"});
   for (size_t i = 0; i < traces.size(); ++i) {
     const json& t = traces[i];
-    tb.add_row({file_of(t, i), count_or(member(t, "kernels")), ns_or(member(t, "tklqt_ns")), ns_or(member(t, "tklqt_launch_ns")),
+    // A trace without GPU activity (`undefined_reason`: its GPU figures null): "-" throughout, kernels
+    // too, as the overview of the traces themselves (docs/report.md; review HR L7: it read "0").
+    const bool no_gpu = member(t, "undefined_reason").is_string();
+    tb.add_row({file_of(t, i), no_gpu ? std::string("-") : count_or(member(t, "kernels")), ns_or(member(t, "tklqt_ns")), ns_or(member(t, "tklqt_launch_ns")),
                 ns_or(member(t, "tklqt_queue_ns")), ns_or(member(t, "inference_latency_ns")), il_share(t, "gpu_idle_fraction"),
                 il_share(t, "cpu_idle_fraction"), bound_text(t)});
   }

@@ -296,8 +296,8 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
   const auto T = num(in.doc, "threshold");
   const std::string chains = fused_chains_phrase(T ? *T : 1.0);
   out.push_back(fmt::format("Kernel fusion ({}): fusing {} of length {} gives the best ideal speedup, "
-                            "{:.2f}x (kernel count before / after){}.",
-                            in.label, chains, label_or((*best)["length"]), *num(*best, "ideal_speedup"), saved));
+                            "{}x (kernel count before / after){}.",
+                            in.label, chains, label_or((*best)["length"]), format_fixed(*num(*best, "ideal_speedup"), 2), saved));
   // Chains seen once among them (a one-off prologue scores PS 1: review FU-1), and the best length
   // over chains seen at least twice (fusion --json, written since 2026-12-05).
   const auto once = num(*best, "fused_chains_seen_once"), fused = num(*best, "fused_chains");
@@ -311,8 +311,8 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
     if (auto sp = num(rep, "ideal_speedup")) {
       std::string rep_saved;
       if (auto v = num(rep, "launch_time_saved_ns")) rep_saved = fmt::format(", saving {}", format_ns(*v));
-      s += fmt::format(" Over chains seen at least twice, the best is length {}: {:.2f}x from {} fusions{}.",
-                       label_or(member(rep, "length")), *sp, label_or(member(rep, "fused_chains")), rep_saved);
+      s += fmt::format(" Over chains seen at least twice, the best is length {}: {}x from {} fusions{}.",
+                       label_or(member(rep, "length")), format_fixed(*sp, 2), label_or(member(rep, "fused_chains")), rep_saved);
     } else if (rep.is_null() && in.doc.contains("best_length_repeated")) {
       s += " No chain seen at least twice is fused at any of the requested lengths.";
     }
@@ -331,12 +331,12 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
 std::string rate_text(const json& rate) {
   const auto mean = num(rate, "mean"), sd = num(rate, "stddev");
   if (!mean) return "";
-  return sd ? fmt::format("{:.2f} \u00b1 {:.2f}", *mean, *sd) : fmt::format("{:.2f}", *mean);
+  return sd ? format_fixed(*mean, 2) + " \u00b1 " + format_fixed(*sd, 2) : format_fixed(*mean, 2);
 }
 
 std::string median_text(const json& rate) {
   const auto m = num(rate, "median");
-  return m ? fmt::format("{:.2f}", *m) : "";
+  return m ? format_fixed(*m, 2) : "";
 }
 
 std::string threads_spread_table(const json& pts) {
@@ -353,8 +353,8 @@ std::string threads_spread_table(const json& pts) {
     std::string pinned;
     for (auto& c : member(p, "pinned_cpus")) pinned += (pinned.empty() ? "" : ",") + json_brief(c);
     std::vector<std::string> row = {json_brief(member(p, "threads")), rate_text(member(p, "pp_tokens_per_second")), rate_text(tg),
-                                    samples.is_array() ? std::to_string(samples.size()) : "", roof ? fmt::format("{:.2f}", *roof) : "n/a",
-                                    roof && tg_mean && *roof > 0 ? format_pct(*tg_mean / *roof) : "n/a", cs ? fmt::format("{:.3f}", *cs) : "",
+                                    samples.is_array() ? std::to_string(samples.size()) : "", roof ? format_fixed(*roof, 2) : "n/a",
+                                    roof && tg_mean && *roof > 0 ? format_pct(*tg_mean / *roof) : "n/a", cs ? format_fixed(*cs, 3) : "",
                                     pinned.empty() ? "not pinned" : pinned};
     if (member(p, "oversubscribed") == true) row[0] += " (oversubscribed)";
     if (medians) row.insert(row.begin() + 1, {median_text(member(p, "pp_tokens_per_second")), median_text(tg)});
@@ -619,8 +619,13 @@ std::string compare_section(const json& doc) {
           : "";
   // (the figures that are no number are looked for in the document's rows, before the cells above
   // were made text: review S42 M1)
+  // Penalties below 0 of the rows shown, said as `sched`'s section says them (review HR L6).
+  std::vector<std::pair<std::string, double>> penalties;
+  for (size_t i = 0; i < sc.size() && i < kCompareRows; ++i)
+    if (const json& p = member(sc[i], "penalty_ns"); p.is_number())
+      penalties.emplace_back(str_or(sc[i], "name", "scenario " + std::to_string(i + 1)), p.get<double>());
   return partial + bar_chart(cats, {slow}, o) + basis + labelled_table(rows, cols, "Scenarios", kCompareRows, false) +
-         non_number_note(sc, cols) + notes;
+         non_number_note(sc, cols) + negative_penalty_note(penalties) + notes;
 }
 
 // ---- a saved `analyze --json`: src/report/html_analyze.cpp ------------------------------------
@@ -681,7 +686,7 @@ void sched_findings(const JsonInput& in, std::vector<std::string>& out) {
     return;
   }
   auto s = num(in.doc, "sched_per_1k");
-  if (s) out.push_back(fmt::format("Scheduler/IRQ ({}): {:.1f} context switches per 1000 launches.", in.label, *s));
+  if (s) out.push_back(fmt::format("Scheduler/IRQ ({}): {} context switches per 1000 launches.", in.label, format_fixed(*s, 1)));
 }
 
 std::string classify_document(const json& doc) {

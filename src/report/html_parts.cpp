@@ -263,6 +263,21 @@ std::string non_number_note(const nlohmann::json& arr, const std::vector<JsonCol
   return not_numbers.note();
 }
 
+std::string negative_penalty_note(const std::vector<std::pair<std::string, double>>& penalties) {
+  size_t count = 0;
+  std::string listed;  // the first three: WHAT VALUE
+  for (const auto& [what, ns] : penalties) {
+    if (!(ns < 0)) continue;
+    if (count++ < 3) listed += (listed.empty() ? "" : ", ") + what + " " + format_ns(ns);
+  }
+  if (count == 0) return "";
+  return fmt::format("<p class=\"note\">{} below 0 ({}{}): the switched pairs' median interval is shorter than the "
+                     "clean pairs', which noise between the two medians gives; no measurable preemption penalty, "
+                     "not a gain.</p>",
+                     count == 1 ? "A preemption penalty is" : format_count(static_cast<int64_t>(count)) + " preemption penalties are",
+                     escape(listed), count > 3 ? ", ..." : "");
+}
+
 std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColumn>& cols, const std::string& caption,
                            size_t max_rows, bool note_non_numbers) {
   if (!arr.is_array() || arr.empty()) return "";

@@ -97,6 +97,11 @@ std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColu
 // The note labelled_table writes for the figures of its first `max_rows` rows that are no number;
 // "" when every one is a number or null.
 std::string non_number_note(const nlohmann::json& arr, const std::vector<JsonColumn>& cols, size_t max_rows = 50);
+// A note for preemption penalties below 0 (`penalties`: what each is, e.g. a scenario's name, and its
+// nanoseconds): the switched pairs' median interval is below the clean pairs', which noise between
+// the two medians gives; no measurable penalty, not a gain (review HR L6: "-5 ns" without a word).
+// "" when none is below 0.
+std::string negative_penalty_note(const std::vector<std::pair<std::string, double>>& penalties);
 // A two-column table (figure, value) of an object's members, labelled the same way.
 std::string labelled_scalars(const nlohmann::json& obj, const std::vector<JsonColumn>& cols, const std::string& caption);
 

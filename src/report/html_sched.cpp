@@ -272,7 +272,10 @@ std::string impact_table(const json& doc, const Recorded& r) {
       tb.add_row({"preemption penalty, preempted pairs only", ns_or(member(pen, "preempted"), no_penalty("preempted"))});
       tb.add_row({"preemption penalty, blocked pairs only", ns_or(member(pen, "blocked"), no_penalty("blocked"))});
     } else {
+      // All three rows, as the terminal prints them (review HR L7: the two parts were left out).
       tb.add_row({"preemption penalty (switched - clean median)", not_recorded});
+      tb.add_row({"preemption penalty, preempted pairs only", not_recorded});
+      tb.add_row({"preemption penalty, blocked pairs only", not_recorded});
     }
   } else if (pen.is_number()) {
     tb.add_row({"preemption penalty (switched - clean median)", ns_or(pen)});
@@ -381,8 +384,10 @@ std::string impact_table(const json& doc, const Recorded& r) {
       const json& v = member(w, key);
       return !rec ? std::string("not recorded") : !v.is_number() ? std::string("n/a") : uncertain ? rate_text(v) : marked(v);
     };
+    // IRQs not recorded: one "not recorded" for the pair, not "not recorded / not recorded" (review HR L7).
     std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
-                    ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +
+                    ", IRQ/1K hard/soft " +
+                    (r.irqs ? known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) : std::string("not recorded")) +
                     ", scheduler impact " +
                     (r.switches ? pct_or(member(w, "scheduler_impact"), impact_unknown_reason(clean_pair_count(doc), whole_number_of(doc, "pairs_spanning_loss"), true, whole_number_of(doc, "launches")))
                                 : "not recorded");
@@ -490,7 +495,15 @@ std::string impact_table(const json& doc, const Recorded& r) {
                             label_or(member(mt, "tid")) + ")";
     tb.add_row({"main launching thread off-CPU", s});
   }
-  return tb.empty() ? "" : tb.render("Scheduler and IRQ impact");
+  // Penalties below 0, said (review HR L6).
+  std::vector<std::pair<std::string, double>> penalties;
+  if (pen.is_object() && r.switches) {
+    for (auto [key, what] : {std::pair<const char*, const char*>{"overall", "overall"}, {"preempted", "preempted pairs"}, {"blocked", "blocked pairs"}})
+      if (const json& v = member(pen, key); v.is_number()) penalties.emplace_back(what, v.get<double>());
+  } else if (pen.is_number()) {
+    penalties.emplace_back("overall", pen.get<double>());
+  }
+  return tb.empty() ? "" : tb.render("Scheduler and IRQ impact") + negative_penalty_note(penalties);
 }
 
 std::string tail_table(const json& doc, const Recorded& r) {

@@ -42,6 +42,10 @@ int codepoint_width(uint32_t cp) {
   using display_width_table::kWidthRanges;
   // Below the first range (U+00AD) every code point is one column.
   if (cp < kWidthRanges[0].lo) return 1;
+  // The line and paragraph separators (general category Zl, Zp: the only two) advance no column in a
+  // terminal, which prints nothing for them (wcwidth says they are not printable): 0, as a format
+  // character, so a thread named with U+2028 does not shift the columns after it (review HR).
+  if (cp == 0x2028 || cp == 0x2029) return 0;
   // The last range starting at or below cp.
   const auto* after = std::upper_bound(std::begin(kWidthRanges), std::end(kWidthRanges), cp,
                                        [](uint32_t v, const display_width_table::WidthRange& r) { return v < r.lo; });

@@ -3,8 +3,9 @@
 // columns (CJK ideographs, kana, Hangul, fullwidth forms, emoji) or in none (combining marks such as
 // U+0301, variation selectors, the zero width joiner).
 //
-// A code point's width: 0 for general category Mn, Me and Cf; 2 for East_Asian_Width W and F; 1
-// otherwise, the ambiguous ones (A) included, as a terminal outside a CJK locale shows them. The
+// A code point's width: 0 for general category Mn, Me and Cf and for U+2028 and U+2029 (Zl, Zp: a
+// terminal prints nothing for them); 2 for East_Asian_Width W and F; 1 otherwise, the ambiguous ones
+// (A) included, as a terminal outside a CJK locale shows them. The
 // ranges are generated from the Unicode Character Database (display_width_table.h,
 // scripts/gen_display_width.py). A sequence such as an emoji ZWJ sequence or a flag measures as the
 // sum of its code points: terminals differ in how they join them.

@@ -6,7 +6,22 @@
 
 namespace infertrace {
 
+namespace {
+// Above this magnitude a figure is written in scientific notation with three significant digits
+// ("1.00e+300"): no measured rate, share or ratio comes near it, and printed in full a hand-edited
+// 1e300 was a 301-digit cell (review HR L6) or, cut at the buffer, a wrong one.
+constexpr double kPlainBound = 1e15;
+bool beyond_plain(double v) { return std::isfinite(v) && std::fabs(v) >= kPlainBound; }
+std::string scientific(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2e", v);
+  return buf;
+}
+}  // namespace
+
 std::string format_ns(double ns) {
+  // Seconds beyond the plain bound: scientific, as format_fixed (review HR L6).
+  if (beyond_plain(ns / 1e9)) return scientific(ns / 1e9) + " s";
   // The unit is chosen on the rounded value: 999.6 ns prints "1.00 us", not "1000 ns" (review HR L6).
   struct Unit {
     double scale;
@@ -35,7 +50,9 @@ std::string format_bytes(double b) {
   return buf;
 }
 
+
 std::string format_fixed(double v, int digits) {
+  if (beyond_plain(v)) return scientific(v);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
@@ -65,6 +82,7 @@ std::string format_shortest(double v) {
 std::string format_pct(double f) {
   // A nonzero share that one decimal would round to 0 reads "<0.1%", not "0.0%": 0.0% would claim
   // nothing (review FMT M3). An exact 0 stays 0.0%.
+  if (beyond_plain(f * 100.0)) return scientific(f * 100.0) + "%";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f%%", f * 100.0);
   const std::string s = buf;
@@ -74,6 +92,7 @@ std::string format_pct(double f) {
 }
 
 std::string format_signed_pct(double f) {
+  if (beyond_plain(f * 100.0)) return (f > 0 ? "+" : "") + scientific(f * 100.0) + "%";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%+.1f%%", f * 100.0);
   return buf;
