@@ -426,6 +426,20 @@ TEST(EngineMembw, UnevenSharesAreReadToTheEndAndTheBestSampleIsReported) {
   EXPECT_NE(std::find(r.triad_samples.begin(), r.triad_samples.end(), r.triad_gbs), r.triad_samples.end());
 }
 
+// bench threads' roofline needs the read figure only: no triad pass and none of its arrays (review
+// DX M1). Three threads again, so the read's tails and its sum check are exercised on this path too.
+TEST(EngineMembw, ReadOnlyPassesSkipTheTriad) {
+  ThreadPool pool(3);
+  const BandwidthResult r = measure_bandwidth(pool, 16u << 20, 3, BandwidthPasses::kReadOnly);
+  ASSERT_EQ(r.read_samples.size(), 3u);
+  EXPECT_EQ(r.read_seconds.size(), 3u);
+  EXPECT_TRUE(r.triad_samples.empty());
+  EXPECT_TRUE(r.triad_seconds.empty());
+  EXPECT_EQ(r.triad_gbs, 0);
+  EXPECT_GT(r.read_gbs, 0.1);
+  EXPECT_LT(r.read_gbs, 5000);
+}
+
 // The reported figure is the fastest repetition wherever it falls (first, middle, last), not the last
 // or the mean: samples made by hand, so the check does not depend on which run happened to be fastest.
 TEST(EngineMembw, BestSampleIsTheFastestWhereverItFalls) {

@@ -91,7 +91,9 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
     }
     counters->disable();
     switches = engine::context_switches() - sw0;
-    if (!a.no_roofline) p.read_gbs = engine::measure_bandwidth(pool, static_cast<uint64_t>(a.membw_mib) << 20, 3).read_gbs;
+    if (!a.no_roofline) p.read_gbs = engine::measure_bandwidth(pool, static_cast<uint64_t>(a.membw_mib) << 20, 3,
+                                                                   engine::BandwidthPasses::kReadOnly)
+                                            .read_gbs;
   }
   p.ctx_switches_per_token = tokens > 0 ? static_cast<double>(switches) / tokens : 0;
   p.hw_supported = counters->supported();

@@ -67,12 +67,15 @@ double seconds(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int reps) {
+BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int reps, BandwidthPasses passes) {
   if (array_bytes < (1u << 20)) throw UsageError("bandwidth arrays must be at least 1 MiB");
   if (reps < 1) throw UsageError("repetitions must be at least 1");
   const int64_t n = static_cast<int64_t>(array_bytes / sizeof(double));
+  const bool with_triad = passes == BandwidthPasses::kReadAndTriad;
+  const int64_t triad_n = with_triad ? n : 0;  // a and c: the triad's arrays only
   PlacementOptions none;
-  Buffer ba(n * sizeof(double), none, nullptr), bb(n * sizeof(double), none, nullptr), bc(n * sizeof(double), none, nullptr);
+  Buffer ba(std::max<int64_t>(triad_n, 1) * sizeof(double), none, nullptr), bb(n * sizeof(double), none, nullptr),
+      bc(std::max<int64_t>(triad_n, 1) * sizeof(double), none, nullptr);
   double* a = static_cast<double*>(ba.data());
   double* b = static_cast<double*>(bb.data());
   double* c = static_cast<double*>(bc.data());
@@ -84,11 +87,12 @@ BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int re
   pool.run([&](int tid, int) {  // first touch by the thread that will read the share
     int64_t i0, i1;
     share(tid, &i0, &i1);
-    for (int64_t i = i0; i < i1; ++i) {
-      a[i] = 0;
-      b[i] = 1.0;
-      c[i] = 2.0;
-    }
+    for (int64_t i = i0; i < i1; ++i) b[i] = 1.0;
+    if (with_triad)
+      for (int64_t i = i0; i < i1; ++i) {
+        a[i] = 0;
+        c[i] = 2.0;
+      }
   });
   const bool avx2 = cpu::isa_supported(cpu::Isa::Avx2);
   std::vector<double> sums(nth);
@@ -108,6 +112,7 @@ BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int re
     });
     r.read_seconds.push_back(seconds(t0));
     r.read_samples.push_back(r.array_bytes / r.read_seconds.back() / 1e9);
+    if (!with_triad) continue;
     t0 = std::chrono::steady_clock::now();
     pool.run([&](int tid, int) {
       int64_t i0, i1;
@@ -122,7 +127,7 @@ BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int re
   for (double s : sums) total += s;
   if (total != static_cast<double>(n)) throw Error("bandwidth check failed: read sum " + std::to_string(total));
   r.read_gbs = best_sample(r.read_samples);
-  r.triad_gbs = best_sample(r.triad_samples);
+  if (with_triad) r.triad_gbs = best_sample(r.triad_samples);
   return r;
 }
 
