@@ -196,6 +196,7 @@ class Demo {
       throw;
     }
     data_.inputs.title = "infertrace demo";
+    data_.say_duplicates = false;  // the recording and its sched document are both the demo's own
     // Natural order of batch sizes (bs1, bs2, ..., bs64), then the rest by name.
     auto batch = [](const fs::path& p) {
       const std::string n = p.filename().string();

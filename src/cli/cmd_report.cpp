@@ -34,12 +34,13 @@ void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, boo
     const auto [it, added] = data.sched_shown.emplace(key, ReportData::SchedShown{data.inputs.docs.size(), fresh});
     if (!added) {
       html::JsonInput& shown = data.inputs.docs[it->second.doc];
-      std::cerr << "report: " << shown.label << " and " << label
-                << " are the scheduler analysis of one recording: shown once, as ";
+      const std::string first = shown.label;
       auto per_thread = [](const nlohmann::json& j) { return j.contains("syscalls_by_thread"); };
       const bool replace = per_thread(doc) != per_thread(shown.doc) ? per_thread(doc) : fresh && !it->second.fresh;
       if (replace) shown = {label, std::move(doc)}, it->second.fresh = fresh;
-      std::cerr << shown.label << "\n";
+      if (data.say_duplicates)
+        std::cerr << "report: " << first << " and " << label
+                  << " are the scheduler analysis of one recording: shown once, as " << shown.label << "\n";
       return;
     }
   }

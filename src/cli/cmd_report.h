@@ -26,6 +26,10 @@ struct ReportData {
     bool fresh = false;  // computed from the recording by this run (not a saved file)
   };
   std::map<std::string, SchedShown> sched_shown;
+  // Whether to say on stderr which of two inputs of one recording is shown. The demo gives both
+  // itself (the recording and its saved analysis), so the notice would only puzzle its user
+  // (review DX L1).
+  bool say_duplicates = true;
 };
 
 // Adds one input: a trace (loaded and analyzed) or a result document. Throws InputError.

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "record/elf_interpreter.h"
+#include "util/shell_quote.h"
 
 namespace infertrace {
 
@@ -26,12 +27,6 @@ std::string run_and_read(const std::string& cmd) {
   size_t n;
   while ((n = std::fread(buf.data(), 1, buf.size(), p.get())) > 0) out.append(buf.data(), n);
   return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
 }
 
 }  // namespace

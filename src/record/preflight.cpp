@@ -4,11 +4,13 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "record/process_liveness.h"
 #include "util/error.h"
+#include "util/shell_quote.h"
 
 namespace infertrace {
 
@@ -44,10 +46,16 @@ void check_record_prerequisites() {
   const uint64_t caps = effective_caps();
   const bool admin = caps & (1ull << kCapSysAdmin);
   const bool bpf_perfmon = (caps & (1ull << kCapBpf)) && (caps & (1ull << kCapPerfmon));
-  if (!admin && !bpf_perfmon)
+  if (!admin && !bpf_perfmon) {
+    // The binary's own path: `$(command -v infertrace)` named nothing for a build run by its path,
+    // as the README runs it (review DX L2).
+    std::error_code ec;
+    const std::string exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     throw Error("record needs root or the CAP_BPF and CAP_PERFMON capabilities (effective uid " +
                 std::to_string(::geteuid()) + "): run it with sudo, or grant them once with "
-                "`sudo setcap cap_bpf,cap_perfmon,cap_sys_resource+ep $(command -v infertrace)`");
+                "`sudo setcap cap_bpf,cap_perfmon,cap_sys_resource+ep " +
+                (ec || exe.empty() ? std::string("$(command -v infertrace)") : shell_quote(exe)) + "`");
+  }
   if (!exists("/sys/kernel/btf/vmlinux"))
     throw Error("record needs the kernel's BTF type information (/sys/kernel/btf/vmlinux is missing): use a "
                 "kernel built with CONFIG_DEBUG_INFO_BTF=y (the default on current distributions)");
