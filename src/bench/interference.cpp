@@ -281,9 +281,15 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
         // record's summary (numbers: "command ran: 0.203 s", "recorded ... (0.0 MB)") goes to a file
         // of its own: printed on the stderr the command shares, it came last in the capture, so
         // --metric-regex's last match could be record's number (review BI M3).
-        argv = {o.self_exe, "record", "-o", rr.recording, "--summary-file", rr.recording + ".summary.txt", "--"};
+        argv = {o.self_exe, "record", "-o", rr.recording, "--summary-file", rr.recording + ".summary.txt"};
+        // CMD's CPUs and nice value set by record in the child it starts: behind a `taskset`/`nice`
+        // prefix record probed those and missed CMD's own CUDA code (review TI H1).
+        if (!plan.cmd_cpus.empty()) argv.insert(argv.end(), {"--cpus", plan.cmd_cpus});
+        if (plan.cmd_nice != 0) argv.insert(argv.end(), {"--nice", std::to_string(plan.cmd_nice)});
+        argv.push_back("--");
+      } else {
+        argv.insert(argv.end(), plan.cmd_prefix.begin(), plan.cmd_prefix.end());
       }
-      argv.insert(argv.end(), plan.cmd_prefix.begin(), plan.cmd_prefix.end());
       argv.insert(argv.end(), o.command.begin(), o.command.end());
       log << "bench interference: " << name << " run " << (rep + 1) << "/" << o.repetitions << "\n" << std::flush;
       const auto t0 = std::chrono::steady_clock::now();

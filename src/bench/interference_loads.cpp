@@ -169,6 +169,17 @@ CpusetCgroup::~CpusetCgroup() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
+namespace {
+
+// "CPU 1", "CPUs 0,2" or "CPUs 0-3" (a list of the kernel's syntax); "no CPU" for an empty one
+// (review TI L5: "pinned to CPUs 1", and a skipped isolated's "confined to CPUs  by ...").
+std::string cpus_words(const std::string& list) {
+  if (list.empty()) return "no CPU";
+  return (list.find_first_of(",-") == std::string::npos ? "CPU " : "CPUs ") + list;
+}
+
+}  // namespace
+
 ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
   ScenarioPlan p;
   std::vector<std::string> pin = {"taskset", "-c", c.pin_cpus};
@@ -196,15 +207,18 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
   } else if (name == "pinned") {
     // Without the right to lower the nice value, `nice -n -10` would fail inside CMD's output and
     // CMD run at the bench's own nice (review BX H1): pinned only, and said so.
-    p.description = "cpu load; the command pinned to CPUs " + c.pin_cpus +
+    p.description = "cpu load; the command pinned to " + cpus_words(c.pin_cpus) +
                     (c.can_lower_nice ? " with nice -10" : " only (nice -10 not applied: this process may not lower its nice value)");
     p.nice_applied = c.can_lower_nice;
     p.skip_reason = missing(c.can_lower_nice ? std::vector<std::string>{"stress-ng", "taskset", "nice"}
                                              : std::vector<std::string>{"stress-ng", "taskset"});
     p.loads.push_back({cpu_hog(c.load_seconds), 0});
     p.cmd_prefix = pin;
+    p.cmd_cpus = c.pin_cpus;
+    p.cmd_nice = c.can_lower_nice ? -10 : 0;
   } else if (name == "isolated") {
-    p.description = "cpu load confined to CPUs " + c.other_cpus + " by a cpuset cgroup; the command on CPUs " + c.pin_cpus;
+    p.description = "cpu load confined to " + (c.other_cpus.empty() ? std::string("the other CPUs (none left)") : cpus_words(c.other_cpus)) +
+                    " by a cpuset cgroup; the command on " + cpus_words(c.pin_cpus);
     p.skip_reason = missing({"stress-ng", "taskset"});
     if (p.skip_reason.empty() && c.other_cpus.empty()) p.skip_reason = "no CPU left for the load outside " + c.pin_cpus;
     if (p.skip_reason.empty() && !c.have_cpuset_cgroup) {
@@ -214,6 +228,7 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
     }
     p.loads.push_back({cpu_hog(c.load_seconds), 0});
     p.cmd_prefix = {"taskset", "-c", c.pin_cpus};
+    p.cmd_cpus = c.pin_cpus;
     p.confine_loads = true;
   } else {
     p.skip_reason = "unknown scenario";
