@@ -80,6 +80,9 @@ TEST(InterferencePlan, PinnedRunsTheCommandPinnedAndNicedIsolatedConfinesTheLoad
   EXPECT_TRUE(isolated.confine_loads);
   ASSERT_EQ(isolated.loads.size(), 1u);
   EXPECT_EQ(after(isolated.loads[0].argv, "--timeout"), "77s");
+  // Review TI L3: stress-ng's temporary files go to the scratch directory, not the working directory.
+  for (const char* name : {"cpu", "heavy", "pinned", "isolated"})
+    EXPECT_EQ(after(plan_scenario(name, context()).loads[0].argv, "--temp-path"), "/tmp") << name;
 }
 
 // Review BX H1: without the right to lower the nice value the pinned scenario runs the command

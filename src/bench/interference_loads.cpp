@@ -25,8 +25,12 @@ std::string missing(const std::vector<std::string>& tools) {
   return m.empty() ? "" : m + " not installed (scripts/setup.sh installs it)";
 }
 
-std::vector<std::string> cpu_hog(int seconds) {
-  return {"stress-ng", "--cpu", "0", "--cpu-method", "fft", "--timeout", std::to_string(seconds) + "s", "--quiet"};
+// --temp-path: stress-ng refuses to start in a working directory it cannot write (a non-root user
+// in a read-only directory, review TI L3); the scratch directory is the bench's own.
+std::vector<std::string> cpu_hog(int seconds, const std::string& scratch_dir) {
+  std::vector<std::string> argv = {"stress-ng", "--cpu", "0", "--cpu-method", "fft", "--timeout", std::to_string(seconds) + "s", "--quiet"};
+  if (!scratch_dir.empty()) argv.insert(argv.end(), {"--temp-path", scratch_dir});
+  return argv;
 }
 
 void add_net(ScenarioPlan& p, const PlanContext& c) {
@@ -189,7 +193,7 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
   } else if (name == "cpu") {
     p.description = "stress-ng --cpu 0 --cpu-method fft on every CPU";
     p.skip_reason = missing({"stress-ng"});
-    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.loads.push_back({cpu_hog(c.load_seconds, c.scratch_dir), 0});
   } else if (name == "net") {
     p.description = "iperf3 over loopback, 10 parallel streams (softirq load)";
     p.skip_reason = missing({"iperf3"});
@@ -201,7 +205,7 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
   } else if (name == "heavy") {
     p.description = "cpu + net + disk together";
     p.skip_reason = missing({"stress-ng", "iperf3", "fio"});
-    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.loads.push_back({cpu_hog(c.load_seconds, c.scratch_dir), 0});
     add_net(p, c);
     add_disk(p, c);
   } else if (name == "pinned") {
@@ -212,7 +216,7 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
     p.nice_applied = c.can_lower_nice;
     p.skip_reason = missing(c.can_lower_nice ? std::vector<std::string>{"stress-ng", "taskset", "nice"}
                                              : std::vector<std::string>{"stress-ng", "taskset"});
-    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.loads.push_back({cpu_hog(c.load_seconds, c.scratch_dir), 0});
     p.cmd_prefix = pin;
     p.cmd_cpus = c.pin_cpus;
     p.cmd_nice = c.can_lower_nice ? -10 : 0;
@@ -226,7 +230,7 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
       cpuset_cgroup_available(why);
       p.skip_reason = why.empty() ? "no cpuset cgroup" : why;
     }
-    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.loads.push_back({cpu_hog(c.load_seconds, c.scratch_dir), 0});
     p.cmd_prefix = {"taskset", "-c", c.pin_cpus};
     p.cmd_cpus = c.pin_cpus;
     p.confine_loads = true;
