@@ -20,9 +20,11 @@ namespace {
 json interference_doc(const char* basis, json base_throughput) {
   json sc = json::array();
   sc.push_back({{"name", "baseline"}, {"description", "the command alone"}, {"throughput", base_throughput},
+                {"throughput_min", base_throughput}, {"throughput_max", base_throughput},
                 {"slowdown_pct", base_throughput.is_null() ? json(nullptr) : json(0.0)}, {"runs_ok", 3},
                 {"verdict", "baseline"}, {"skipped", false}});
-  sc.push_back({{"name", "cpu"}, {"description", "stress-ng"}, {"throughput", 5.0},
+  sc.push_back({{"name", "cpu"}, {"description", "stress-ng"}, {"throughput", 5.0}, {"throughput_min", 4.0},
+                {"throughput_max", 6.0},
                 {"slowdown_pct", base_throughput.is_null() ? json(nullptr) : json(50.0)}, {"runs_ok", 3},
                 {"verdict", "50.0% slower"}, {"skipped", false}});
   return {{"kind", "compare"}, {"experiment", "interference"}, {"schema_version", 1}, {"basis", basis},

@@ -162,6 +162,8 @@ with tempfile.TemporaryDirectory() as tmp:
         check(j.get("per_1k_upper_bound") is True, f"M2: per_1k_upper_bound {j.get('per_1k_upper_bound')}")
         note = j.get("launch_partial_note") or ""
         check(lib in note and "before it was probed" in note, f"M2: launch_partial_note {note!r}")
+        why = j.get("per_1k_upper_bound_reason") or ""
+        check("probed late" in why and "CUPTI" not in why, f"M2: per_1k_upper_bound_reason {why!r}")
         t = subprocess.run([EXE, "sched", rec], capture_output=True, text=True, timeout=300)
         check("before it was probed" in t.stdout + t.stderr, f"M2: sched's text does not say why: {t.stdout[-1500:]}")
 
