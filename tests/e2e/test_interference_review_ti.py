@@ -177,4 +177,17 @@ with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run([EXE, "bench", "threads", "-m", model, "-t", "1", *args], capture_output=True, text=True, timeout=300)
         check(r.returncode == 2 and word in r.stderr, f"L6 {args}: rc {r.returncode}: {r.stderr[-400:]}")
 
+    # L5: the markdown rounds as the HTML and names small byte counts in MB; "1 repetition".
+    base = [EXE, "bench", "threads", "-m", model, "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--membw-mib", "8"]
+    j = subprocess.run(base + ["--json"], capture_output=True, text=True, timeout=300)
+    md = subprocess.run(base, capture_output=True, text=True, timeout=300)
+    check(j.returncode == 0 and md.returncode == 0, f"L5: rc {j.returncode} {md.returncode}: {j.stderr} {md.stderr}")
+    if j.returncode == 0 and md.returncode == 0:
+        bpt = json.loads(j.stdout)["bytes_per_token"]
+        check(f"/ {bpt / 1e6:.3f} MB read per decoded token" in md.stdout, f"L5: bytes per token {bpt}: {md.stdout}")
+        check(", 1 repetition\n" in md.stdout, f"L5: '1 repetitions': {md.stdout[:300]}")
+        row = [c.strip() for c in next(l for l in md.stdout.splitlines() if l.startswith("| 1 ")).split("|")[1:-1]]
+        check(len(row[5].split(".")[-1]) == 3, f"L5: ctx sw/token {row[5]!r}, want 3 decimals")
+        check(row[7].endswith("%") and len(row[7][:-1].split(".")[-1]) == 1, f"L5: of roofline {row[7]!r}, want 1 decimal")
+
 sys.exit(1 if failures else 0)
