@@ -80,6 +80,9 @@ TEST(InterferencePlan, PinnedRunsTheCommandPinnedAndNicedIsolatedConfinesTheLoad
   EXPECT_TRUE(isolated.confine_loads);
   ASSERT_EQ(isolated.loads.size(), 1u);
   EXPECT_EQ(after(isolated.loads[0].argv, "--timeout"), "77s");
+  // Review TI L3: stress-ng's temporary files go to the scratch directory, not the working directory.
+  for (const char* name : {"cpu", "heavy", "pinned", "isolated"})
+    EXPECT_EQ(after(plan_scenario(name, context()).loads[0].argv, "--temp-path"), "/tmp") << name;
 }
 
 // Review BX H1: without the right to lower the nice value the pinned scenario runs the command
@@ -97,6 +100,23 @@ TEST(InterferencePlan, PinnedWithoutTheRightToLowerNiceIsPinnedOnlyAndSaysSo) {
   EXPECT_EQ(without.description.find("with nice -10"), std::string::npos) << without.description;
   EXPECT_NE(without.description.find("nice -10 not applied"), std::string::npos) << without.description;
   EXPECT_FALSE(plan_scenario("cpu", c).nice_applied.has_value());
+  EXPECT_EQ(without.cmd_nice, 0);
+}
+
+// Review TI H1: a recorded run passes CMD's CPUs and nice to `record --cpus --nice` (no prefix
+// before CMD, which record would have probed instead of CMD); the other scenarios leave both unset.
+TEST(InterferencePlan, PinnedAndIsolatedGiveRecordTheCommandsCpusAndNice) {
+  const ScenarioPlan pinned = plan_scenario("pinned", context());
+  EXPECT_EQ(pinned.cmd_cpus, "0");
+  EXPECT_EQ(pinned.cmd_nice, -10);
+  const ScenarioPlan isolated = plan_scenario("isolated", context());
+  EXPECT_EQ(isolated.cmd_cpus, "0");
+  EXPECT_EQ(isolated.cmd_nice, 0);
+  for (const char* name : {"baseline", "cpu", "net", "disk", "heavy"}) {
+    const ScenarioPlan p = plan_scenario(name, context());
+    EXPECT_EQ(p.cmd_cpus, "") << name;
+    EXPECT_EQ(p.cmd_nice, 0) << name;
+  }
 }
 
 TEST(InterferencePlan, IsolatedWithoutASpareCpuIsSkipped) {
@@ -154,3 +174,25 @@ TEST(InterferenceChild, StopEndsAWorkerThatLeftTheProcessGroup) {
   close(pidfd);
   EXPECT_TRUE(ended) << "worker " << stray << " outlived stop()";
 }
+
+namespace infertrace::bench {
+namespace {
+
+// Review TI L5: "pinned to CPUs 1" for one CPU, and a skipped isolated's "confined to CPUs  by a
+// cpuset cgroup" (an empty list).
+TEST(InterferencePlan, DescriptionsNameOneCpuOrSeveralAndNoneLeft) {
+  PlanContext c;
+  c.pin_cpus = "1", c.other_cpus = "0";
+  EXPECT_NE(plan_scenario("pinned", c).description.find("pinned to CPU 1 with nice -10"), std::string::npos)
+      << plan_scenario("pinned", c).description;
+  EXPECT_EQ(plan_scenario("isolated", c).description, "cpu load confined to CPU 0 by a cpuset cgroup; the command on CPU 1");
+  c.pin_cpus = "2-3", c.other_cpus = "0,1";
+  EXPECT_EQ(plan_scenario("isolated", c).description, "cpu load confined to CPUs 0,1 by a cpuset cgroup; the command on CPUs 2-3");
+  c.pin_cpus = "0", c.other_cpus = "";
+  const ScenarioPlan none = plan_scenario("isolated", c);
+  EXPECT_EQ(none.description.find("CPUs  "), std::string::npos) << none.description;
+  EXPECT_NE(none.description.find("the other CPUs (none left)"), std::string::npos) << none.description;
+}
+
+}  // namespace
+}  // namespace infertrace::bench

@@ -308,3 +308,51 @@ TEST(InterferenceSummary, EveryRunMadeIsTheMatrixNotTheInterrupt) {
 
 }  // namespace
 }  // namespace infertrace::bench
+
+namespace infertrace::bench {
+namespace {
+
+// Review TI L1: the chance was printed %.4g ("1 time in 2.431e+04" at -r 9) and "inf" from -r 511,
+// where C(1022, 511) overflows a double. Expected values from Python's math.comb: C(18, 9) = 48620,
+// C(7, 3) = 35 (odd), C(40, 20) / 2 = 68,923,264,410; C(1022, 511) / 2 has 306 digits, C(2000, 1000)
+// / 2 has 601, C(60, 30) / 2 = 59,132,290,782,430,712 (17 digits, past the exact limit of 10^15).
+TEST(InterferenceSummary, ChanceIsPrintedExactlyOrBoundedNeverInf) {
+  EXPECT_EQ(chance_words(9, 9), "1 time in 24,310");
+  EXPECT_EQ(chance_words(3, 4), "2 times in 35");
+  EXPECT_EQ(chance_words(20, 20), "1 time in 68,923,264,410");
+  EXPECT_EQ(chance_words(30, 30), "less than 1 time in 10^16");
+  EXPECT_EQ(chance_words(511, 511), "less than 1 time in 10^305");
+  EXPECT_EQ(chance_words(1000, 1000), "less than 1 time in 10^600");
+  const auto s = summarize_interference({with_metrics("baseline", spaced(10, 511)), with_metrics("pinned", spaced(200, 511))},
+                                        {}, true);
+  EXPECT_NE(s[1].verdict.find("less than 1 time in 10^305 by chance with 511 and 511 runs"), std::string::npos) << s[1].verdict;
+  EXPECT_EQ(s[1].verdict.find("inf"), std::string::npos) << s[1].verdict;
+  const auto nine = summarize_interference({with_metrics("baseline", spaced(10, 9)), with_metrics("pinned", spaced(20, 9))}, {}, true);
+  EXPECT_NE(nine[1].verdict.find("1 time in 24,310 by chance"), std::string::npos) << nine[1].verdict;
+}
+
+// Review TI L2: metrics near the double limits gave "-inf%" and "inf% faster" in text while the JSON
+// said null, and a median of two 1e308 runs overflowed to inf with min/max printed in 309 digits.
+TEST(InterferenceSummary, FiguresBeyondADoubleAreNoneInTextAsInJson) {
+  // Baseline 1e-320, pinned 1: (1e-320 - 1) / 1e-320 * 100 overflows: no slowdown, text "-".
+  const auto tiny = summarize_interference({with_metrics("baseline", {1e-320, 1e-320}), with_metrics("pinned", {1, 1})}, {}, true);
+  EXPECT_FALSE(tiny[1].slowdown_pct.has_value());
+  EXPECT_EQ(tiny[1].verdict.find("inf"), std::string::npos) << tiny[1].verdict;
+  EXPECT_EQ(tiny[1].verdict.rfind("no slowdown", 0), 0u) << tiny[1].verdict;
+  std::ostringstream text;
+  print_interference(text, tiny, true);
+  EXPECT_EQ(text.str().find("inf"), std::string::npos) << text.str();
+  // Two runs of 1e308: the median is 1e308 (by hand: the mean of two equal values), not inf, and the
+  // table prints it as 1e+308, not 309 digits.
+  const auto huge = summarize_interference({with_metrics("baseline", {2, 2}), with_metrics("pinned", {1e308, 1e308})}, {}, true);
+  EXPECT_DOUBLE_EQ(huge[1].median.value_or(0), 1e308);
+  EXPECT_DOUBLE_EQ(median_of({1e308, 1.5e308}), 1.25e308);
+  std::ostringstream t2;
+  print_interference(t2, huge, true);
+  EXPECT_EQ(t2.str().find("inf"), std::string::npos) << t2.str();
+  EXPECT_NE(t2.str().find("1e+308"), std::string::npos) << t2.str();
+  EXPECT_EQ(t2.str().find("00000000000000000000"), std::string::npos) << t2.str();
+}
+
+}  // namespace
+}  // namespace infertrace::bench

@@ -81,8 +81,17 @@ std::string launch_undercount_cause(int64_t launch_records_lost, const std::stri
   if (launch_records_lost > 0)
     why = std::string("the recorder lost ") + (up_to ? "up to " : "") + std::to_string(launch_records_lost) +
           plural(launch_records_lost, " record that may be a launch call", " records that may be launch calls");
-  if (!launch_partial_note.empty())
-    why += std::string(why.empty() ? "" : "; ") + "CUPTI refused some launch callbacks, whose calls it leaves out";
+  if (!launch_partial_note.empty()) {
+    // The coverage's note names its causes (ingest/recording/cupti_callbacks.cpp): CUPTI's refused or
+    // unknown callbacks, and a library probed late (review TI M2), each said as what it is.
+    const bool late = launch_partial_note.find("before it was probed") != std::string::npos;
+    const bool cupti = launch_partial_note.find("callbacks") != std::string::npos || !late;
+    if (cupti) why += std::string(why.empty() ? "" : "; ") + "CUPTI refused some launch callbacks, whose calls it leaves out";
+    if (late)
+      why += std::string(why.empty() ? "" : "; ") +
+             "a CUDA library was probed late, after the program had mapped it: the launches made through it before "
+             "then are not recorded (the launch figures' note names it)";
+  }
   return why;
 }
 

@@ -97,7 +97,8 @@ int64_t per_1k_launch_records_lost(const Per1kDropTally& t);
 std::string per_1k_marked(bool upper_bound, double value, const std::string& mark, const std::string& text);
 
 // Why launches are under-counted, in words ("the recorder lost N records that may be launch
-// calls", "CUPTI refused some launch callbacks, whose calls it leaves out", or both joined by "; "),
+// calls", "CUPTI refused some launch callbacks, whose calls it leaves out", "a CUDA library was probed
+// late, ..." when the note says a library was probed late (review TI M2), joined by "; "),
 // from the records lost that may be launch calls and the coverage's partial note; "" when neither.
 // `up_to`: the count includes the CUPTI ring's unpublished slots (Per1kDropTally::launch_records_lost_up_to),
 // a bound on the records they held, so it reads "the recorder lost up to N records ...".

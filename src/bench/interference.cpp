@@ -281,9 +281,15 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
         // record's summary (numbers: "command ran: 0.203 s", "recorded ... (0.0 MB)") goes to a file
         // of its own: printed on the stderr the command shares, it came last in the capture, so
         // --metric-regex's last match could be record's number (review BI M3).
-        argv = {o.self_exe, "record", "-o", rr.recording, "--summary-file", rr.recording + ".summary.txt", "--"};
+        argv = {o.self_exe, "record", "-o", rr.recording, "--summary-file", rr.recording + ".summary.txt"};
+        // CMD's CPUs and nice value set by record in the child it starts: behind a `taskset`/`nice`
+        // prefix record probed those and missed CMD's own CUDA code (review TI H1).
+        if (!plan.cmd_cpus.empty()) argv.insert(argv.end(), {"--cpus", plan.cmd_cpus});
+        if (plan.cmd_nice != 0) argv.insert(argv.end(), {"--nice", std::to_string(plan.cmd_nice)});
+        argv.push_back("--");
+      } else {
+        argv.insert(argv.end(), plan.cmd_prefix.begin(), plan.cmd_prefix.end());
       }
-      argv.insert(argv.end(), plan.cmd_prefix.begin(), plan.cmd_prefix.end());
       argv.insert(argv.end(), o.command.begin(), o.command.end());
       log << "bench interference: " << name << " run " << (rep + 1) << "/" << o.repetitions << "\n" << std::flush;
       const auto t0 = std::chrono::steady_clock::now();
@@ -338,6 +344,23 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
     }
   }
   std::error_code ec;
+  // fio's 4 x 64 MiB of random 4k writes can take tens of seconds to delete (a `discard` mount):
+  // said first, so the bench does not look hung (review TI L7). Not for the loads' stderr files alone.
+  uintmax_t load_bytes = 0;
+  for (auto it = fs::recursive_directory_iterator(scratch, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string file = it->path().filename().string();
+    if (it->is_regular_file(ec) && !(file.rfind("load-", 0) == 0 && file.size() > 7 && file.substr(file.size() - 7) == ".stderr")) {
+      const uintmax_t n = it->file_size(ec);
+      load_bytes += ec ? 0 : n;
+      ec.clear();
+      if (load_bytes == 0) load_bytes = 1;  // an empty file of the load's still counts as one to remove
+    }
+  }
+  if (load_bytes > 0)
+    log << "bench interference: removing the disk load's scratch files in " << scratch.string() << " ("
+        << (load_bytes + (1u << 20) - 1) / (1u << 20) << " MiB; on some file systems this takes a while)\n"
+        << std::flush;
+  ec.clear();
   fs::remove_all(scratch, ec);
   return results;
 }

@@ -25,8 +25,12 @@ std::string missing(const std::vector<std::string>& tools) {
   return m.empty() ? "" : m + " not installed (scripts/setup.sh installs it)";
 }
 
-std::vector<std::string> cpu_hog(int seconds) {
-  return {"stress-ng", "--cpu", "0", "--cpu-method", "fft", "--timeout", std::to_string(seconds) + "s", "--quiet"};
+// --temp-path: stress-ng refuses to start in a working directory it cannot write (a non-root user
+// in a read-only directory, review TI L3); the scratch directory is the bench's own.
+std::vector<std::string> cpu_hog(int seconds, const std::string& scratch_dir) {
+  std::vector<std::string> argv = {"stress-ng", "--cpu", "0", "--cpu-method", "fft", "--timeout", std::to_string(seconds) + "s", "--quiet"};
+  if (!scratch_dir.empty()) argv.insert(argv.end(), {"--temp-path", scratch_dir});
+  return argv;
 }
 
 void add_net(ScenarioPlan& p, const PlanContext& c) {
@@ -169,6 +173,17 @@ CpusetCgroup::~CpusetCgroup() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
+namespace {
+
+// "CPU 1", "CPUs 0,2" or "CPUs 0-3" (a list of the kernel's syntax); "no CPU" for an empty one
+// (review TI L5: "pinned to CPUs 1", and a skipped isolated's "confined to CPUs  by ...").
+std::string cpus_words(const std::string& list) {
+  if (list.empty()) return "no CPU";
+  return (list.find_first_of(",-") == std::string::npos ? "CPU " : "CPUs ") + list;
+}
+
+}  // namespace
+
 ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
   ScenarioPlan p;
   std::vector<std::string> pin = {"taskset", "-c", c.pin_cpus};
@@ -178,7 +193,7 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
   } else if (name == "cpu") {
     p.description = "stress-ng --cpu 0 --cpu-method fft on every CPU";
     p.skip_reason = missing({"stress-ng"});
-    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.loads.push_back({cpu_hog(c.load_seconds, c.scratch_dir), 0});
   } else if (name == "net") {
     p.description = "iperf3 over loopback, 10 parallel streams (softirq load)";
     p.skip_reason = missing({"iperf3"});
@@ -190,21 +205,24 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
   } else if (name == "heavy") {
     p.description = "cpu + net + disk together";
     p.skip_reason = missing({"stress-ng", "iperf3", "fio"});
-    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.loads.push_back({cpu_hog(c.load_seconds, c.scratch_dir), 0});
     add_net(p, c);
     add_disk(p, c);
   } else if (name == "pinned") {
     // Without the right to lower the nice value, `nice -n -10` would fail inside CMD's output and
     // CMD run at the bench's own nice (review BX H1): pinned only, and said so.
-    p.description = "cpu load; the command pinned to CPUs " + c.pin_cpus +
+    p.description = "cpu load; the command pinned to " + cpus_words(c.pin_cpus) +
                     (c.can_lower_nice ? " with nice -10" : " only (nice -10 not applied: this process may not lower its nice value)");
     p.nice_applied = c.can_lower_nice;
     p.skip_reason = missing(c.can_lower_nice ? std::vector<std::string>{"stress-ng", "taskset", "nice"}
                                              : std::vector<std::string>{"stress-ng", "taskset"});
-    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.loads.push_back({cpu_hog(c.load_seconds, c.scratch_dir), 0});
     p.cmd_prefix = pin;
+    p.cmd_cpus = c.pin_cpus;
+    p.cmd_nice = c.can_lower_nice ? -10 : 0;
   } else if (name == "isolated") {
-    p.description = "cpu load confined to CPUs " + c.other_cpus + " by a cpuset cgroup; the command on CPUs " + c.pin_cpus;
+    p.description = "cpu load confined to " + (c.other_cpus.empty() ? std::string("the other CPUs (none left)") : cpus_words(c.other_cpus)) +
+                    " by a cpuset cgroup; the command on " + cpus_words(c.pin_cpus);
     p.skip_reason = missing({"stress-ng", "taskset"});
     if (p.skip_reason.empty() && c.other_cpus.empty()) p.skip_reason = "no CPU left for the load outside " + c.pin_cpus;
     if (p.skip_reason.empty() && !c.have_cpuset_cgroup) {
@@ -212,8 +230,9 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
       cpuset_cgroup_available(why);
       p.skip_reason = why.empty() ? "no cpuset cgroup" : why;
     }
-    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.loads.push_back({cpu_hog(c.load_seconds, c.scratch_dir), 0});
     p.cmd_prefix = {"taskset", "-c", c.pin_cpus};
+    p.cmd_cpus = c.pin_cpus;
     p.confine_loads = true;
   } else {
     p.skip_reason = "unknown scenario";

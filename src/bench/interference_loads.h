@@ -23,6 +23,11 @@ struct ScenarioPlan {
   // pinned only: whether CMD runs with `nice -n -10` (false: this process may not lower its nice
   // value, PlanContext::can_lower_nice, so CMD runs pinned only and the description says so).
   std::optional<bool> nice_applied;
+  // pinned, isolated: CMD's CPUs and the amount added to its nice value. A recorded run passes them to
+  // `record --cpus --nice`, which sets them in the child it starts (cmd_prefix there made record probe
+  // taskset or nice instead of CMD: review TI H1); an unrecorded run uses cmd_prefix.
+  std::string cmd_cpus;
+  int cmd_nice = 0;
 };
 
 struct PlanContext {

@@ -17,14 +17,48 @@ double median_of(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+  const double a = v[n / 2 - (n % 2 ? 0 : 1)], b = v[n / 2];
+  if (n % 2) return b;
+  // Halves first when the sum would overflow (two runs of 1e308: inf, review TI L2); otherwise the
+  // sum, which keeps a subnormal's last bits.
+  return std::isfinite(a + b) ? (a + b) / 2.0 : a / 2.0 + b / 2.0;
 }
 
 double no_overlap_chance(int r1, int r2) {
-  // C(r1 + r2, r1) as a product of ratios (exact enough in double far beyond -r 1000's 2000 runs).
+  // C(r1 + r2, r1) as a product of ratios: close (not exact) in a double, which overflows to inf from
+  // 511 and 511 runs (10^307), the chance then 0; fine for the test against kApartChanceLevel. The
+  // figure printed comes from chance_words(), exact or bounded.
   double c = 1;
   for (int k = 1; k <= r1; ++k) c = c * (r2 + k) / k;
   return 2.0 / c;
+}
+
+std::string chance_words(int r1, int r2) {
+  // C(n, k) step by step, each step C(r2 + k, k) an integer: exact in 128 bits while below the limit.
+  constexpr unsigned __int128 kExactBelow = static_cast<unsigned __int128>(2'000'000'000'000'000ULL);  // C/2 < 10^15
+  unsigned __int128 c = 1;
+  bool exact = r1 >= 0 && r2 >= 0;
+  for (int k = 1; k <= r1 && exact; ++k) {
+    c = c * static_cast<unsigned __int128>(r2 + k) / static_cast<unsigned __int128>(k);
+    exact = c < kExactBelow;
+  }
+  const auto grouped = [](unsigned long long v) {
+    std::string d = std::to_string(v), out;
+    for (size_t i = 0; i < d.size(); ++i) {
+      if (i > 0 && (d.size() - i) % 3 == 0) out += ',';
+      out += d[i];
+    }
+    return out;
+  };
+  if (exact) {
+    const auto n = static_cast<unsigned long long>(c);
+    // 2 of the C orders: "1 time in C/2", or for an odd C (3 and 4 runs: 35) "2 times in C".
+    return n % 2 == 0 ? "1 time in " + grouped(n / 2) : "2 times in " + grouped(n);
+  }
+  // Too large to print: the power of ten below C/2 (log10 by lgamma; 10^305 for 511 and 511 runs).
+  const double log10_half = (std::lgamma(r1 + r2 + 1.0) - std::lgamma(r1 + 1.0) - std::lgamma(r2 + 1.0)) / std::log(10.0) -
+                            std::log10(2.0);
+  return "less than 1 time in 10^" + std::to_string(static_cast<long long>(std::floor(log10_half)));
 }
 
 namespace {
@@ -34,13 +68,19 @@ std::optional<double> median_opt(const std::vector<double>& v) {
 }
 
 std::string fixed(const std::optional<double>& v, int digits, const char* suffix = "") {
-  if (!v) return "-";
+  // Not finite: "-", as the JSON's null (review TI L2: "-inf%" beside a null slowdown_pct).
+  if (!v || !std::isfinite(*v)) return "-";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f%s", digits, *v, suffix);
+  // Huge values compactly (1e308 printed %.3f was 309 digits): 6 significant digits and an exponent.
+  if (std::abs(*v) >= 1e15) std::snprintf(buf, sizeof buf, "%.6g%s", *v, suffix);
+  else std::snprintf(buf, sizeof buf, "%.*f%s", digits, *v, suffix);
   return buf;
 }
 
-json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+json opt(const std::optional<double>& v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); }
+
+// A ratio that overflowed (or underflowed to nothing useful) is no figure: none, as for a zero base.
+std::optional<double> finite_or_none(double v) { return std::isfinite(v) ? std::optional<double>(v) : std::nullopt; }
 
 // A median difference means something only when it stands out of the run-to-run spread: on a
 // shared machine a slow stretch can move one scenario's median by more than the load does.
@@ -49,8 +89,11 @@ std::string verdict_against(const ScenarioSummary& s, const ScenarioSummary& bas
   // A slowdown is a share of the baseline's median: none of 0 or less (review BI L3: this said "no
   // usable runs" of a scenario with usable runs).
   if (!s.slowdown_pct) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "no slowdown: the baseline median is %g (a slowdown is a share of it)", *base.median);
+    char buf[160];
+    if (*base.median > 0)  // a share too large for a double (a baseline of 1e-320, review TI L2)
+      std::snprintf(buf, sizeof buf, "no slowdown: the difference is not a finite share of the baseline median %g", *base.median);
+    else
+      std::snprintf(buf, sizeof buf, "no slowdown: the baseline median is %g (a slowdown is a share of it)", *base.median);
     return buf;
   }
   const double pct = *s.slowdown_pct;
@@ -62,16 +105,17 @@ std::string verdict_against(const ScenarioSummary& s, const ScenarioSummary& bas
     // Apart is not yet beyond chance: with no effect at all, 2 and 2 runs fall apart 1 time in 3, 3
     // and 3 1 time in 10 (review BX M1: 4 of 12 null experiments at -r 2 said "beyond").
     const double chance = no_overlap_chance(s.runs_ok, base.runs_ok);
-    const double one_in = 1.0 / chance;
+    // Exact or bounded, never %.4g's "2.431e+04" or "inf" (review TI L1).
+    const std::string one_in = chance_words(s.runs_ok, base.runs_ok);
     if (chance <= kApartChanceLevel) {
       std::snprintf(buf, sizeof buf, "%.1f%% %s, beyond the run-to-run spread (no run overlaps the baseline's; "
-                    "1 time in %.4g by chance with %d and %d runs)", std::abs(pct), dir, one_in, s.runs_ok, base.runs_ok);
+                    "%s by chance with %d and %d runs)", std::abs(pct), dir, one_in.c_str(), s.runs_ok, base.runs_ok);
     } else {
       int r = 2;
       while (no_overlap_chance(r, r) > kApartChanceLevel) ++r;
       std::snprintf(buf, sizeof buf, "%.1f%% %s by the medians; no run overlaps the baseline's, but with %d and %d runs "
-                    "that happens 1 time in %.4g by chance: too few runs to tell (%d usable runs of each, -r %d, would tell)",
-                    std::abs(pct), dir, s.runs_ok, base.runs_ok, one_in, r, r);
+                    "that happens %s by chance: too few runs to tell (%d usable runs of each, -r %d, would tell)",
+                    std::abs(pct), dir, s.runs_ok, base.runs_ok, one_in.c_str(), r, r);
     }
   } else {
     std::snprintf(buf, sizeof buf, "within the run-to-run spread (%.1f%% %s by the medians)", std::abs(pct), dir);
@@ -121,7 +165,7 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
     if (s.median) {
       s.min = *std::min_element(s.throughput.begin(), s.throughput.end());
       s.max = *std::max_element(s.throughput.begin(), s.throughput.end());
-      if (*s.median > 0) s.spread_pct = (*s.max - *s.min) / *s.median * 100.0;
+      if (*s.median > 0) s.spread_pct = finite_or_none((*s.max - *s.min) / *s.median * 100.0);
     }
     std::vector<double> sp, ih, is, pen, off;
     if (i < sched.size())
@@ -175,8 +219,9 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
   } else {
     const ScenarioSummary b = *base;
     for (ScenarioSummary& s : out) {
-      if (s.median && *b.median > 0) s.slowdown_pct = (*b.median - *s.median) / *b.median * 100.0;
-      if (s.sched_per_1k && b.sched_per_1k && *b.sched_per_1k > 0) s.sched_increase = *s.sched_per_1k / *b.sched_per_1k;
+      if (s.median && *b.median > 0) s.slowdown_pct = finite_or_none((*b.median - *s.median) / *b.median * 100.0);
+      if (s.sched_per_1k && b.sched_per_1k && *b.sched_per_1k > 0)
+        s.sched_increase = finite_or_none(*s.sched_per_1k / *b.sched_per_1k);
       if (s.sched_increase && &s != base)
         s.sched_increase_bound = ratio_of_per_1k_rates(s.runs_per_1k_upper_bound > 0, s.runs_per_1k_neither_bound > 0,
                                                        b.runs_per_1k_upper_bound > 0, b.runs_per_1k_neither_bound > 0);

@@ -77,6 +77,9 @@ bool per_1k_medians_upper_bounds(const ScenarioSummary& s);
 // the C(r1 + r2, r1) equally likely orders, 2 / C(r1 + r2, r1). 1/3 for 2 and 2 runs, 1/10 for 3 and
 // 3, 1/35 for 4 and 4.
 double no_overlap_chance(int r1, int r2);
+// That chance in the verdict's words: "1 time in 24,310" (C/2, exact, thousands grouped), "2 times in
+// 35" (an odd C), or once C/2 reaches 10^15 "less than 1 time in 10^N" (N = floor(log10(C/2))).
+std::string chance_words(int r1, int r2);
 // Runs apart are called "beyond the run-to-run spread" only when that chance is at most this.
 inline constexpr double kApartChanceLevel = 0.05;
 

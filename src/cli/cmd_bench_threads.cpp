@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "bench/interference_summary.h"
@@ -148,15 +149,32 @@ void run_threads(const ThreadsArgs& a) {
   const int cap = engine::max_sweep_threads(engine::thread_cap_cpus(cpus));
   engine::check_thread_cap(counts, engine::thread_cap_cpus(cpus), default_sweep ? "the sweep for --cpus " + a.cpus : "-t " + a.threads);
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
+  // Each repetition's samples are kept: -r 1e9 was accepted and ran until killed, its memory growing
+  // (review TI L6). 1000, as bench interference's -r.
+  if (a.reps > 1000) throw UsageError("-r " + std::to_string(a.reps) + ": expected 1 to 1000 repetitions");
   // Checked before the model loads: the bandwidth test runs after each point's timed repetitions,
   // so a bad size would otherwise fail only once the first point was measured (and a negative one
   // wrapped into a request for 2^64 bytes). With --no-roofline too: a value no run could use is a
   // mistake whatever the other options say.
   if (a.membw_mib < 1 || a.membw_mib > (int64_t{1} << 30))
     throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": expected 1 to 1073741824 MiB");
+  // The read test's array of that size must fit in this machine's memory (review TI L6: --membw-mib
+  // 1073741824 failed with "cannot allocate ..." and exit 1 once the first point was measured).
+  if (const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE); !a.no_roofline && pages > 0 && page > 0) {
+    const int64_t ram_mib = static_cast<int64_t>(pages) * (page / 1024) / 1024;
+    if (a.membw_mib > ram_mib)
+      throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": the bandwidth test's array of that size exceeds "
+                       "this machine's memory (" + std::to_string(ram_mib) + " MiB): at most " + std::to_string(ram_mib));
+  }
   apply_prompt_math(a.prompt_math);
   const char* int8 = prompt_int8_kernels(a.prompt_math);
   const auto model = engine::Model::load(a.model);
+  // The context is -p + -n + 1 tokens (measure()'s Session): beyond the model's training context a
+  // usage error (exit 2), as the other value errors, not an engine error (exit 1, review TI L6).
+  if (const int64_t train = model->config().n_ctx_train; train > 0 && (a.n_prompt >= train || a.n_gen >= train || a.n_prompt + a.n_gen + 1 > train))
+    throw UsageError("-p " + std::to_string(a.n_prompt) + " and -n " + std::to_string(a.n_gen) + " need a context of " +
+                     std::to_string(a.n_prompt + a.n_gen + 1) + " tokens (-p + -n + 1), beyond the model's training context of " +
+                     std::to_string(train));
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = bench_prompt(tok, a.n_prompt, 42);
   // Decode reads every weight once per token (an untied model's embedding lookup one row of the
@@ -246,18 +264,18 @@ void run_threads(const ThreadsArgs& a) {
     std::printf("threads,pp_mean,pp_sd,tg_mean,tg_sd,ctx_switches_per_token,read_gbs,tg_roofline,roofline_fraction,ipc,llc_misses_per_token,"
                 "pp_median,tg_median\n");
   else
-    std::printf("%s, %s kernels, prompt math %s%s%s, pp %lld / tg %lld %s, %d repetitions\n\n"
+    std::printf("%s, %s kernels, prompt math %s%s%s, pp %lld / tg %lld %s, %d %s\n\n"
                 "| threads | pp t/s median | pp t/s mean +- sd | tg t/s median | tg t/s mean +- sd | ctx sw/token | tg roofline t/s | of roofline | IPC | LLC miss/token |\n"
                 "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
                 model->config().summary().c_str(), engine::cpu::isa_name(engine::cpu::active_isa()), a.prompt_math.c_str(),
                 int8 ? " (int8 " : "", int8 ? (std::string(int8) + ")").c_str() : "", static_cast<long long>(a.n_prompt), static_cast<long long>(a.n_gen),
-                plural(a.n_gen, "token", "tokens").c_str(), a.reps);
+                plural(a.n_gen, "token", "tokens").c_str(), a.reps, plural(a.reps, "repetition", "repetitions").c_str());
   for (const Point& p : points) {
     const MeanSd pp = mean_sd(p.pp), tg = mean_sd(p.tg);
     char roof[64] = "n/a", frac[32] = "n/a", ipc[32] = "not supported", llc[32] = "not supported";
     if (p.roofline_tg > 0) {
       std::snprintf(roof, sizeof roof, "%.2f", p.roofline_tg);
-      std::snprintf(frac, sizeof frac, "%.0f%%", 100 * tg.mean / p.roofline_tg);
+      std::snprintf(frac, sizeof frac, "%.1f%%", 100 * tg.mean / p.roofline_tg);  // as the HTML (review TI L5)
     }
     if (p.hw_supported) {
       std::snprintf(ipc, sizeof ipc, "%.2f", p.ipc);
@@ -273,7 +291,7 @@ void run_threads(const ThreadsArgs& a) {
                   p.roofline_tg > 0 ? roof : "", p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "",
                   p.hw_supported ? ipc : "", p.hw_supported ? llc : "", median_of(p.pp), tg_median(p));
     else
-      std::printf("| %d%s | %.2f | %.2f +- %s | %.2f | %.2f +- %s | %.2f | %s | %s | %s | %s |\n", p.threads,
+      std::printf("| %d%s | %.2f | %.2f +- %s | %.2f | %.2f +- %s | %.3f | %s | %s | %s | %s |\n", p.threads,
                   p.threads > n_run_cpus ? " (oversubscribed)" : "", median_of(p.pp), pp.mean,
                   sd_field(p.pp, pp.sd, false).c_str(), tg_median(p), tg.mean, sd_field(p.tg, tg.sd, false).c_str(),
                   p.ctx_switches_per_token, roof, frac, ipc, llc);
@@ -298,7 +316,11 @@ void run_threads(const ThreadsArgs& a) {
                   overlap.size() == 1 && overlap[0] == 1 ? "" : "s");
     }
     if (!a.no_roofline) {  // else the columns say n/a and no bandwidth was measured to divide
-      std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
+      // MB below a GB: 1,291,008 bytes printed "0.001 GB" (review TI L5).
+      if (bytes_per_token >= 1e9)
+        std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
+      else
+        std::printf("roofline: measured read bandwidth / %.3f MB read per decoded token\n", bytes_per_token / 1e6);
       if (!above_roofline.empty()) {
         std::string list;
         for (int t : above_roofline) list += (list.empty() ? "" : ", ") + std::to_string(t);

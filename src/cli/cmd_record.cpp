@@ -19,6 +19,7 @@
 
 #include "cli/output_file.h"
 #include "cli/registry.h"
+#include "engine/runtime/thread_pool.h"
 #include "record/progress_line.h"
 #include "record/recorder.h"
 #include "record/stop_signals.h"
@@ -41,6 +42,8 @@ struct Options {
   std::string summary_file;
   // --max-processes, --max-threads as given (0: not given), checked in run().
   int64_t max_processes = 0, max_threads = 0;
+  // --cpus as given ("": not given), parsed in run().
+  std::string command_cpus;
 };
 
 void parse_events(const std::string& list, RecordOptions& r) {
@@ -261,8 +264,16 @@ void run(Options& o) {
                        "PID_MAX_LIMIT), not " + std::to_string(given));
     *field = static_cast<uint32_t>(given);
   }
+  // --cpus, --nice: set in the child record starts (-- CMD), right before its exec.
+  if ((!o.command_cpus.empty() || o.rec.command_nice != 0) && o.rec.command.empty())
+    throw UsageError("record: --cpus and --nice apply to a command record starts (-- CMD), not to --pid processes");
+  if (!o.command_cpus.empty()) o.rec.command_cpus = engine::parse_pinning_cpus(o.command_cpus, "record --cpus");
+  if (o.rec.command_nice < -39 || o.rec.command_nice > 39)
+    throw UsageError("record: --nice must be a whole number from -39 to 39 (added to the nice value, which stays within "
+                     "-20..19), not " + std::to_string(o.rec.command_nice));
   resolve_pids(o.rec.pids);
   o.rec.progress = progress_line_wanted_on_stderr();
+  o.rec.warnings_to_summary = !o.summary_file.empty();
   const RecordSummary s = record(o.rec);
   if (s.stopped_before_recording) {
     // Nothing was recorded and no file written: a status of its own (128 + the signal, as a shell
@@ -283,6 +294,8 @@ void run(Options& o) {
     else std::fprintf(stderr, "infertrace record: cannot write --summary-file %s (%s): the summary follows here\n",
                       o.summary_file.c_str(), std::strerror(errno));
   }
+  // The run's warnings, kept for the summary file (review TI L9): before the summary, as they came.
+  for (const std::string& w : s.warnings) std::fprintf(out, "infertrace: warning: %s\n", w.c_str());
   print_summary(out, o.rec, s);
   // As `time` and `strace` do: a command that failed on its own (exit status N, or killed by signal
   // S: 128+S) makes record exit with that status, so `record -- CMD` fails in a script where CMD
@@ -348,6 +361,13 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
                   "Threads that can be inside a recorded syscall or CUDA call at once (default as --max-processes; "
                   "about 330 bytes of kernel memory each): a call beyond it is not recorded, which the summary and the "
                   "recording say");
+  cmd->add_option("--cpus", opt->command_cpus,
+                  "Run the command (-- CMD) on these CPUs (\"0-3,6\"), as `taskset -c LIST`, set right before its "
+                  "exec: record still resolves and probes CMD itself (`record -- taskset -c 1 CMD` would probe taskset "
+                  "and miss CMD's own CUDA code); record's own threads are not pinned");
+  cmd->add_option("--nice", opt->rec.command_nice,
+                  "Add N (-39..39) to the command's nice value (-- CMD), as `nice -n N`, set right before its exec; "
+                  "lowering it needs root (CAP_SYS_NICE); record's own threads keep theirs");
   cmd->add_option("--summary-file", opt->summary_file,
                   "Write the summary printed after the run to this file instead of stderr (which the command shares)");
   // prefix_command() makes CLI11 hand every word after `--` to the positional, options included.

@@ -32,6 +32,8 @@ uint32_t default_map_entries() {
 #include <pwd.h>
 #include <signal.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -277,7 +279,8 @@ class Recorder {
   // Every message of the recorder while it records goes through here: on a line of its own.
   void warn(const std::string& message) {
     progress_.clear();
-    std::cerr << "infertrace: warning: " << message << "\n";
+    if (o_.warnings_to_summary) sum_.warnings.push_back(message);
+    else std::cerr << "infertrace: warning: " << message << "\n";
   }
   void flush_loss_windows();
   void write_summary_meta();
@@ -672,6 +675,17 @@ void Recorder::start_or_attach_targets() {
     argv.push_back(nullptr);
     sh_argv.push_back(nullptr);
     const std::string interpreter = script_interpreter(exe);
+    // --cpus / --nice: made before the fork, applied by the child to itself alone (record's threads
+    // keep their own affinity and nice value).
+    cpu_set_t command_set;
+    CPU_ZERO(&command_set);
+    std::string command_cpus_text;
+    for (int c : o_.command_cpus) {
+      CPU_SET(c, &command_set);
+      command_cpus_text += (command_cpus_text.empty() ? "" : ",") + std::to_string(c);
+    }
+    if (!o_.command_cpus.empty()) out_.meta("traced.command_cpus", command_cpus_text);
+    if (o_.command_nice != 0) out_.meta("traced.command_nice_added", std::to_string(o_.command_nice));
     // The child gets the signal dispositions and mask record started with before anything can reach
     // it (stop_signals.h): a stop signal sent meanwhile stays pending for it, never runs record's handler.
     StopSignals::block_for_fork();
@@ -690,6 +704,23 @@ void Recorder::start_or_attach_targets() {
       char c;
       // Wait until the parent has put this process in the traced set.
       if (::read(pipefd[0], &c, 1) != 1) ::_exit(127);
+      // Before dropping privileges (lowering the nice value may need root's CAP_SYS_NICE). As
+      // `taskset -c` and `nice -n` would, but on the command itself, which record then probed.
+      if (!o_.command_cpus.empty() && ::sched_setaffinity(0, sizeof(command_set), &command_set) != 0) {
+        std::fprintf(stderr, "infertrace: error: cannot pin the command to CPUs %s (--cpus): %s\n",
+                     command_cpus_text.c_str(), std::strerror(errno));
+        ::_exit(126);
+      }
+      if (o_.command_nice != 0) {
+        errno = 0;
+        const int now = ::getpriority(PRIO_PROCESS, 0);
+        if ((now == -1 && errno != 0) || ::setpriority(PRIO_PROCESS, 0, now + o_.command_nice) != 0) {
+          std::fprintf(stderr, "infertrace: error: cannot add %d to the command's nice value (--nice): %s%s\n",
+                       o_.command_nice, std::strerror(errno),
+                       errno == EACCES || errno == EPERM ? " (lowering it needs CAP_SYS_NICE or RLIMIT_NICE)" : "");
+          ::_exit(126);
+        }
+      }
       // Run as the invoking user when started through sudo: that user's uid, gid and supplementary
       // groups (access to /dev/nvidia* or /dev/dri often comes from a group such as video or
       // render), and the HOME, USER and LOGNAME that go with them.

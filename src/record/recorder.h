@@ -31,6 +31,16 @@ struct RecordOptions {
   // pid_max and threads-max (default_map_entries()). Past either, what is not kept is counted.
   uint32_t max_processes = 0;
   uint32_t max_threads = 0;
+  // -- CMD only (--cpus, --nice): the started command's CPU affinity and the amount added to its nice
+  // value, set in the forked child right before its exec, so the command itself is what record
+  // resolves and probes (review TI H1: `record -- taskset -c 1 CMD` probed taskset, not CMD). Empty/0:
+  // left as record's own. Record's own threads keep theirs.
+  std::vector<int> command_cpus;
+  int command_nice = 0;
+  // --summary-file given: the recorder's warnings during the run (a library probed late, ...) are
+  // kept in RecordSummary::warnings for the summary file instead of going to the stderr the command
+  // shares, where a reader of the command's output took their numbers (review TI L9).
+  bool warnings_to_summary = false;
 };
 
 // 64 Ki: a preallocated hash map of it holds about 6 MB (traced, sys_pending) to 9.5 MB (api_pending)
@@ -102,6 +112,7 @@ struct RecordSummary {
   // Records in buffers CUPTI handed over after a process's exit flush, freed unread (META
   // cupti.activity_late): not among `dropped` (no buffer was full).
   uint64_t cupti_activity_late = 0;
+  std::vector<std::string> warnings;  // RecordOptions::warnings_to_summary: the run's warnings, in order
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

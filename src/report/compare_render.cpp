@@ -540,7 +540,7 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"irq_sources_differ", "hard IRQs of another kind than the baseline's", F::YesNo},
       {"launch_records_lost", "records lost that may be launch calls", F::Count},
       {"launch_records_lost_up_to", "records lost an upper bound (up to: CUPTI ring slots never published)", F::YesNo},
-      {"launch_partial_note", "launch calls left out (CUPTI refused their callbacks)", F::Text},
+      {"launch_partial_note", "launch calls left out (CUPTI refused their callbacks, or a library probed late)", F::Text},
       {"lost_events", "events the recorder lost", F::Count},
       {"verdict", "verdict", F::Text},
       {"source", "file", F::Text},

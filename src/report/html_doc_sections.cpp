@@ -331,7 +331,9 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
 std::string rate_text(const json& rate) {
   const auto mean = num(rate, "mean"), sd = num(rate, "stddev");
   if (!mean) return "";
-  return sd ? format_fixed(*mean, 2) + " \u00b1 " + format_fixed(*sd, 2) : format_fixed(*mean, 2);
+  // One repetition has no sample sd (null): "± n/a" as the markdown's "+- n/a", not the mean alone
+  // under a "mean ± sd" header (review TI L4).
+  return sd ? format_fixed(*mean, 2) + " \u00b1 " + format_fixed(*sd, 2) : format_fixed(*mean, 2) + " \u00b1 n/a";
 }
 
 std::string median_text(const json& rate) {
@@ -470,7 +472,25 @@ std::string compare_section(const json& doc) {
   // The terminal's header in words: no basis, or a baseline without the rate, is no slowdown at all
   // (review FC L2: "from nothing ...; the rate column is that figure").
   std::string basis;
-  if (auto b = str_or(doc, "basis", ""); !b.empty()) {
+  if (str_or(doc, "experiment", "") == "interference") {
+    // bench interference: the slowdown is against the scenario named baseline, from its throughput
+    // (the command's metric, or runs per second); compare's `rate` is not in these rows, and testing
+    // it said "No slowdown" under every interference page's slowdown chart (review TI M1).
+    const json* base = nullptr;
+    for (const json& r : sc)
+      if (r.is_object() && str_or(r, "name", "") == "baseline") base = &r;
+    const std::string b = str_or(doc, "basis", "");
+    const std::string figure = b == "metric" ? "the command's metric (--metric-regex, its median)"
+                               : b == "runs_per_second" ? "runs per second (1 / the run's wall time, the median)"
+                                                        : b;
+    if (!base)
+      basis = "<p class=\"note\">No slowdown: the experiment has no baseline scenario.</p>";
+    else if (!member(*base, "throughput").is_number())
+      basis = "<p class=\"note\">No slowdown: the baseline scenario has no throughput (no usable run).</p>";
+    else
+      basis = "<p class=\"note\">Slowdown against the baseline scenario's throughput from " + escape(figure) +
+              ": the share of it lost.</p>";
+  } else if (auto b = str_or(doc, "basis", ""); !b.empty()) {
     const std::string base = escape(str_or(doc, "baseline", "the first scenario"));
     const bool base_rate = !sc.empty() && member(sc[0], "rate").is_number();
     if (b == "none")
@@ -592,11 +612,19 @@ std::string compare_section(const json& doc) {
   });
   // The terminal's three decimals for the median, min and max (review S41 L5: at one decimal a
   // 0.7% spread read "3.3", "3.3", "3.3").
-  if (after_throughput != cols.end() && member(doc, "experiment") == "interference")
+  const bool interference = member(doc, "experiment") == "interference";
+  // The terminal's header for it: "metric (median)" with --metric-regex, else "runs/s (median)"
+  // (review TI L5: always "throughput (work/s)" here).
+  const bool by_metric = str_or(doc, "basis", "") == "metric";
+  if (after_throughput != cols.end() && interference) {
     after_throughput->format = CellFormat::Fixed3;
+    after_throughput->label = by_metric ? "metric (median)" : "runs/s (median)";
+  }
   cols.insert(after_throughput == cols.end() ? cols.end() : after_throughput + 1,
-              {{"throughput_min", "throughput min (work/s)", CellFormat::Fixed3},
-               {"throughput_max", "throughput max (work/s)", CellFormat::Fixed3},
+              {{"throughput_min", !interference ? "throughput min (work/s)" : by_metric ? "metric min" : "runs/s min",
+                CellFormat::Fixed3},
+               {"throughput_max", !interference ? "throughput max (work/s)" : by_metric ? "metric max" : "runs/s max",
+                CellFormat::Fixed3},
                {"spread_pct", "spread (max - min, % of the median)", CellFormat::Percent},
                {"runs_ok", "runs that finished", CellFormat::Count},
                {"wall_s", "wall time per run (median)", CellFormat::Seconds}});

@@ -160,6 +160,8 @@ with tempfile.TemporaryDirectory() as tmp:
         seen = f.read().split()
     check(seen == ["new", "kept", "kept"], "L5: fio found its files %r, want laid out once" % seen)
     check(not [n for n in os.listdir(l5_dir) if n.startswith("noise-scratch-")], "L5: scratch dir left")
+    # Review TI L7: removing fio's files can take a minute (a `discard` mount): said on stderr first.
+    check("removing the disk load's scratch files" in r.stderr, "TI L7: no word before the removal: %r" % r.stderr[-500:])
     check(not fake_loads_alive(), "L5: loads left: %r" % fake_loads_alive())
 
     # L6: a background child that holds the output pipe 12 s is not the command's wall time (it exits
