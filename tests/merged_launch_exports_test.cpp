@@ -29,6 +29,7 @@
 
 using namespace infertrace;
 using namespace infertrace::testing_kineto;
+namespace pb = infertrace::pftrace;
 
 namespace {
 
