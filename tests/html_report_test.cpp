@@ -609,7 +609,7 @@ TEST(HtmlSvg, NegativeBarsHangBelowTheZeroLineInsideTheChart) {
   for (auto& [top, h] : bars) EXPECT_TRUE(top >= 0 && top + h <= o.height) << top << " " << h;
 }
 
-// The timeline's launch arrows follow the exports' rule (report/launch_call.h): a lone
+// The timeline's launch arrows follow the exports' rule (analysis/launch.h): a lone
 // synchronous cudaMemcpy (not a launch kind) still gets its arrow to the copy it made, and of a
 // runtime launch and the driver launch it made (one correlation) the arrow starts at the first.
 TEST(HtmlTimeline, FlowsStartAtTheCallTheExportsNameAsTheLaunch) {

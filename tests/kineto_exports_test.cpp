@@ -8,15 +8,18 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <tuple>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "analysis/launch.h"
 #include "file_text.h"
 #include "kineto_test_util.h"
+#include "loss_window_make.h"
 #include "report/exports.h"
 #include "report/sqlite_export.h"
 #include "sqlite_query.h"
@@ -146,6 +149,51 @@ TEST(KinetoExports, ChromeGpuTracksAreNamedByDeviceAndStream) {
   EXPECT_EQ(thread_names[std::make_pair(gpu_pid, gpu_tid)], "stream 7");
   EXPECT_EQ(where["Memcpy HtoD (Pageable -> Device)"], where["gemm<float, 4>"]);
   EXPECT_EQ(where["Memset (Device)"], where["gemm<float, 4>"]);
+}
+
+// The Chrome export's made-up processes ("CPUs", "recorder loss", "other host events") and every GPU's
+// process are distinct pids whatever the device: a negative device (kept as it is, docs/ingest.md)
+// landed on them (review SQ L2: device -40 was "other host events", -50 "recorder loss", -100
+// "CPUs"). Each pid is named once, and each GPU slice is in the process named for its device.
+TEST(KinetoExports, ChromeGpuProcessesNeverShareAPid) {
+  Trace t;
+  t.other_host_starts.push_back(50);
+  t.irqs.push({8'000, 300, 0, IrqKind::Hard, 35, t.strings.intern("nvidia"), -1, -1});
+  t.loss_windows.push_back(make_loss_window(9'000, 9'500, 0, 2, 0));
+  const std::vector<int32_t> devices = {-40, -50, -100, -1, 0, 3, std::numeric_limits<int32_t>::min(),
+                                        std::numeric_limits<int32_t>::max()};
+  for (size_t i = 0; i < devices.size(); ++i) {
+    GpuActivity g;
+    g.start = 1'000 + 100 * static_cast<ns_t>(i), g.dur = 10, g.device = devices[i], g.stream = 7;
+    g.name = t.strings.intern("k" + std::to_string(devices[i]));
+    t.gpu.push(g);
+  }
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_devneg_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  std::filesystem::remove(path);
+  std::map<int64_t, std::vector<std::string>> names_of_pid;
+  std::map<std::string, int64_t> pid_of_kernel;
+  for (const auto& e : j["traceEvents"]) {
+    const std::string ph = e.value("ph", "");
+    if (ph == "M" && e["name"] == "process_name") names_of_pid[e["pid"]].push_back(e["args"]["name"]);
+    if (ph == "X" && e.value("cat", "") == "kernel") pid_of_kernel[e["name"]] = e["pid"];
+  }
+  for (const auto& [pid, names] : names_of_pid) EXPECT_EQ(names.size(), 1u) << pid << ": " << names.front() << ", ...";
+  std::set<int64_t> gpu_pids;
+  for (int32_t d : devices) {
+    const std::string k = "k" + std::to_string(d);
+    ASSERT_TRUE(pid_of_kernel.count(k)) << k;
+    const int64_t pid = pid_of_kernel[k];
+    gpu_pids.insert(pid);
+    ASSERT_TRUE(names_of_pid.count(pid)) << k;
+    EXPECT_EQ(names_of_pid[pid].back(), "GPU " + std::to_string(d)) << k;
+  }
+  EXPECT_EQ(gpu_pids.size(), devices.size());
+  std::set<std::string> others;
+  for (const auto& [pid, names] : names_of_pid)
+    if (!gpu_pids.count(pid)) others.insert(names.begin(), names.end());
+  EXPECT_EQ(others, (std::set<std::string>{"CPUs", "recorder loss", "other host events"}));
 }
 
 TEST(KinetoExports, GpuCsvAndChromeNameTheSameLaunchCall) {

@@ -297,7 +297,7 @@ TEST(PerfettoExport, FlowStartsAtTheLaunchCallOfASharedCorrelation) {
   // calls carry the copy's correlation (5): the arrow starts at the launch call (the driver's), even
   // though the runtime call comes first in the table. A correlation with no launch-kind call (6,
   // a lone cudaMemcpy2D) starts its arrow at that call: the rule gpu.csv and Chrome follow too
-  // (report/launch_call.h, KinetoExports.GpuCsvAndChromeNameTheSameLaunchCall).
+  // (analysis/launch.h launch_calls_of_gpu_rows, KinetoExports.GpuCsvAndChromeNameTheSameLaunchCall).
   Trace t;
   t.threads.push({100, 101, t.strings.intern("python3"), 1'000, 3'000});
   auto api = [&](ns_t s, ns_t d, const char* name, int64_t corr) {

@@ -258,3 +258,93 @@ TEST(SqliteExport, ReplacesAnExistingFileAndReportsUnwritablePaths) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/out.db"), std::string::npos);
   }
 }
+
+// A name the source does not give (the empty string in the event model) is NULL in every table,
+// as docs/sqlite-schema.md's conventions say of every unknown value (review SQ L1: operator,
+// gpu_activity, api_call, syscall and the per-name statistics stored ''), while a named row keeps
+// its name.
+TEST(SqliteExport, UnknownNamesAreNull) {
+  Trace t;
+  t.source = TraceSource::Kineto;
+  t.ops.push({100, 1'000, 2, 3, -1, kNoString, false});
+  t.ops.push({2'000, 100, 2, 3, -1, t.strings.intern("named_op"), false});
+  ApiCall c;
+  c.start = 200, c.dur = 50, c.pid = 2, c.tid = 3, c.correlation = 1, c.name = kNoString, c.kind = ApiKind::KernelLaunch;
+  t.api.push(c);
+  GpuActivity g;
+  g.start = 400, g.dur = 30, g.device = 0, g.stream = 7, g.correlation = 1, g.name = kNoString;
+  t.gpu.push(g);
+  t.syscalls.push({300, 10, 2, 3, 202, kNoString, 0, -1});
+  const LaunchAnalysis la = analyze_launches(t);
+  SqliteAnalyses an;
+  an.launch = &la;
+  const std::string path = tmp_db("sqlite_no_names.db");
+  write_sqlite_file(t, path, an);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  // One nameless row each: the operator at 100, the call, the kernel, the syscall, and their
+  // per-name rows (the nameless kernel, API, operator by launch tax and by self time).
+  for (const char* table : {"operator", "gpu_activity", "api_call", "syscall", "kernel_stat", "api_stat",
+                            "operator_stat", "host_operator_stat"}) {
+    EXPECT_EQ(scalar(db, std::string("select count(*) from ") + table + " where name = ''"), "0") << table;
+    EXPECT_EQ(scalar(db, std::string("select count(*) from ") + table + " where name is null"), "1") << table;
+  }
+  EXPECT_EQ(scalar(db, "select ts_ns from operator where name is null"), "100");
+  EXPECT_EQ(scalar(db, "select name from operator where ts_ns = 2000"), "named_op");
+  EXPECT_EQ(scalar(db, "select count from kernel_stat where name is null"), "1");
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+}
+
+// The trace's own facts never take the export's meta keys, and none is lost: a recording's META
+// `names_cleaned.*`, `schema_version`, `source` or `file` key (any bytes, docs/recording-format.md)
+// is stored as `input.KEY`, as is a key that already begins `input.` (review SQ L4: the first
+// failed the export on meta's primary key, the next three were dropped).
+TEST(SqliteExport, TraceMetaKeysNeverClashWithTheExportsOwn) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.file = "run.itrace";
+  t.meta["names_cleaned.names_with_bytes_replaced"] = "7";
+  t.meta["schema_version"] = "99";
+  t.meta["source"] = "elsewhere";
+  t.meta["file"] = "other.itrace";
+  t.meta["input.source"] = "x";
+  t.meta["kernel_version"] = "6.1.0";
+  t.names_cleaned["names_with_bytes_replaced"] = 1;
+  const std::string path = tmp_db("sqlite_meta_keys.db");
+  write_sqlite_file(t, path, SqliteAnalyses{});
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(scalar(db, "select group_concat(key || '=' || value, ' ') from (select * from meta order by key)"),
+            "file=run.itrace input.file=other.itrace input.input.source=x "
+            "input.names_cleaned.names_with_bytes_replaced=7 input.schema_version=99 input.source=elsewhere "
+            "kernel_version=6.1.0 names_cleaned.names_with_bytes_replaced=1 schema_version=1 source=recording");
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+}
+
+// export's summary line counts every table it lists (review SQ L5: stream_stat and device_stat,
+// one row each here: device 0, stream 7, were never counted).
+TEST(SqliteExport, SummaryCountsStreamAndDeviceTables) {
+  Trace t;
+  t.source = TraceSource::Kineto;
+  ApiCall c;
+  c.start = 200, c.dur = 50, c.pid = 2, c.tid = 3, c.correlation = 1;
+  c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+  t.api.push(c);
+  for (int32_t device : {0, 1}) {
+    GpuActivity g;
+    g.start = 400 + device, g.dur = 30, g.device = device, g.stream = 7, g.correlation = 1, g.name = t.strings.intern("k");
+    t.gpu.push(g);
+  }
+  const LaunchAnalysis la = analyze_launches(t);
+  SqliteAnalyses an;
+  an.launch = &la;
+  const std::string path = tmp_db("sqlite_summary.db");
+  const SqliteSummary rows = write_sqlite_file(t, path, an);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(rows.count("stream_stat"));
+  ASSERT_TRUE(rows.count("device_stat"));
+  EXPECT_EQ(rows.at("stream_stat"), 2);  // (0, 7) and (1, 7)
+  EXPECT_EQ(rows.at("device_stat"), 2);
+}

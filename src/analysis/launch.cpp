@@ -478,4 +478,15 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   return a;
 }
 
+std::vector<uint32_t> launch_calls_of_gpu_rows(const Trace& t) {
+  std::vector<uint8_t> duplicate;
+  int64_t n_dup = 0, n_cross = 0;
+  bool shared = false;
+  const CorrelationMap owner = map_correlations(t.api, duplicate, n_dup, n_cross, shared);
+  if (shared) return link_merged_ids(t.api, t.gpu, owner, duplicate, n_dup, n_cross).gpu_owner;
+  std::vector<uint32_t> of(t.gpu.size());
+  for (size_t i = 0; i < of.size(); ++i) of[i] = owner.find(t.gpu.correlation[i]);
+  return of;
+}
+
 }  // namespace infertrace

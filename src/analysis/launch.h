@@ -190,4 +190,14 @@ std::string no_gpu_short(int64_t skipped_gpu_events);
 
 LaunchAnalysis analyze_launches(const Trace& trace);
 
+// Per row of trace.gpu: the row in trace.api of the call its correlation id links it to, by the rule
+// analyze_launches() links by (map_correlations, and for ids that calls of several processes share,
+// link_merged_ids' device rule: docs/analyze.md "Merged processes"), or kNoLaunchCall where no call
+// has the id. The call is a launch-kind call where the id has one, else the id's earliest call (a
+// synchronous cudaMemcpy). The exports name it as the activity's launch (gpu.csv's launch_ts_ns and
+// launch_tid, the Chrome and Perfetto flow arrows, the HTML timeline's launch lines), so that they
+// name the call the SQLite `launch` table and the analysis measured.
+inline constexpr uint32_t kNoLaunchCall = ~uint32_t{0};
+std::vector<uint32_t> launch_calls_of_gpu_rows(const Trace& trace);
+
 }  // namespace infertrace

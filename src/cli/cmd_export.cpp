@@ -88,11 +88,19 @@ ExportOutput* created_entry(std::vector<ExportOutput>& created, const std::strin
   return nullptr;
 }
 
-// write_whole, noting the file it renamed into place in the output's entry of `created`.
+// write_whole, noting the file it renamed into place in the output's entry of `created`. An error
+// names `-` as typed, "- (standard output)", where it named the path dash_as_stdout made of it
+// (review SQ L3: "/proc/self/fd/4: write failed").
 template <class Write>
-auto write_output(std::vector<ExportOutput>& created, const std::string& option, const std::string& out, Write write) {
+auto write_output(std::vector<ExportOutput>& created, const std::string& option, const std::string& out, Write write,
+                  const std::string& typed = "") {
   ExportOutput* entry = created_entry(created, option);
-  return write_whole(out, write, entry ? &entry->written_file : nullptr);
+  try {
+    return write_whole(out, write, entry ? &entry->written_file : nullptr);
+  } catch (const Error& e) {
+    if (typed != "-") throw;
+    throw Error(name_output(e.what(), out, "- (standard output)"), e.exit_code());
+  }
 }
 
 // CSV tables and Chrome JSON need only the Trace (docs/recording-format.md has the CSV columns).
@@ -111,10 +119,13 @@ void write_plain_exports(const Options& o, const Trace& trace, std::vector<Expor
     std::cout << ")\n";
   }
   if (!o.chrome.empty()) {
-    write_output(created, "--chrome", o.chrome, [&](const std::string& tmp) {
-      write_chrome_json(trace, tmp);
-      return 0;
-    });
+    write_output(
+        created, "--chrome", o.chrome,
+        [&](const std::string& tmp) {
+          write_chrome_json(trace, tmp);
+          return 0;
+        },
+        o.chrome_typed);
     std::cout << "chrome: " << o.chrome << "\n";
   }
 }
@@ -171,7 +182,8 @@ void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<s
   write_plain_exports(o, trace, created);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s =
-        write_output(created, "--perfetto", o.perfetto, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); });
+        write_output(created, "--perfetto", o.perfetto, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); },
+                     o.perfetto_typed);
     std::cout << "perfetto: " << o.perfetto << " (" << s.tracks << plural(s.tracks, " track, ", " tracks, ") << s.slices
               << plural(s.slices, " slice, ", " slices, ") << s.instants << plural(s.instants, " instant, ", " instants, ")
               << s.flows << plural(s.flows, " launch->GPU flow)\n", " launch->GPU flows)\n");
@@ -183,11 +195,12 @@ void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<s
     an.json_results = std::move(attachments);
     const SqliteSummary rows =
         write_output(created, "--sqlite", o.sqlite, [&](const std::string& tmp) { return write_sqlite_file(trace, tmp, an); });
+    // The tables that got rows; "no events" when none did (review SQ L5: an empty trace printed "()").
     std::cout << "sqlite: " << o.sqlite << " (";
     bool first = true;
     for (auto& [table, n] : rows)
       if (n > 0) std::cout << (first ? "" : ", ") << table << " " << n, first = false;
-    std::cout << ")\n";
+    std::cout << (first ? "no events)\n" : ")\n");
   }
 }
 

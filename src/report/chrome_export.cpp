@@ -14,18 +14,18 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
-#include <unordered_map>
 #include <vector>
 
+#include "analysis/launch.h"
 #include "report/chrome_ids.h"
 #include "report/exports.h"
 #include "report/irq_number_arg.h"
 #include "report/export_categories.h"
 #include "report/thread_track_name.h"
-#include "report/launch_call.h"
 #include "report/perfetto.h"  // on_cpu_slices
 #include "util/error.h"
 
@@ -38,6 +38,15 @@ constexpr int64_t kCpuPid = 1000000000;
 constexpr int64_t kGpuPidBase = 1000000100;
 constexpr int64_t kLossPid = 1000000050;  // "recorder loss": a thread per CPU (tid = the CPU, -1 unknown)
 constexpr int64_t kOtherHostPid = 1000000060;  // "other host events": Trace::other_host_starts
+
+// A GPU's process: device d >= 0 at kGpuPidBase + d, a negative device (the readers keep one as it
+// is: docs/ingest.md) above every non-negative one's, at kGpuPidBase + 2^31 - 1 - d, so no device's
+// pid is another's or one of the made-up processes' above (review SQ L2: device -40 was the "other
+// host events" process).
+int64_t gpu_pid(int32_t device) {
+  return device >= 0 ? kGpuPidBase + device
+                     : kGpuPidBase + int64_t{std::numeric_limits<int32_t>::max()} - int64_t{device};
+}
 
 std::string json_str(std::string_view s) {
   std::string o = "\"";
@@ -125,7 +134,8 @@ class Writer {
   void finish(const std::string& members) {
     out_ << "\n]," << members << "}\n";
     out_.flush();
-    if (!out_) throw Error(path_ + ": write failed");
+    // With the reason, as the Perfetto writer words it (review SQ L3: "write failed", no reason).
+    if (!out_) throw Error("cannot write " + path_ + ": " + std::strerror(errno));
   }
 
  private:
@@ -310,12 +320,12 @@ void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
   for (size_t i = 0; i < t.gpu.size(); ++i) streams.insert({t.gpu.device[i], t.gpu.stream[i]});
   std::set<int32_t> devices;
   for (auto& [d, s] : streams) {
-    if (devices.insert(d).second) w.name_meta("process_name", kGpuPidBase + d, 0, "GPU " + std::to_string(d));
-    w.name_meta("thread_name", kGpuPidBase + d, s, "stream " + std::to_string(s));
+    if (devices.insert(d).second) w.name_meta("process_name", gpu_pid(d), 0, "GPU " + std::to_string(d));
+    w.name_meta("thread_name", gpu_pid(d), s, "stream " + std::to_string(s));
   }
-  const auto launch_of = launch_call_of_correlation(t);  // the call gpu.csv names as the launch
+  const std::vector<uint32_t> launch_of = launch_calls_of_gpu_rows(t);  // the call gpu.csv names as the launch
   for (size_t i = 0; i < t.gpu.size(); ++i) {
-    const int64_t pid = kGpuPidBase + t.gpu.device[i];
+    const int64_t pid = gpu_pid(t.gpu.device[i]);
     const int64_t corr = t.gpu.correlation[i];
     std::string args = "\"device\":" + std::to_string(t.gpu.device[i]) + ",\"stream\":" + std::to_string(t.gpu.stream[i]) +
                        ",\"correlation\":" + std::to_string(corr);
@@ -327,9 +337,8 @@ void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
     }
     w.slice(ids(pid, t.gpu.stream[i]), t.gpu.start[i], t.gpu.dur[i], t.str(t.gpu.name[i]),
             gpu_category(t.gpu.kind[i]), args);
-    auto it = corr < 0 ? launch_of.end() : launch_of.find(corr);
-    if (it == launch_of.end()) continue;
-    const size_t a = it->second;
+    if (launch_of[i] == kNoLaunchCall) continue;
+    const size_t a = launch_of[i];
     // One id per arrow, not the correlation: a graph launch starts many GPU activities under one
     // correlation, and importers key a v1 flow by (id, cat, name): Perfetto drops every "s" whose
     // id is already open (flow_duplicate_id) and each "f" after the first ends nothing, so only

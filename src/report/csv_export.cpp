@@ -5,13 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "analysis/launch.h"
 #include "ingest/recording/itrace_format.h"  // kLossableEvents
 #include "report/exports.h"
-#include "report/launch_call.h"
 #include "report/staged_tables.h"
 #include "report/text_table.h"
 #include "util/error.h"
@@ -105,7 +104,8 @@ void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* ren
     }
   });
   if (t.gpu.size() > 0) {  // CUPTI-mode recordings only: what the GPU ran, with the launch that made it
-    const auto launch_of = launch_call_of_correlation(t);  // the same call the flow arrows start at
+    // The call the analysis links it to (analysis/launch.h): the one the flow arrows start at.
+    const std::vector<uint32_t> launch_of = launch_calls_of_gpu_rows(t);
     out.table("gpu.csv",
               "ts_ns,dur_ns,kind,device,stream,correlation,launch_ts_ns,launch_tid,name,grid_x,grid_y,grid_z,block_x,"
               "block_y,block_z",
@@ -115,8 +115,7 @@ void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* ren
                 for (size_t i = 0; i < g.size(); ++i) {
                   f.num(g.start[i]).num(g.dur[i]).str(kKind[static_cast<int>(g.kind[i]) % 3]).opt(g.device[i]);
                   f.opt(g.stream[i]).opt(g.correlation[i]);
-                  const auto l = g.correlation[i] >= 0 ? launch_of.find(g.correlation[i]) : launch_of.end();
-                  if (l != launch_of.end()) f.num(t.api.start[l->second]).opt(t.api.tid[l->second]);
+                  if (const uint32_t l = launch_of[i]; l != kNoLaunchCall) f.num(t.api.start[l]).opt(t.api.tid[l]);
                   else f.opt(-1).opt(-1);
                   // Geometry 0 means unknown (copies, sets, traces without it): empty fields, as SQLite's NULL.
                   f.str(t.str(g.name[i]));

@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analysis/launch.h"
 #include "analysis/launch_intervals.h"
 #include "report/html_svg.h"
-#include "report/launch_call.h"
 #include "report/perfetto.h"
 #include "report/thread_track_name.h"
 #include "util/units.h"
@@ -202,14 +202,14 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
     if (it.api_row() >= 0) api_item[it.api_row()] = &it;
   }
   // Launch -> GPU flows, linked by correlation id, from the call the exports name as the launch
-  // (report/launch_call.h: the first launch-kind call, else the first call with that id).
-  const std::unordered_map<int64_t, size_t> api_of_corr = launch_call_of_correlation(t);
+  // (analysis/launch.h launch_calls_of_gpu_rows: the call the analysis links the activity to).
+  const std::vector<uint32_t> launch_of = launch_calls_of_gpu_rows(t);
   std::string flows;
   for (auto& it : items) {
     if (it.gpu_row() < 0 || !shown(it)) continue;
-    auto c = api_of_corr.find(t.gpu.correlation[it.gpu_row()]);
-    if (t.gpu.correlation[it.gpu_row()] < 0 || c == api_of_corr.end()) continue;
-    auto a = api_item.find(static_cast<int64_t>(c->second));
+    const uint32_t c = launch_of[static_cast<size_t>(it.gpu_row())];
+    if (c == kNoLaunchCall) continue;
+    auto a = api_item.find(static_cast<int64_t>(c));
     if (a == api_item.end()) continue;
     flows += fmt::format("<line class=\"flow\" x1=\"{:.2f}\" y1=\"{}\" x2=\"{:.2f}\" y2=\"{}\"/>", tx(a->second->start),
                          lane_y[a->second->lane] + kLaneHeight / 2, tx(it.start), lane_y[it.lane] + kLaneHeight / 2);

@@ -15,11 +15,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analysis/launch.h"
 #include "analysis/thread_lives.h"
 #include "report/exports.h"
 #include "report/irq_number_arg.h"
 #include "report/export_categories.h"
-#include "report/launch_call.h"
 #include "report/proto/perfetto_trace.pb.h"
 #include "report/thread_track_name.h"
 #include "util/error.h"
@@ -373,13 +373,12 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
                cpu >= 0 ? "CPU " + std::to_string(cpu) + " loss" : std::string("unknown CPU loss"), nullptr);
 
   // ---- Launch -> GPU activity links (by correlation id) -------------------------------------
-  // The call gpu.csv and the Chrome JSON name too (report/launch_call.h).
-  const auto api_of_corr = launch_call_of_correlation(t);
+  // The call gpu.csv, the Chrome JSON and the analysis name too (analysis/launch.h).
+  const std::vector<uint32_t> launch_of = launch_calls_of_gpu_rows(t);
   std::unordered_map<uint32_t, std::vector<uint64_t>> flows_of_api;
   for (uint32_t g = 0; g < t.gpu.size(); ++g) {
-    auto it = api_of_corr.find(t.gpu.correlation[g]);
-    if (t.gpu.correlation[g] < 0 || it == api_of_corr.end()) continue;
-    flows_of_api[static_cast<uint32_t>(it->second)].push_back(uint64_t{g} + 1);  // flow id: GPU row + 1 (never 0)
+    if (launch_of[g] == kNoLaunchCall) continue;
+    flows_of_api[launch_of[g]].push_back(uint64_t{g} + 1);  // flow id: GPU row + 1 (never 0)
   }
 
   // ---- Events, in time order ----------------------------------------------------------------
@@ -585,7 +584,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
           annotate(e, "grid", dims_text(grid));
           annotate(e, "block", dims_text(block));
         }
-        if (t.gpu.correlation[i] >= 0 && api_of_corr.count(t.gpu.correlation[i]))
+        if (launch_of[i] != kNoLaunchCall)
           e->add_terminating_flow_ids(uint64_t{i} + 1);
         break;
       case Table::Loss: {

@@ -105,14 +105,24 @@ const char* source_name(TraceSource s) {
   return "unknown";
 }
 
+// The `meta` key of the trace's own META key / fact `k`: `k` itself, unless it is a key the export
+// writes (schema_version, source, file, names_cleaned.REASON) or begins with the prefix that marks
+// such a key, "input.": then "input." + k. One key per fact, none the export's own (review SQ L4:
+// a recording's names_cleaned.* key failed the export on meta's primary key, and schema_version,
+// source and file were dropped).
+std::string input_meta_key(const std::string& k) {
+  const bool exporters = k == "schema_version" || k == "source" || k == "file" || k.rfind("names_cleaned.", 0) == 0 ||
+                         k.rfind("input.", 0) == 0;
+  return exporters ? "input." + k : k;
+}
+
 void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
   {
     SqliteStmt st(db, "INSERT INTO meta VALUES (?, ?)");
     st.text("schema_version").text(std::to_string(kSqliteSchemaVersion)).step();
     st.text("source").text(source_name(t.source)).step();
     st.text("file").text(t.file).step();
-    for (auto& [k, v] : t.meta)
-      if (k != "schema_version" && k != "source" && k != "file") st.text(k).text(v).step();
+    for (auto& [k, v] : t.meta) st.text(input_meta_key(k)).text(v).step();
     // Names kept with characters replaced: no skipped events, so not in `skipped` (review CX L8).
     for (auto& [reason, n] : t.names_cleaned) st.text("names_cleaned." + reason).text(std::to_string(n)).step();
   }
@@ -133,7 +143,7 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
     for (size_t i = 0; i < g.size(); ++i) {
       st.i64(static_cast<int64_t>(i)).i64(g.start[i]).i64(g.dur[i]).i64(g.start[i] + g.dur[i])
           .text(gpu_kind_name(g.kind[i])).opt(g.device[i]).opt(g.stream[i]).opt(g.correlation[i])
-          .opt(g.external_id[i]).text(t.str(g.name[i]));
+          .opt(g.external_id[i]).opt_text(t.str(g.name[i]));
       // Geometry is 0 when the source does not have it: NULL then.
       for (uint32_t v : {g.grid_x[i], g.grid_y[i], g.grid_z[i], g.block_x[i], g.block_y[i], g.block_z[i]})
         (g.grid_x[i] > 0) ? st.i64(v) : st.null();
@@ -147,7 +157,7 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
     for (size_t i = 0; i < a.size(); ++i) {
       st.i64(static_cast<int64_t>(i)).i64(a.start[i]).opt(a.dur[i]).opt(a.pid[i]).opt(a.tid[i])
           .opt(a.cpu[i]).opt(a.correlation[i]).opt(a.external_id[i]).opt(a.stream[i])
-          .text(t.str(a.name[i])).text(api_kind_label(a.kind[i]));
+          .opt_text(t.str(a.name[i])).text(api_kind_label(a.kind[i]));
       // The geometry a launch call was given (recordings): NULL where the source has none.
       const bool known = a.has_geometry(i);
       for (int k = 0; k < 6; ++k) {
@@ -163,7 +173,7 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
     const auto& o = t.ops;
     for (size_t i = 0; i < o.size(); ++i)
       st.i64(static_cast<int64_t>(i)).i64(o.start[i]).i64(o.dur[i]).opt(o.pid[i]).opt(o.tid[i])
-          .opt(o.external_id[i]).text(t.str(o.name[i])).i64(o.user_annotation[i]).step();
+          .opt(o.external_id[i]).opt_text(t.str(o.name[i])).i64(o.user_annotation[i]).step();
     rows["operator"] = static_cast<int64_t>(o.size());
   }
   {
@@ -197,7 +207,7 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
     const auto& s = t.syscalls;
     for (size_t i = 0; i < s.size(); ++i) {
       st.i64(static_cast<int64_t>(i)).i64(s.ts[i]).i64(s.dur[i]).opt(s.pid[i]).opt(s.tid[i]).opt(s.nr[i])
-          .text(t.str(s.name[i])).i64(s.ret[i]);
+          .opt_text(t.str(s.name[i])).i64(s.ret[i]);
       // fd_target is an interned path id (or -1).
       if (s.fd_target[i] > 0 && static_cast<size_t>(s.fd_target[i]) < t.strings.size())
         st.text(t.str(static_cast<StrId>(s.fd_target[i])));
@@ -343,13 +353,13 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     // Every trace: the operators by self time (the table kept its name from when only traces
     // without GPU activity had them).
     SqliteStmt op(db, "INSERT INTO host_operator_stat VALUES (?,?,?,?)");
-    for (auto& o : a.by_self.operators) op.text(t.str(o.name)).i64(o.count).i64(o.total).i64(o.self).step();
+    for (auto& o : a.by_self.operators) op.opt_text(t.str(o.name)).i64(o.count).i64(o.total).i64(o.self).step();
     rows["host_operator_stat"] = static_cast<int64_t>(a.by_self.operators.size());
   }
   {
     SqliteStmt st(db, "INSERT INTO api_stat VALUES (?,?,?,?,?,?,?,?,?)");
     for (auto& r : a.by_api) {
-      st.text(t.str(r.name)).text(api_kind_label(r.kind)).i64(r.calls).i64(r.linked);
+      st.opt_text(t.str(r.name)).text(api_kind_label(r.kind)).i64(r.calls).i64(r.linked);
       if (r.timed > 0) st.i64(r.api_total);
       else st.null();  // no call with a known duration: unknown, as analyze --json's null
       st.i64(r.latency_total).i64(r.launch_total).i64(r.queue_total).i64(r.timed).step();
@@ -359,7 +369,7 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
   {
     SqliteStmt st(db, "INSERT INTO kernel_stat VALUES (?,?,?,?,?,?,?,?,?,?)");
     for (auto& k : a.kernels_by_name)
-      st.text(t.str(k.name)).i64(k.count).i64(k.total).i64(k.min).i64(k.max)
+      st.opt_text(t.str(k.name)).i64(k.count).i64(k.total).i64(k.min).i64(k.max)
           .dbl(k.count ? static_cast<double>(k.total) / static_cast<double>(k.count) : 0.0)
           .i64(k.launches).i64(k.latency).i64(k.launch_part).i64(k.queue_part).step();
     rows["kernel_stat"] = static_cast<int64_t>(a.kernels_by_name.size());
@@ -367,7 +377,7 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
   {
     SqliteStmt st(db, "INSERT INTO operator_stat VALUES (?,?,?,?,?,?,?,?)");
     for (auto& o : a.by_operator)
-      st.text(t.str(o.name)).i64(o.calls).i64(o.kernels).i64(o.launch_tax).i64(o.gpu_time).i64(o.cpu_time)
+      st.opt_text(t.str(o.name)).i64(o.calls).i64(o.kernels).i64(o.launch_tax).i64(o.gpu_time).i64(o.cpu_time)
           .i64(o.launch_part).i64(o.queue_part).step();
     rows["operator_stat"] = static_cast<int64_t>(a.by_operator.size());
   }
@@ -378,6 +388,9 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
           .i64(s.kernel_time).step();
     SqliteStmt dv(db, "INSERT INTO device_stat VALUES (?,?,?)");
     for (auto& d : a.by_device) dv.opt(d.device).i64(d.busy).i64(d.idle).step();
+    // Counted as every other table is (review SQ L5: the summary line never listed these two).
+    rows["stream_stat"] = static_cast<int64_t>(a.by_stream.size());
+    rows["device_stat"] = static_cast<int64_t>(a.by_device.size());
   }
 }
 

@@ -41,7 +41,15 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
   const OutputTarget target = resolve_output_target(out);
   if (target.descriptor >= 0) {
     DescriptorOutput into(target.descriptor, out);
-    auto result = write(into.path());
+    auto result = [&] {
+      try {
+        return write(into.path());
+      } catch (const Error& e) {
+        // The writer names the path it was given (/proc/self/fd/N), which the user never typed
+        // (review SQ L3).
+        throw Error(name_output(e.what(), into.path(), out), e.exit_code());
+      }
+    }();
     into.finish();
     return result;
   }
