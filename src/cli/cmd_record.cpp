@@ -276,6 +276,8 @@ void run(Options& o) {
   o.rec.warnings_to_summary = !o.summary_file.empty();
   const RecordSummary s = record(o.rec);
   if (s.stopped_before_recording) {
+    // No summary follows: warnings kept for --summary-file go to stderr (review DH M1).
+    for (const std::string& w : s.warnings) std::fprintf(stderr, "infertrace: warning: %s\n", w.c_str());
     // Nothing was recorded and no file written: a status of its own (128 + the signal, as a shell
     // reports a job it interrupted), so a script does not go on to analyze an older file.
     std::fprintf(stderr, "infertrace record: stopped by %s during its start-up (loading the probes, opening the output): nothing recorded, %s left untouched%s\n",
@@ -369,7 +371,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
                   "Add N (-39..39) to the command's nice value (-- CMD), as `nice -n N`, set right before its exec; "
                   "lowering it needs root (CAP_SYS_NICE); record's own threads keep theirs");
   cmd->add_option("--summary-file", opt->summary_file,
-                  "Write the summary printed after the run to this file instead of stderr (which the command shares)");
+                  "Write the summary printed after the run, and the warnings of the run before it, to this file instead "
+                  "of stderr (which the command shares; on a failure the warnings go to stderr with the error)");
   // prefix_command() makes CLI11 hand every word after `--` to the positional, options included.
   cmd->add_option("command", opt->rec.command, "-- COMMAND [ARGS...]: start and trace this command");
   cmd->prefix_command();

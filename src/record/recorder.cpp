@@ -249,6 +249,10 @@ class Recorder {
   Recorder(const RecordOptions& o, CudaMode mode) : o_(o), out_(o.output, ItraceWriter::OpenLater{}), mode_(mode), progress_(stderr, o.progress) {}
 
   RecordSummary run();
+  // The warnings kept for --summary-file (RecordOptions::warnings_to_summary), on stderr.
+  void print_kept_warnings() const {
+    for (const std::string& w : sum_.warnings) std::cerr << "infertrace: warning: " << w << "\n";
+  }
 
  private:
   void load();
@@ -1402,7 +1406,14 @@ RecordSummary record(const RecordOptions& opts) {
   RecordOptions o = opts;
   if (mode == CudaMode::Cupti) o.launch = false;
   Recorder r(o, mode);
-  return r.run();
+  try {
+    return r.run();
+  } catch (...) {
+    // Warnings kept for --summary-file reach it only through a returned summary: on a failure
+    // they go to stderr with the error, not nowhere (review DH M1).
+    r.print_kept_warnings();
+    throw;
+  }
 }
 
 }  // namespace infertrace

@@ -49,8 +49,8 @@ constexpr int64_t kMaxTokens = 1 << 20;
 // advertised is 10 M); near it, a body is hundreds of MB and the concurrency multiplies that.
 constexpr int64_t kMaxUrlPromptTokens = 1 << 24;
 constexpr int kMaxConcurrency = 4096;
-constexpr double kMinRate = 1e-7;
-constexpr int kMaxRepeat = 1000;  // req/s: a mean gap of 1e7 s, the --duration and --timeout bound
+constexpr double kMinRate = 1e-7;  // req/s: a mean gap of 1e7 s, the --duration and --timeout bound
+constexpr int kMaxRepeat = 1000;
 
 struct Opts {
   std::vector<std::string> urls;
@@ -143,7 +143,7 @@ bool fail_on_empty_points(const serve::load::BenchRun& run, const std::string& w
     if (!m.error_examples.empty())
       why += ", e.g. " + m.error_examples.begin()->first + ": " + m.error_examples.begin()->second;
     std::cerr << "infertrace bench serve: error: " << where << "the point at load "
-              << serve::point_load(p.spec) << " completed no request (" << why << ")\n";
+              << serve::load::point_label(p.spec) << " completed no request (" << why << ")\n";
     set_exit_code(1);
     any = true;
   }
@@ -170,7 +170,7 @@ void warn_failing_urls(const serve::load::BenchRun& run, const std::string& wher
     for (size_t u = 0; u < n; ++u) {
       if (sent[u] == 0 || completed[u] > 0) continue;
       std::cerr << "infertrace bench serve: warning: " << where << run.target.base_urls[u] << " completed none of its "
-                << sent[u] << " requests at load " << serve::point_load(p.spec);
+                << sent[u] << " requests at load " << serve::load::point_label(p.spec);
       if (first_error[u]) std::cerr << " (e.g. " << first_error[u]->error << ": " << first_error[u]->error_detail << ")";
       std::cerr << "\n";
     }
