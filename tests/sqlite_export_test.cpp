@@ -318,7 +318,7 @@ TEST(SqliteExport, TraceMetaKeysNeverClashWithTheExportsOwn) {
   EXPECT_EQ(scalar(db, "select group_concat(key || '=' || value, ' ') from (select * from meta order by key)"),
             "file=run.itrace input.file=other.itrace input.input.source=x "
             "input.names_cleaned.names_with_bytes_replaced=7 input.schema_version=99 input.source=elsewhere "
-            "kernel_version=6.1.0 names_cleaned.names_with_bytes_replaced=1 schema_version=1 source=recording");
+            "kernel_version=6.1.0 names_cleaned.names_with_bytes_replaced=1 schema_version=2 source=recording");
   sqlite3_close(db);
   std::filesystem::remove(path);
 }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <algorithm>
@@ -43,7 +44,7 @@ struct Options {
   // --max-processes, --max-threads as given (0: not given), checked in run().
   int64_t max_processes = 0, max_threads = 0;
   // --cpus as given ("": not given), parsed in run().
-  std::string command_cpus;
+  std::optional<std::string> command_cpus;  // unset: not given (an empty list is an error: review DH L5)
 };
 
 void parse_events(const std::string& list, RecordOptions& r) {
@@ -265,9 +266,12 @@ void run(Options& o) {
     *field = static_cast<uint32_t>(given);
   }
   // --cpus, --nice: set in the child record starts (-- CMD), right before its exec.
-  if ((!o.command_cpus.empty() || o.rec.command_nice != 0) && o.rec.command.empty())
+  if ((o.command_cpus || o.rec.command_nice != 0) && o.rec.command.empty())
     throw UsageError("record: --cpus and --nice apply to a command record starts (-- CMD), not to --pid processes");
-  if (!o.command_cpus.empty()) o.rec.command_cpus = engine::parse_pinning_cpus(o.command_cpus, "record --cpus");
+  if (o.command_cpus) {
+    if (o.command_cpus->empty()) throw UsageError("record: --cpus needs a CPU list, e.g. 0-3,8 (it was empty)");
+    o.rec.command_cpus = engine::parse_pinning_cpus(*o.command_cpus, "record --cpus");
+  }
   if (o.rec.command_nice < -39 || o.rec.command_nice > 39)
     throw UsageError("record: --nice must be a whole number from -39 to 39 (added to the nice value, which stays within "
                      "-20..19), not " + std::to_string(o.rec.command_nice));

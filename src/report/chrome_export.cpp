@@ -135,7 +135,8 @@ class Writer {
     out_ << "\n]," << members << "}\n";
     out_.flush();
     // With the reason, as the Perfetto writer words it (review SQ L3: "write failed", no reason).
-    if (!out_) throw Error("cannot write " + path_ + ": " + std::strerror(errno));
+    // errno is the failed write's unless a later call set it; 0 ("Success") says nothing (review DH L9).
+    if (!out_) throw Error("cannot write " + path_ + ": " + (errno != 0 ? std::strerror(errno) : "the write failed"));
   }
 
  private:

@@ -13,7 +13,9 @@
 
 namespace infertrace {
 
-inline constexpr int kSqliteSchemaVersion = 1;
+// 2 since 2026-12-07: unknown names are NULL (were ''), a source's meta key that is the export's
+// own is stored as input.KEY (review SQ L1, L4; review DH L7).
+inline constexpr int kSqliteSchemaVersion = 2;
 
 struct SqliteAnalyses {
   const LaunchAnalysis* launch = nullptr;  // launch/queue metrics (tables launch, launch_summary, ...)

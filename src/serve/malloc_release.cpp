@@ -19,7 +19,12 @@ constexpr int kMmapThresholdBytes = 4 << 20;
 constexpr int kTrimThresholdBytes = 8 << 20;
 
 bool release_freed_memory_promptly() {
-  if (const char* t = std::getenv("GLIBC_TUNABLES"); t && std::strstr(t, "glibc.malloc.")) return false;
+  // Only the user's own thresholds win (review DH L4: any glibc.malloc tunable, arena_max or
+  // hugetlb too, turned the fix off); glibc's older variables set them as well.
+  if (const char* t = std::getenv("GLIBC_TUNABLES");
+      t && (std::strstr(t, "glibc.malloc.mmap_threshold") || std::strstr(t, "glibc.malloc.trim_threshold")))
+    return false;
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_")) return false;
   // mallopt returns 1 on success; either setting also turns off the dynamic adjustment.
   return mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes) == 1 && mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes) == 1;
 }

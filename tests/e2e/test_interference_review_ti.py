@@ -104,6 +104,11 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([EXE, "record", "-o", os.path.join(tmp, "x.itrace"), "--cpus", "4096", "--", "true"],
                        capture_output=True, text=True)
     check(r.returncode == 2 and "--cpus" in r.stderr, f"--cpus 4096: rc {r.returncode} {r.stderr}")
+    # An empty list is an error, not "no pinning" (review DH L5), with a command or --pid alike.
+    for target in (["--", "true"], ["--pid", str(os.getpid())]):
+        r = subprocess.run([EXE, "record", "-o", os.path.join(tmp, "x.itrace"), "--cpus", ""] + target,
+                           capture_output=True, text=True)
+        check(r.returncode == 2 and "--cpus" in r.stderr, f"--cpus '' {target}: rc {r.returncode} {r.stderr}")
 
     # H1 (record): the static stand-in pinned and reniced by record has every launch recorded.
     rec = os.path.join(tmp, "static.itrace")
