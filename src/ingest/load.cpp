@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
+#include "ingest/gzip_head.h"
 #include "ingest/input_buffer.h"
 #include "ingest/kineto/kineto_reader.h"
 #include "ingest/recording/itrace_format.h"
@@ -78,12 +80,22 @@ InputBuffer read_trace_input(const std::string& path) {
   // gzip is undone here by its magic bytes, so every format below sees plain bytes.
   // Pages are mapped as the reader needs them: a Kineto document read in pieces maps and drops
   // one piece at a time (kineto_reader.h, ReadOptions::release_input).
-  // A stream (pipe, device) is checked as it is read: gzip is taken whole (its bytes are checked
-  // once inflated), anything else must look like a trace from its first bytes.
-  const auto check_head = [&path](const char* data, size_t size, bool complete) {
+  // A stream (pipe, device) is checked as it is read: it must look like a trace from its first
+  // bytes, a gzip stream from the first bytes it inflates to (an endless `cat /dev/zero | gzip` was
+  // read until memory ran out when gzip was taken whole and checked once inflated).
+  auto inflated = std::make_shared<std::unique_ptr<GzipHead>>();
+  const auto check_head = [&path, inflated](const char* data, size_t size, bool complete) {
     if (size < 2 && !complete) return false;
-    if (is_gzip(data, size)) return true;
-    return sniff_format(data, size, complete, path) != Format::Undecided;
+    if (!is_gzip(data, size)) return sniff_format(data, size, complete, path) != Format::Undecided;
+    // An ended stream is inflated whole and checked as a file is, with its own errors.
+    if (complete) return true;
+    // More than the white space sniff_format allows, so that every head this long is decided.
+    if (!*inflated) *inflated = std::make_unique<GzipHead>(kMaxLeadingWhiteSpace + 4096);
+    GzipHead& head = **inflated;
+    // Data zlib refuses: the whole-stream inflation says so, placed in the file's bytes.
+    if (!head.feed(reinterpret_cast<const unsigned char*>(data), size)) return true;
+    if (head.size() == 0) return false;
+    return sniff_format(head.data(), head.size(), /*complete=*/false, path) != Format::Undecided || head.full();
   };
   return InputBuffer::open(path, /*prefault=*/false, check_head);
 }

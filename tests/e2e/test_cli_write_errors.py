@@ -62,6 +62,19 @@ except subprocess.TimeoutExpired:
 finally:
     blanks.kill()
     blanks.wait()
+# The same streams gzip'ed: judged by the first bytes they inflate to, not read to their end first
+# (an endless `cat /dev/zero | gzip` was read until memory ran out).
+for label, producer, want in (("zeros", "cat /dev/zero", "unknown format"), ("white space", "yes ''", "only white space"),
+                              ("'{' + noise", "printf '{'; exec cat /dev/urandom", "not JSON text")):
+    packer = subprocess.Popen(["sh", "-c", "(%s) | gzip -1 -c" % producer], stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        r = subprocess.run([EXE, "analyze", "/dev/stdin"], stdin=packer.stdout, capture_output=True, text=True, timeout=60)
+        check(r.returncode == 1 and want in r.stderr, "analyze of endless gzip'ed %s: rc %d %r" % (label, r.returncode, r.stderr))
+    except subprocess.TimeoutExpired:
+        check(False, "analyze of endless gzip'ed %s read on for 60 s" % label)
+    finally:
+        os.killpg(packer.pid, 9)
+        packer.wait()
 r = run("analyze", "/dev/null")
 check(r.returncode == 1 and "empty input" in r.stderr, "analyze /dev/null: rc %d %r" % (r.returncode, r.stderr))
 # procfs states size 0 for a file with content: it is read, and refused for what it is.
