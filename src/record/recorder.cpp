@@ -20,13 +20,21 @@ uint32_t default_map_entries() {
   return static_cast<uint32_t>(n);
 }
 
+void print_kept_messages(std::FILE* out, const std::vector<std::string>& notes, const std::vector<std::string>& warnings) {
+  for (const std::string& n : notes) std::fprintf(out, "infertrace record: %s\n", n.c_str());
+  for (const std::string& w : warnings) std::fprintf(out, "infertrace: warning: %s\n", w.c_str());
+}
+
 }  // namespace infertrace
 
 #if INFERTRACE_HAVE_BPF
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "record/cuda_mode.h"
 #include "record/preflight.h"
@@ -38,7 +46,11 @@ namespace infertrace {
 
 using recorder_impl::Recorder;
 
-RecordSummary record(const RecordOptions& opts) {
+namespace {
+
+// The checks made before the Recorder opens anything, and the CUDA mode they lead to. `note`: a
+// start-up message for the user.
+CudaMode check_and_pick_mode(const RecordOptions& opts, const std::function<void(const std::string&)>& note) {
   if (opts.command.empty() == opts.pids.empty())
     throw UsageError("record: give either --pid PID (one or more) or -- COMMAND [ARGS...]");
   if (!(opts.launch || opts.sched || opts.wakeup || opts.irq || opts.syscall))
@@ -53,21 +65,41 @@ RecordSummary record(const RecordOptions& opts) {
   if (const char* inj = std::getenv("CUDA_INJECTION64_PATH"); inj && *inj && std::string(inj) != facts.library)
     facts.other_injection = inj;
   if (opts.cuda == "auto" && !facts.other_injection.empty() && !facts.library.empty() && facts.gpu_present && opts.launch)
-    std::fprintf(stderr, "infertrace record: CUDA_INJECTION64_PATH=%s is set: recording with --cuda uprobe, which "
-                 "leaves it in place (cupti mode would replace it)\n", facts.other_injection.c_str());
+    note("CUDA_INJECTION64_PATH=" + facts.other_injection + " is set: recording with --cuda uprobe, which leaves it in "
+         "place (cupti mode would replace it)");
   // Without launch events asked for, auto mode does not inject anything.
   const CudaMode mode = opts.cuda == "auto" && !opts.launch ? CudaMode::Uprobe : resolve_cuda_mode(opts.cuda, facts);
   check_record_prerequisites();
+  return mode;
+}
+
+}  // namespace
+
+RecordSummary record(const RecordOptions& opts) {
+  // The start-up's informational messages: kept for --summary-file (warnings_to_summary) as the
+  // warnings are, else said at once; on a failure before the Recorder runs, said with the error.
+  std::vector<std::string> notes = opts.startup_notes;
+  CudaMode mode;
+  try {
+    mode = check_and_pick_mode(opts, [&](const std::string& message) {
+      if (opts.warnings_to_summary) notes.push_back(message);
+      else std::fprintf(stderr, "infertrace record: %s\n", message.c_str());
+    });
+  } catch (...) {
+    print_kept_messages(stderr, notes, {});
+    throw;
+  }
   // CUPTI sees the API calls itself: the launch uprobes stay off so nothing is recorded twice.
   RecordOptions o = opts;
   if (mode == CudaMode::Cupti) o.launch = false;
   Recorder r(o, mode);
+  r.keep_notes(std::move(notes));
   try {
     return r.run();
   } catch (...) {
-    // Warnings kept for --summary-file reach it only through a returned summary: on a failure
-    // they go to stderr with the error, not nowhere (review DH M1).
-    r.print_kept_warnings();
+    // Warnings (and start-up notes) kept for --summary-file reach it only through a returned
+    // summary: on a failure they go to stderr with the error, not nowhere (review DH M1).
+    r.print_kept_messages();
     throw;
   }
 }
@@ -77,7 +109,8 @@ RecordSummary record(const RecordOptions& opts) {
 #else  // built without eBPF
 
 namespace infertrace {
-RecordSummary record(const RecordOptions&) {
+RecordSummary record(const RecordOptions& opts) {
+  print_kept_messages(stderr, opts.startup_notes, {});  // the caller's, kept for --summary-file
   throw Error(std::string("this build of infertrace has no eBPF recorder: ") + INFERTRACE_BPF_MISSING +
               " at build time (install clang, bpftool and libbpf-dev with scripts/setup.sh, then rebuild)");
 }

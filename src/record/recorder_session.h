@@ -113,10 +113,11 @@ class Recorder {
   Recorder(const RecordOptions& o, CudaMode mode) : o_(o), out_(o.output, ItraceWriter::OpenLater{}), mode_(mode), progress_(stderr, o.progress) {}
 
   RecordSummary run();
-  // The warnings kept for --summary-file (RecordOptions::warnings_to_summary), on stderr.
-  void print_kept_warnings() const {
-    for (const std::string& w : sum_.warnings) std::cerr << "infertrace: warning: " << w << "\n";
-  }
+  // The start-up notes said so far (RecordOptions::startup_notes and record()'s own), kept for
+  // --summary-file: the summary's notes.
+  void keep_notes(std::vector<std::string> notes) { sum_.notes = std::move(notes); }
+  // The notes and warnings kept for --summary-file (RecordOptions::warnings_to_summary), on stderr.
+  void print_kept_messages() const { infertrace::print_kept_messages(stderr, sum_.notes, sum_.warnings); }
 
  private:
   void load();
