@@ -71,8 +71,10 @@ void parse_events(const std::string& list, RecordOptions& r) {
 }
 
 // --pid takes processes; a thread id (a task of /proc/PID/task that is not the group leader) names
-// its process, which is what gets traced (the kernel's traced set holds thread-group ids).
-void resolve_pids(std::vector<int>& pids) {
+// its process, which is what gets traced (the kernel's traced set holds thread-group ids). Said at
+// once, or kept for --summary-file with the recorder's start-up notes (RecordOptions::startup_notes).
+void resolve_pids(RecordOptions& r) {
+  std::vector<int>& pids = r.pids;
   for (int& pid : pids) {
     if (pid <= 0) throw UsageError("record: --pid must be a positive process id, not " + std::to_string(pid));
     std::ifstream st("/proc/" + std::to_string(pid) + "/status");
@@ -81,7 +83,9 @@ void resolve_pids(std::vector<int>& pids) {
       if (line.rfind("Tgid:", 0) != 0) continue;
       const int tgid = std::atoi(line.c_str() + 5);
       if (tgid > 0 && tgid != pid) {
-        std::fprintf(stderr, "infertrace record: %d is a thread of process %d: recording the process\n", pid, tgid);
+        const std::string note = std::to_string(pid) + " is a thread of process " + std::to_string(tgid) + ": recording the process";
+        if (r.warnings_to_summary) r.startup_notes.push_back(note);
+        else std::fprintf(stderr, "infertrace record: %s\n", note.c_str());
         pid = tgid;
       }
       break;
@@ -275,13 +279,18 @@ void run(Options& o) {
   if (o.rec.command_nice < -39 || o.rec.command_nice > 39)
     throw UsageError("record: --nice must be a whole number from -39 to 39 (added to the nice value, which stays within "
                      "-20..19), not " + std::to_string(o.rec.command_nice));
-  resolve_pids(o.rec.pids);
-  o.rec.progress = progress_line_wanted_on_stderr();
   o.rec.warnings_to_summary = !o.summary_file.empty();
+  try {
+    resolve_pids(o.rec);
+  } catch (...) {
+    print_kept_messages(stderr, o.rec.startup_notes, {});  // no summary follows: with the error
+    throw;
+  }
+  o.rec.progress = progress_line_wanted_on_stderr();
   const RecordSummary s = record(o.rec);
   if (s.stopped_before_recording) {
-    // No summary follows: warnings kept for --summary-file go to stderr (review DH M1).
-    for (const std::string& w : s.warnings) std::fprintf(stderr, "infertrace: warning: %s\n", w.c_str());
+    // No summary follows: notes and warnings kept for --summary-file go to stderr (review DH M1).
+    print_kept_messages(stderr, s.notes, s.warnings);
     // Nothing was recorded and no file written: a status of its own (128 + the signal, as a shell
     // reports a job it interrupted), so a script does not go on to analyze an older file.
     std::fprintf(stderr, "infertrace record: stopped by %s during its start-up (loading the probes, opening the output): nothing recorded, %s left untouched%s\n",
@@ -300,8 +309,9 @@ void run(Options& o) {
     else std::fprintf(stderr, "infertrace record: cannot write --summary-file %s (%s): the summary follows here\n",
                       o.summary_file.c_str(), std::strerror(errno));
   }
-  // The run's warnings, kept for the summary file (review TI L9): before the summary, as they came.
-  for (const std::string& w : s.warnings) std::fprintf(out, "infertrace: warning: %s\n", w.c_str());
+  // The start-up's notes and the run's warnings, kept for the summary file (review TI L9): before the
+  // summary, as they came.
+  print_kept_messages(out, s.notes, s.warnings);
   print_summary(out, o.rec, s);
   // As `time` and `strace` do: a command that failed on its own (exit status N, or killed by signal
   // S: 128+S) makes record exit with that status, so `record -- CMD` fails in a script where CMD
@@ -375,8 +385,9 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
                   "Add N (-39..39) to the command's nice value (-- CMD), as `nice -n N`, set right before its exec; "
                   "lowering it needs root (CAP_SYS_NICE); record's own threads keep theirs");
   cmd->add_option("--summary-file", opt->summary_file,
-                  "Write the summary printed after the run, and the warnings of the run before it, to this file instead "
-                  "of stderr (which the command shares; on a failure the warnings go to stderr with the error)");
+                  "Write the summary printed after the run, and the start-up messages and warnings of the run before it, "
+                  "to this file instead of stderr (which the command shares; errors stay on stderr, and on a failure the "
+                  "messages and warnings go there with the error)");
   // prefix_command() makes CLI11 hand every word after `--` to the positional, options included.
   cmd->add_option("command", opt->rec.command, "-- COMMAND [ARGS...]: start and trace this command");
   cmd->prefix_command();

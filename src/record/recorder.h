@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -41,6 +42,11 @@ struct RecordOptions {
   // kept in RecordSummary::warnings for the summary file instead of going to the stderr the command
   // shares, where a reader of the command's output took their numbers (review TI L9).
   bool warnings_to_summary = false;
+  // With warnings_to_summary, the start-up's informational messages ("infertrace record: ...") are
+  // kept too, for the same file: the caller's own so far (the CLI's "PID is a thread of process
+  // TGID"), which record() hands back in RecordSummary::notes after them with its own (review TI
+  // leftover: they went to the stderr the command shares). On a failure they go to stderr.
+  std::vector<std::string> startup_notes;
 };
 
 // 64 Ki: a preallocated hash map of it holds about 6 MB (traced, sys_pending) to 9.5 MB (api_pending)
@@ -113,7 +119,14 @@ struct RecordSummary {
   // cupti.activity_late): not among `dropped` (no buffer was full).
   uint64_t cupti_activity_late = 0;
   std::vector<std::string> warnings;  // RecordOptions::warnings_to_summary: the run's warnings, in order
+  // RecordOptions::warnings_to_summary: the start-up's informational messages, in order, without
+  // their "infertrace record: " (RecordOptions::startup_notes); printed before the warnings.
+  std::vector<std::string> notes;
 };
+
+// The kept start-up notes and warnings of a summary, one line each as they would have gone to
+// stderr: the notes first (they came first).
+void print_kept_messages(std::FILE* out, const std::vector<std::string>& notes, const std::vector<std::string>& warnings);
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.
 RecordSummary record(const RecordOptions& opts);

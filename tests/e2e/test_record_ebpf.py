@@ -662,6 +662,24 @@ with tempfile.TemporaryDirectory() as tmp:
             run("export", th, "--csv", out)
             _, sc = read_csv(os.path.join(out, "syscalls.csv"))
             check(any(int(r["tid"]) == thread for r in sc), "--pid TID recorded none of the thread's syscalls")
+            # With --summary-file that start-up message goes to the file, as the warnings do, not to
+            # stderr (review TI leftover); on a failed start-up (a second --pid that names no process)
+            # it is said on stderr with the error, and no summary file is written.
+            sf = os.path.join(tmp, "thread.summary")
+            e = run("record", "-o", th, "--events", "syscall", "--pid", str(thread), "--duration", "0.5",
+                    "--summary-file", sf)
+            text = open(sf).read() if os.path.exists(sf) else ""
+            check(e.returncode == 0 and "thread of process" not in e.stderr,
+                  f"--pid TID --summary-file: rc {e.returncode}, the start-up message on stderr: {e.stderr}")
+            check(f"infertrace record: {thread} is a thread of process {sleeper.pid}: recording the process\n" in text
+                  and text.index("thread of process") < text.index("recorded "),
+                  f"--pid TID --summary-file: the start-up message is not in the file before the summary: {text!r}")
+            gone = os.path.join(tmp, "gone.summary")
+            e = run("record", "-o", os.path.join(tmp, "gone.itrace"), "--events", "syscall", "--pid", str(thread),
+                    "--pid", "999999999", "--duration", "0.5", "--summary-file", gone)
+            check(e.returncode != 0 and f"thread of process {sleeper.pid}" in e.stderr and "error" in e.stderr
+                  and not os.path.exists(gone),
+                  f"--pid TID + a gone pid, --summary-file: rc {e.returncode}, stderr {e.stderr!r}")
     finally:
         # Also when a check above raises or the recorder times out: the sleeper never ends by itself.
         sleeper.kill()

@@ -222,7 +222,7 @@ static __always_inline bool recorded_at(__u32 state, __u64 now) {
 // reported twice; in the kernel an atomic exchange does take-and-reset. The record is written at the
 // next successful reserve on the same CPU, i.e. as soon as the ring has room again, just before the
 // first event recorded after the loss. User space writes what is still pending at stop
-// (recorder.cpp, flush_loss_windows).
+// (recorder_events.cpp, flush_loss_windows).
 //
 // A program on this CPU can be interrupted by another one (an IRQ tracepoint inside a uprobe program)
 // that fails or reports too, so every step is atomic and ordered so that each lost event is
@@ -249,7 +249,7 @@ static __always_inline bool recorded_at(__u32 state, __u64 now) {
 // The compare-and-swap loops retry only when a program nested on this CPU changed the value between
 // the read and the swap: IT_LOSS_CAS_TRIES is more than the nesting of programs on one CPU allows
 // in practice; should the tries run out, that window's edge misses that one stamp.
-// The window's layout is struct it_loss_window (record_events.h), which recorder.cpp
+// The window's layout is struct it_loss_window (record_events.h), which recorder_events.cpp
 // (flush_loss_windows) reads at stop too.
 
 struct {

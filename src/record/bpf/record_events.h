@@ -255,7 +255,7 @@ struct it_loss {
   X(IT_EV_FDNAME, "fdname")
 
 // The per-CPU loss window the BPF side keeps between failed reserves (record.bpf.c, note_loss and
-// report_loss) and the recorder reads at stop for a window still open (recorder.cpp,
+// report_loss) and the recorder reads at stop for a window still open (recorder_events.cpp,
 // flush_loss_windows): one layout for both, so neither can fall out of step with the other.
 struct it_loss_window {
   __u64 first_ts;  // the earliest loss stamp (note_loss) of a record lost since the last report, 0 when none is pending
