@@ -22,6 +22,7 @@
 #include "cli/registry.h"
 #include "engine/runtime/thread_pool.h"
 #include "record/progress_line.h"
+#include "record/record_targets.h"
 #include "record/recorder.h"
 #include "record/stop_signals.h"
 #include "record/summary_lines.h"
@@ -236,6 +237,59 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
   }
 }
 
+// --summary-file is written when the command has ended: what would make that write fail or hit
+// the wrong file is said before the recording starts (review CA M1, L2: a hard link to the recording
+// passed the by-name check and the summary replaced the recording; a missing folder, a directory,
+// was found out only after the whole run).
+void check_summary_file(Options& o) {
+  o.summary_file = dash_as_stdout(o.summary_file);
+  const std::string& f = o.summary_file;
+  // A recording not made yet has no inode to compare: its name is.
+  std::error_code e1, e2;
+  if (std::filesystem::weakly_canonical(f, e1) == std::filesystem::weakly_canonical(o.rec.output, e2) && !e1 && !e2)
+    throw UsageError("record: --summary-file " + f + " is the recording (-o): name another file");
+  const std::string label = "record: --summary-file " + f;
+  // Another name for a file record reads or writes (a hard link, a symlink): a usage error, as the
+  // same name is and as -o naming the command's executable or a --lib file is.
+  try {
+    refuse_input_as_output(f, {o.rec.output}, "the recording (-o)", label);
+    if (!o.rec.command.empty()) refuse_input_as_output(f, {command_executable(o.rec.command[0])}, "the command's executable", label);
+    refuse_input_as_output(f, o.rec.libs, "a --lib file", label);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    if (std::string(e.what()).rfind(label, 0) != 0) throw;  // command_executable's own error
+    throw UsageError(e.what());
+  }
+  // A directory, a missing or read-only folder: found now, not after the run.
+  try {
+    check_output_file(f, {}, "");
+  } catch (const Error& e) {
+    std::string why = e.what();
+    if (why.rfind(f + ": ", 0) == 0) why.erase(0, f.size() + 2);  // the name once
+    throw Error(label + ": " + why, e.exit_code());
+  }
+}
+
+// The summary (with the kept start-up messages and warnings) into --summary-file, whole or not at
+// all (written beside it and renamed into place, as every output); when that fails, said on stderr
+// with the summary after it, and record exits 1 unless the command's own status is already its.
+void write_summary_file(const std::string& path, const std::string& text) {
+  try {
+    write_whole(path, [&](const std::string& to) {
+      std::ofstream f(to, std::ios::binary | std::ios::trunc);
+      if (!f) throw Error("cannot open " + to + ": " + std::strerror(errno));
+      f << text;
+      if (!f.flush()) throw Error("cannot write " + to + ": " + std::strerror(errno));
+      return 0;
+    });
+  } catch (const Error& e) {
+    std::fprintf(stderr, "infertrace record: --summary-file not written (%s): the summary follows here\n", e.what());
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    if (exit_code() == 0) set_exit_code(1);
+  }
+}
+
 void run(Options& o) {
   // First: record's reader may go at any moment (`record ... 2>&1 | head`, an -o FIFO whose reader
   // exits). A write then fails with EPIPE, said as any failed write, instead of a SIGPIPE death that
@@ -254,12 +308,7 @@ void run(Options& o) {
     throw UsageError("record: --stop-grace applies to a command record starts (-- CMD); --pid processes are never ended by record");
   if (!(o.rec.expected_rate > 0 && o.rec.expected_rate <= 1e9))
     throw UsageError("record: --expected-rate must be a number of events per second above 0 and at most 1e9");
-  // The summary is written after the recording: into the recording itself it would replace it.
-  if (!o.summary_file.empty()) {
-    std::error_code e1, e2;
-    if (std::filesystem::weakly_canonical(o.summary_file, e1) == std::filesystem::weakly_canonical(o.rec.output, e2) && !e1 && !e2)
-      throw UsageError("record: --summary-file " + o.summary_file + " is the recording (-o): name another file");
-  }
+  if (!o.summary_file.empty()) check_summary_file(o);
   // 4194304: the kernel's PID_MAX_LIMIT, more tasks than can ever exist at once.
   for (auto [given, name, field] : {std::tuple{o.max_processes, "--max-processes", &o.rec.max_processes},
                                     {o.max_threads, "--max-threads", &o.rec.max_threads}}) {
@@ -300,15 +349,12 @@ void run(Options& o) {
     return;
   }
   // (SIGPIPE is ignored since run()'s start: the summary's reader may be gone, review RX2 L6.)
-  // Opened only now, after the command ended.
-  std::FILE* out = stderr;
-  std::FILE* file = nullptr;
-  if (!o.summary_file.empty()) {
-    file = std::fopen(o.summary_file.c_str(), "w");
-    if (file) out = file;
-    else std::fprintf(stderr, "infertrace record: cannot write --summary-file %s (%s): the summary follows here\n",
-                      o.summary_file.c_str(), std::strerror(errno));
-  }
+  // --summary-file: the text is gathered in memory and written whole once the command has ended.
+  char* kept = nullptr;
+  size_t kept_size = 0;
+  std::FILE* file = o.summary_file.empty() ? nullptr : open_memstream(&kept, &kept_size);
+  if (!o.summary_file.empty() && !file) throw Error(std::string("record: out of memory for the summary: ") + std::strerror(errno));
+  std::FILE* out = file ? file : stderr;
   // The start-up's notes and the run's warnings, kept for the summary file (review TI L9): before the
   // summary, as they came.
   print_kept_messages(out, s.notes, s.warnings);
@@ -330,8 +376,12 @@ void run(Options& o) {
                  s.command_exit_status);
     set_exit_code(s.command_exit_status);
   }
-  if (file && std::fclose(file) != 0)
-    std::fprintf(stderr, "infertrace record: writing --summary-file %s failed: %s\n", o.summary_file.c_str(), std::strerror(errno));
+  if (file) {
+    std::fclose(file);
+    const std::string text(kept, kept_size);
+    std::free(kept);
+    write_summary_file(o.summary_file, text);
+  }
 }
 
 const CommandRegistrar reg(300, "record", [](CLI::App& app) {
@@ -387,7 +437,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
   cmd->add_option("--summary-file", opt->summary_file,
                   "Write the summary printed after the run, and the start-up messages and warnings of the run before it, "
                   "to this file instead of stderr (which the command shares; errors stay on stderr, and on a failure the "
-                  "messages and warnings go there with the error)");
+                  "messages and warnings go there with the error); - is standard output; checked before the run: not "
+                  "the recording, the command or a --lib file, in a writable folder");
   // prefix_command() makes CLI11 hand every word after `--` to the positional, options included.
   cmd->add_option("command", opt->rec.command, "-- COMMAND [ARGS...]: start and trace this command");
   cmd->prefix_command();

@@ -65,6 +65,41 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 2 and "is the recording" in r.stderr, "--summary-file = -o: rc %d: %s" % (r.returncode, r.stderr.strip()))
     unchanged(good, earlier, "--summary-file = -o")
 
+    # ... nor another name for it, nor for the command or a --lib file (review CA M1: a hard link
+    # passed the by-name check, and the summary replaced the recording).
+    linked = os.path.join(tmp, "linked.itrace")
+    os.link(good, linked)
+    r = run("record", "-o", good, "--summary-file", linked, "--", "/bin/true")
+    check(r.returncode == 2 and "--summary-file" in r.stderr and "is the recording" in r.stderr,
+          "--summary-file a hard link to -o: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(good, earlier, "--summary-file a hard link to -o")
+    to_cmd = os.path.join(tmp, "to_cmd")
+    os.symlink(mytrue, to_cmd)
+    r = run("record", "-o", good, "--summary-file", to_cmd, "--", mytrue)
+    check(r.returncode == 2 and "command's executable" in r.stderr, "--summary-file the command: rc %d: %s" % (
+        r.returncode, r.stderr.strip()))
+    unchanged(mytrue, exe, "--summary-file the command")
+    r = run("record", "-o", good, "--summary-file", mytrue, "--lib", mytrue, "--", "/bin/true")
+    check(r.returncode == 2 and "--lib" in r.stderr, "--summary-file a --lib: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(mytrue, exe, "--summary-file a --lib")
+    # A summary that cannot be written there is said before the run (CA L2: after it, and exit 0).
+    for bad, why in ((os.path.join(tmp, "no", "such", "dir", "s.txt"), "No such file or directory"), (tmp, "is a directory")):
+        r = run("record", "-o", good, "--summary-file", bad, "--", "/bin/true")
+        check(r.returncode == 1 and "--summary-file" in r.stderr and why in r.stderr,
+              "--summary-file %s: rc %d: %s" % (bad, r.returncode, r.stderr.strip()))
+        unchanged(good, earlier, "--summary-file " + bad)
+    if os.geteuid() == 0:
+        # A write that fails at the end (a full disk): the summary on stderr after a line saying so,
+        # exit 1; `-` is standard output.
+        out = os.path.join(tmp, "ok.itrace")
+        r = run("record", "-o", out, "--summary-file", "/dev/full", "--", "/bin/true")
+        check(r.returncode == 1 and "--summary-file not written" in r.stderr and "command exit status: 0" in r.stderr,
+              "--summary-file /dev/full: rc %d: %s" % (r.returncode, r.stderr.strip()[-400:]))
+        r = run("record", "-o", out, "--summary-file", "-", "--", "/bin/true")
+        check(r.returncode == 0 and "command exit status: 0" in r.stdout and "command exit status" not in r.stderr
+              and not os.path.exists(os.path.join(tmp, "-")), "--summary-file -: rc %d: out %r err %r" % (
+                  r.returncode, r.stdout[-300:], r.stderr[-300:]))
+
     # --stop-grace has no meaning with --pid (record never ends those processes): refused, not ignored.
     r = run("record", "-o", good, "--stop-grace", "1", "--pid", str(os.getpid()))
     check(r.returncode == 2 and "--stop-grace applies to a command" in r.stderr,
