@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <unistd.h>
@@ -346,4 +347,34 @@ TEST(AnalyzeOutput, CsvHeadersAreTheDocumentedOnes) {
     EXPECT_EQ(text.substr(0, text.find('\n')), documented[name]) << name;
   }
   std::filesystem::remove_all(dir);
+}
+
+// Review DX L3: a recording with launch calls and no GPU activity (record --cuda uprobe) says how
+// to get the GPU side, as `sched` does: "record with --cuda cupti", in the text's undefined rows
+// and the JSON's undefined_reason. A Kineto trace without GPU work, or a recording without launch
+// calls (a CPU-only program), keeps the plain reason.
+TEST(AnalyzeOutput, RecordingWithoutGpuActivityPointsToCupti) {
+  auto make = [](TraceSource source, ApiKind kind) {
+    Trace t;
+    t.source = source;
+    ApiCall c;
+    c.start = 1'000, c.dur = 300, c.pid = 1, c.tid = 2, c.correlation = 5;
+    c.name = t.strings.intern(kind == ApiKind::KernelLaunch ? "cuLaunchKernel" : "cuCtxSynchronize"), c.kind = kind;
+    t.api.push(c);
+    return t;
+  };
+  const std::string hinted = "no GPU activity in the trace (record with --cuda cupti)";
+  for (const auto& [source, kind, want] :
+       {std::tuple{TraceSource::Recording, ApiKind::KernelLaunch, hinted},
+        std::tuple{TraceSource::Kineto, ApiKind::KernelLaunch, std::string("no GPU activity in the trace")},
+        std::tuple{TraceSource::Recording, ApiKind::Sync, std::string("no GPU activity in the trace")}}) {
+    const Trace t = make(source, kind);
+    const LaunchAnalysis a = analyze_launches(t);
+    std::ostringstream os;
+    print_analyze_text(os, t, a, 5);
+    const std::vector<std::string> row = row_of(os.str(), "TKLQT");
+    ASSERT_EQ(row.size(), 3u) << os.str();
+    EXPECT_EQ(row[2], "undefined: " + want) << os.str();
+    EXPECT_EQ(analyze_trace_json(t, a)["undefined_reason"], want);
+  }
 }

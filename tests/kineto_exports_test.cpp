@@ -161,7 +161,8 @@ TEST(KinetoExports, ChromeGpuProcessesNeverShareAPid) {
   t.irqs.push({8'000, 300, 0, IrqKind::Hard, 35, t.strings.intern("nvidia"), -1, -1});
   t.loss_windows.push_back(make_loss_window(9'000, 9'500, 0, 2, 0));
   const std::vector<int32_t> devices = {-40, -50, -100, -1, 0, 3, std::numeric_limits<int32_t>::min(),
-                                        std::numeric_limits<int32_t>::max()};
+                                        std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::max() - 1,
+                                        1147483547, 1147483548, std::numeric_limits<int32_t>::min() + 1};
   for (size_t i = 0; i < devices.size(); ++i) {
     GpuActivity g;
     g.start = 1'000 + 100 * static_cast<ns_t>(i), g.dur = 10, g.device = devices[i], g.stream = 7;
@@ -176,6 +177,13 @@ TEST(KinetoExports, ChromeGpuProcessesNeverShareAPid) {
   std::map<std::string, int64_t> pid_of_kernel;
   for (const auto& e : j["traceEvents"]) {
     const std::string ph = e.value("ph", "");
+    // Every pid within int32 (review DH L10: device -1 was at 3,147,483,748, INT32_MIN past 2^32),
+    // as a JSON importer that keeps a pid in 32 bits needs.
+    if (e.contains("pid") && e["pid"].is_number()) {
+      EXPECT_TRUE(e["pid"].is_number_integer()) << e.dump();
+      EXPECT_LT(e["pid"].get<double>(), 2147483648.0) << e.dump();
+      EXPECT_GE(e["pid"].get<double>(), -2147483648.0) << e.dump();
+    }
     if (ph == "M" && e["name"] == "process_name") names_of_pid[e["pid"]].push_back(e["args"]["name"]);
     if (ph == "X" && e.value("cat", "") == "kernel") pid_of_kernel[e["name"]] = e["pid"];
   }

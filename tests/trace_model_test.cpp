@@ -197,6 +197,13 @@ TEST(Units, HugeFiguresInScientificNotation) {
   EXPECT_EQ(format_ns(1e20), "100000000000.000 s");  // seconds below the bound: as before
   EXPECT_EQ(format_pct(1e298), "1.00e+300%");
   EXPECT_EQ(format_signed_pct(1e298), "+1.00e+300%");
+  // Bytes: the TiB figure past the bound (review DH L8: 1e300 was a 63-character number, cut).
+  // 1e300 B / 2^40 = 9.0949e287 TiB; 2^40 * 1e15 B is exactly 1e15 TiB.
+  EXPECT_EQ(format_bytes(1e300), "9.09e+287 TiB");
+  EXPECT_EQ(format_bytes(-1e300), "-9.09e+287 TiB");
+  EXPECT_EQ(format_bytes(1099511627776.0 * 1e15), "1.00e+15 TiB");
+  EXPECT_EQ(format_bytes(1099511627776.0 * 999999999999999.0), "999999999999999.0 TiB");
+  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
 }
 
 TEST(Units, FormatsDurationsAndCounts) {

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 
 #include "analysis/bound_verdict.h"
@@ -416,6 +418,11 @@ std::string no_gpu_short(int64_t skipped_gpu_events) {
 
 std::string LaunchAnalysis::gpu_undefined_reason() const { return no_gpu_reason(skipped_gpu_events); }
 
+std::string gpu_undefined_reason_with_hint(const Trace& t, const LaunchAnalysis& a) {
+  const bool without_cupti = t.source == TraceSource::Recording && a.launch_calls > 0 && a.skipped_gpu_events <= 0;
+  return a.gpu_undefined_reason() + (without_cupti ? " (record with --cuda cupti)" : "");
+}
+
 std::string inference_latency_meaning(const std::string& t_begin_from) {
   const char* start = t_begin_from == "host_event"     ? "first host event start"
                       : t_begin_from == "gpu_activity" ? "first GPU activity start (no host event)"
@@ -487,6 +494,15 @@ std::vector<uint32_t> launch_calls_of_gpu_rows(const Trace& t) {
   std::vector<uint32_t> of(t.gpu.size());
   for (size_t i = 0; i < of.size(); ++i) of[i] = owner.find(t.gpu.correlation[i]);
   return of;
+}
+
+const std::vector<uint32_t>& launch_calls_of_gpu_rows(const Trace& t, const std::vector<uint32_t>* given,
+                                                     std::vector<uint32_t>& own) {
+  if (!given) return own = launch_calls_of_gpu_rows(t);
+  if (given->size() != t.gpu.size())
+    throw std::logic_error("launch_calls_of_gpu_rows: " + std::to_string(given->size()) + " links for " +
+                           std::to_string(t.gpu.size()) + " GPU rows");
+  return *given;
 }
 
 }  // namespace infertrace

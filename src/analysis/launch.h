@@ -187,6 +187,11 @@ std::string inference_latency_meaning(const std::string& t_begin_from);
 std::string no_gpu_reason(int64_t skipped_gpu_events);
 // The same for a table cell: "no GPU activity" or "no usable GPU activity".
 std::string no_gpu_short(int64_t skipped_gpu_events);
+// analyze's reason (text and JSON), which also says how to get the GPU side where a recording
+// lacks it: a recording with launch calls and no GPU event at all was made without CUPTI (--cuda
+// uprobe, what auto picks without CUPTI, and always for --pid), so "no GPU activity in the trace
+// (record with --cuda cupti)", as `sched` points (review DX L3). Else a.gpu_undefined_reason().
+std::string gpu_undefined_reason_with_hint(const Trace& trace, const LaunchAnalysis& a);
 
 LaunchAnalysis analyze_launches(const Trace& trace);
 
@@ -199,5 +204,10 @@ LaunchAnalysis analyze_launches(const Trace& trace);
 // name the call the SQLite `launch` table and the analysis measured.
 inline constexpr uint32_t kNoLaunchCall = ~uint32_t{0};
 std::vector<uint32_t> launch_calls_of_gpu_rows(const Trace& trace);
+// `given` when a caller computed it for several outputs (`export --csv --chrome --perfetto` maps the
+// correlations once: cli/cmd_export.cpp), else computed here into `own`. A `given` of another
+// length than trace.gpu is a caller's error (throws std::logic_error).
+const std::vector<uint32_t>& launch_calls_of_gpu_rows(const Trace& trace, const std::vector<uint32_t>* given,
+                                                     std::vector<uint32_t>& own);
 
 }  // namespace infertrace

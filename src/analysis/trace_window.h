@@ -17,6 +17,8 @@ struct TraceWindow {
 // whose correlation matches no API call of the trace is kept when it starts inside the window.
 // The task table (Trace::tasks: the attach states among them) keeps the rows inside the window.
 // Threads, strings, skipped counters and meta stay; meta gains "window_from_ns"/"window_to_ns".
+// A CUDA library probed late (LaunchCoverage::late_probes) no longer makes the launch figures
+// partial when the window starts at or after its probe.
 // Throws UsageError when from > to, Error when the trace has API calls or GPU activities
 // and the window keeps none of its CUDA work: its GPU activities when it has any, else its launch
 // calls, else its API calls (a window of another run, or a trace on another clock, when it lies

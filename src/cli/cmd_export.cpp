@@ -104,10 +104,11 @@ auto write_output(std::vector<ExportOutput>& created, const std::string& option,
 }
 
 // CSV tables and Chrome JSON need only the Trace (docs/recording-format.md has the CSV columns).
-void write_plain_exports(const Options& o, const Trace& trace, std::vector<ExportOutput>& created) {
+void write_plain_exports(const Options& o, const Trace& trace, const std::vector<uint32_t>* launch_calls,
+                         std::vector<ExportOutput>& created) {
   if (!o.csv.empty()) {
     ExportOutput* csv = created_entry(created, "--csv");
-    write_csv_tables(trace, o.csv, csv ? &csv->renamed : nullptr);
+    write_csv_tables(trace, o.csv, csv ? &csv->renamed : nullptr, launch_calls);
     // Every table written, counted (review DJ L4: gpu.csv's rows were not): the optional ones when
     // they were written (write_csv_tables).
     std::cout << "csv: " << o.csv << " (API calls " << trace.api.size();
@@ -122,7 +123,7 @@ void write_plain_exports(const Options& o, const Trace& trace, std::vector<Expor
     write_output(
         created, "--chrome", o.chrome,
         [&](const std::string& tmp) {
-          write_chrome_json(trace, tmp);
+          write_chrome_json(trace, tmp, launch_calls);
           return 0;
         },
         o.chrome_typed);
@@ -179,10 +180,16 @@ void run(const Options& o) {
 
 void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<std::string, std::string>> attachments,
                    std::vector<ExportOutput>& created) {
-  write_plain_exports(o, trace, created);
+  // The launch call of each GPU row (analysis/launch.h), which gpu.csv, the Chrome JSON and the
+  // Perfetto trace all name: the correlations mapped once, not once per output (review DH).
+  std::vector<uint32_t> launch_calls;
+  const bool linked_outputs = (!o.csv.empty()) + (!o.chrome.empty()) + (!o.perfetto.empty()) > 1;
+  if (linked_outputs && trace.gpu.size() > 0) launch_calls = launch_calls_of_gpu_rows(trace);
+  const std::vector<uint32_t>* links = launch_calls.empty() ? nullptr : &launch_calls;
+  write_plain_exports(o, trace, links, created);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s =
-        write_output(created, "--perfetto", o.perfetto, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); },
+        write_output(created, "--perfetto", o.perfetto, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp, links); },
                      o.perfetto_typed);
     std::cout << "perfetto: " << o.perfetto << " (" << s.tracks << plural(s.tracks, " track, ", " tracks, ") << s.slices
               << plural(s.slices, " slice, ", " slices, ") << s.instants << plural(s.instants, " instant, ", " instants, ")

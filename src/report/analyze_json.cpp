@@ -287,7 +287,7 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   if (a.gpu_undefined()) {
     // Same keys, null values: 0 would read as a measurement. The reason says why.
     for (const char* k : gpu_defined_keys()) j[k] = nullptr;
-    j["undefined_reason"] = a.gpu_undefined_reason();
+    j["undefined_reason"] = gpu_undefined_reason_with_hint(t, a);
     if (a.host) j["host"] = host_json(t, *a.host, a.by_self);  // (not without operators: a recording)
   }
   const LaunchCoverage& coverage = t.launch_coverage;

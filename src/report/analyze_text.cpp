@@ -54,7 +54,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
              format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches");
   if (a.gpu_undefined()) {
     // Without GPU work these are not measurements: "-", not 0 (the host section follows).
-    const std::string why = "undefined: " + a.gpu_undefined_reason();
+    const std::string why = "undefined: " + gpu_undefined_reason_with_hint(t, a);
     for (const char* m : {"TKLQT", "  launch part", "  queue part", "API time", "AKD", "inference latency", "GPU busy",
                           "GPU idle", "CPU idle", "bound"})
       row(m, "-", why);

@@ -39,14 +39,33 @@ constexpr int64_t kGpuPidBase = 1000000100;
 constexpr int64_t kLossPid = 1000000050;  // "recorder loss": a thread per CPU (tid = the CPU, -1 unknown)
 constexpr int64_t kOtherHostPid = 1000000060;  // "other host events": Trace::other_host_starts
 
-// A GPU's process: device d >= 0 at kGpuPidBase + d, a negative device (the readers keep one as it
-// is: docs/ingest.md) above every non-negative one's, at kGpuPidBase + 2^31 - 1 - d, so no device's
-// pid is another's or one of the made-up processes' above (review SQ L2: device -40 was the "other
-// host events" process).
-int64_t gpu_pid(int32_t device) {
-  return device >= 0 ? kGpuPidBase + device
-                     : kGpuPidBase + int64_t{std::numeric_limits<int32_t>::max()} - int64_t{device};
-}
+// A GPU's process (review SQ L2, DH L10). Device d in [0, kMaxPid - kGpuPidBase] at kGpuPidBase + d,
+// as always. Any other device (a negative one, which the readers keep as it is: docs/ingest.md, or
+// one so large that kGpuPidBase + d would pass INT32_MAX) below kCpuPid: the k-th of the trace's
+// such devices, in the order -1, -2, ..., INT32_MIN and then the large ones ascending, at
+// kCpuPid - 1 - k. So every pid is below 2^31 (JSON importers may keep a pid in 32 bits), no two
+// devices share one, and none is "CPUs", "recorder loss", "other host events" (all at or above
+// kCpuPid) or a host's (below pid_max: k is below the number of GPU rows, far from 10^9).
+constexpr int64_t kMaxPid = std::numeric_limits<int32_t>::max();
+constexpr int64_t kLinuxPidMax = 4194304;
+class GpuPids {
+ public:
+  explicit GpuPids(const std::set<int32_t>& devices) {
+    int64_t k = 0;
+    auto place = [&](int32_t d) {
+      if (k >= kCpuPid - kLinuxPidMax) throw Error("chrome export: too many distinct GPU devices to give each a process id");
+      other_[d] = kCpuPid - 1 - k++;
+    };
+    for (auto it = devices.lower_bound(0); it != devices.begin();) place(*--it);  // -1, -2, ...
+    for (auto it = devices.lower_bound(0); it != devices.end(); ++it)
+      if (!direct(*it)) place(*it);
+  }
+  int64_t operator()(int32_t device) const { return direct(device) ? kGpuPidBase + device : other_.at(device); }
+
+ private:
+  static bool direct(int32_t d) { return d >= 0 && int64_t{d} <= kMaxPid - kGpuPidBase; }
+  std::map<int32_t, int64_t> other_;
+};
 
 std::string json_str(std::string_view s) {
   std::string o = "\"";
@@ -315,16 +334,22 @@ void other_host_tracks(const Trace& t, Writer& w) {
   for (ns_t ts : t.other_host_starts) w.slice(ids(kOtherHostPid, 0), ts, 0, "host event start", category::kOtherHost);
 }
 
-void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
+void gpu_tracks(const Trace& t, const ChromeHostIds& host, const std::vector<uint32_t>* launch_calls, Writer& w) {
   if (t.gpu.size() == 0) return;
   std::set<std::pair<int32_t, int64_t>> streams;
   for (size_t i = 0; i < t.gpu.size(); ++i) streams.insert({t.gpu.device[i], t.gpu.stream[i]});
   std::set<int32_t> devices;
-  for (auto& [d, s] : streams) {
-    if (devices.insert(d).second) w.name_meta("process_name", gpu_pid(d), 0, "GPU " + std::to_string(d));
+  for (auto& [d, s] : streams) devices.insert(d);
+  const GpuPids gpu_pid(devices);
+  const std::pair<int32_t, int64_t>* previous = nullptr;  // each device's name before its streams'
+  for (const auto& ds : streams) {
+    const auto& [d, s] = ds;
+    if (!previous || previous->first != d) w.name_meta("process_name", gpu_pid(d), 0, "GPU " + std::to_string(d));
     w.name_meta("thread_name", gpu_pid(d), s, "stream " + std::to_string(s));
+    previous = &ds;
   }
-  const std::vector<uint32_t> launch_of = launch_calls_of_gpu_rows(t);  // the call gpu.csv names as the launch
+  std::vector<uint32_t> own;  // the call gpu.csv names as the launch
+  const std::vector<uint32_t>& launch_of = launch_calls_of_gpu_rows(t, launch_calls, own);
   for (size_t i = 0; i < t.gpu.size(); ++i) {
     const int64_t pid = gpu_pid(t.gpu.device[i]);
     const int64_t corr = t.gpu.correlation[i];
@@ -430,14 +455,14 @@ std::string trace_facts(const Trace& t) {
 
 }  // namespace
 
-void write_chrome_json(const Trace& trace, const std::string& path) {
+void write_chrome_json(const Trace& trace, const std::string& path, const std::vector<uint32_t>* launch_calls) {
   Writer w(path);
   const ChromeHostIds host(trace);
   thread_tracks(trace, host, w);
   cpu_tracks(trace, w);
   loss_tracks(trace, w);
   other_host_tracks(trace, w);
-  gpu_tracks(trace, host, w);
+  gpu_tracks(trace, host, launch_calls, w);
   w.finish(trace_facts(trace));
 }
 

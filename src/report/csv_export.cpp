@@ -93,7 +93,8 @@ std::string loss_windows_header() {
 
 }  // namespace
 
-void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* renamed) {
+void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* renamed,
+                      const std::vector<uint32_t>* launch_calls) {
   CsvTables out{std::filesystem::path(dir), renamed};
   // Exactly the columns issue 3 specifies (users' scripts read them): the correlation of a launch
   // is in gpu.csv instead, as the launch's own timestamp and thread.
@@ -105,7 +106,8 @@ void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* ren
   });
   if (t.gpu.size() > 0) {  // CUPTI-mode recordings only: what the GPU ran, with the launch that made it
     // The call the analysis links it to (analysis/launch.h): the one the flow arrows start at.
-    const std::vector<uint32_t> launch_of = launch_calls_of_gpu_rows(t);
+    std::vector<uint32_t> own;
+    const std::vector<uint32_t>& launch_of = launch_calls_of_gpu_rows(t, launch_calls, own);
     out.table("gpu.csv",
               "ts_ns,dur_ns,kind,device,stream,correlation,launch_ts_ns,launch_tid,name,grid_x,grid_y,grid_z,block_x,"
               "block_y,block_z",

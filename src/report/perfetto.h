@@ -60,7 +60,9 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& trace);
 // Trace::meta, so a file read back keeps it), else the comm of its main thread (recordings), else "".
 std::string trace_process_name(const Trace& trace, int64_t pid);
 
-// Throws Error when the file cannot be written.
-PerfettoSummary write_perfetto_file(const Trace& trace, const std::string& path);
+// Throws Error when the file cannot be written. `launch_calls`: launch_calls_of_gpu_rows(trace) when
+// the caller has it (analysis/launch.h), else computed here.
+PerfettoSummary write_perfetto_file(const Trace& trace, const std::string& path,
+                                    const std::vector<uint32_t>* launch_calls = nullptr);
 
 }  // namespace infertrace

@@ -264,7 +264,7 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
   return out;
 }
 
-PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
+PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path, const std::vector<uint32_t>* launch_calls) {
   PerfettoSummary sum;
   PacketWriter w(path);
   TrackUuids track_uuid;
@@ -374,7 +374,8 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
 
   // ---- Launch -> GPU activity links (by correlation id) -------------------------------------
   // The call gpu.csv, the Chrome JSON and the analysis name too (analysis/launch.h).
-  const std::vector<uint32_t> launch_of = launch_calls_of_gpu_rows(t);
+  std::vector<uint32_t> own;
+  const std::vector<uint32_t>& launch_of = launch_calls_of_gpu_rows(t, launch_calls, own);
   std::unordered_map<uint32_t, std::vector<uint64_t>> flows_of_api;
   for (uint32_t g = 0; g < t.gpu.size(); ++g) {
     if (launch_of[g] == kNoLaunchCall) continue;

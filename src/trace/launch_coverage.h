@@ -27,6 +27,29 @@ struct LaunchCoverage {
 
   bool measured() const { return unmeasured_pids.empty(); }
   bool partial() const { return !partial_pids.empty(); }
+
+  // partial_pids and partial_note are made of two parts: CUPTI's refused or unknown callbacks (the
+  // two below) and the CUDA libraries the recorder probed late (late_probes: META
+  // library.<n>.probed_late_ns), which compose_partial() joins. Kept apart so that a window that
+  // starts at or after a probe (analysis/trace_window.h) drops that probe alone (review DH L6).
+  std::vector<uint32_t> cupti_partial_pids;
+  std::string cupti_partial_note;
+  struct LateProbe {
+    int64_t probed_ns = 0;  // on the trace's clock: launches made through the library before it are not recorded
+    uint32_t pid = 0;       // the process that had mapped it (0: not recorded)
+    std::string words;      // "pid P: the calls made through LIB before it was probed (...)"
+  };
+  std::vector<LateProbe> late_probes;
 };
+
+// Sets partial_pids and partial_note from the CUPTI part and the late probes: a late probe's pid
+// joins the partial ones (unless it is partial or unmeasured already; 0 when no pid was recorded
+// and nothing else is partial), its words the note ("launch figures are partial: they leave out,
+// in WORDS; in WORDS ...").
+void compose_partial(LaunchCoverage& c);
+
+// Drops the late probes at or before `from` (a window starting then holds every launch made
+// through those libraries) and composes the rest again. Returns whether one was dropped.
+bool drop_late_probes_before(LaunchCoverage& c, int64_t from);
 
 }  // namespace infertrace

@@ -45,11 +45,13 @@ std::string format_bytes(double b) {
     b /= 1024.0;
     ++u;
   }
+  // TiB beyond the plain bound: scientific, as format_ns does with seconds (review DH L8: a
+  // hand-edited 1e300 bytes was a 63-character number cut at the buffer).
+  if (beyond_plain(b)) return scientific(b) + " " + units[u];
   char buf[64];
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
   return buf;
 }
-
 
 std::string format_fixed(double v, int digits) {
   if (beyond_plain(v)) return scientific(v);

@@ -15,7 +15,7 @@ std::string format_ns(double ns);
 std::string format_bytes(double bytes);
 // 2.34567, 2 -> "2.35" (printf's %.*f). Beyond 1e15 in magnitude (a hand-edited 1e300: no measured
 // figure comes near) three significant digits in scientific notation, "1.00e+300", here and in
-// format_ns ("1.00e+299 s"), format_pct and format_signed_pct.
+// format_ns ("1.00e+299 s"), format_bytes (TiB: "9.09e+287 TiB"), format_pct and format_signed_pct.
 std::string format_fixed(double v, int digits);
 // The same, with more digits where `digits` would show a number that is not whole as a whole one:
 // 0.9995, 3 -> "0.9995", not "1.000" (a proximity score of 1 means deterministic: review FU-10);

@@ -13,6 +13,7 @@ probed_late_ns lies between the two stamps and mapped_by_pid is the workload's p
 the second burst is recorded, at most BURST before it. Control: the same run with the copy named by
 --lib (probed from the start) gives no such warning or META key and records all 2 x BURST calls.
 Skips (77) without root, kernel BTF or the record verb."""
+import json
 import os
 import shutil
 import sqlite3
@@ -89,6 +90,26 @@ with tempfile.TemporaryDirectory() as tmp:
         before = len(ts) - after
         check(after == made["second"], f"second burst: made {made['second']}, recorded {after}")
         check(before <= made["first"], f"first burst: made {made['first']}, recorded {before}")
+        # Review DH L6: a window that starts at or after the probe holds every launch made through
+        # the library, so its figures are not partial; one that starts before it still is.
+        # (fusion --decode-window cuts the recording to an engine run document's window.)
+        rec = os.path.join(tmp, "late.itrace")
+        for label, start, partial in (("from the second burst", made["second_ns"], False),
+                                      ("from the dlopen", made["open_ns"], True)):
+            doc = os.path.join(tmp, "run.json")
+            with open(doc, "w") as f:
+                json.dump({"backend": "cuda", "n_decode_evals": 1,
+                           "decode_window_ns": {"start": start, "end": made["second_ns"] + 3_600_000_000_000}}, f)
+            fr = subprocess.run([EXE, "fusion", rec, "--decode-window", doc, "--json"], capture_output=True, text=True,
+                                timeout=300)
+            check(fr.returncode == 0, f"fusion --decode-window ({label}): exit {fr.returncode}: {fr.stderr}")
+            if fr.returncode == 0:
+                note = json.loads(fr.stdout).get("launch_partial_note")
+                if partial:
+                    check(note is not None and lib in note and "before it was probed" in note,
+                          f"window {label}: launch_partial_note {note!r}")
+                else:
+                    check(note is None, f"window {label}: launch_partial_note {note!r}, want none")
 
     err, made, ts, meta = run(tmp, "control", lib, ["--lib", lib], False)
     check(not any(LATE in line for line in err.splitlines()), f"control (--lib): no late-probe warning: {err!r}")

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -174,7 +175,8 @@ LaunchCoverage read_launch_coverage(const Trace& t) {
   // through it before then are not recorded, while every switch and IRQ of that time is, so the
   // launch figures are partial and the rates per 1000 launches upper bounds (review TI M2: Sched/1K
   // 113.7 against 100.9, unmarked).
-  std::vector<std::string> late;
+  c.cupti_partial_pids = c.partial_pids;
+  c.cupti_partial_note = c.partial_note;
   for (const auto& [key, value] : t.meta) {
     static const std::string suffix = ".probed_late_ns";
     if (key.rfind("library.", 0) != 0 || key.size() <= suffix.size() ||
@@ -183,19 +185,17 @@ LaunchCoverage read_launch_coverage(const Trace& t) {
     const std::string lib_key = key.substr(0, key.size() - suffix.size());
     const auto path = t.meta.find(lib_key);
     const auto by = t.meta.find(lib_key + ".mapped_by_pid");
-    const uint32_t pid = by == t.meta.end() ? 0 : static_cast<uint32_t>(std::strtoul(by->second.c_str(), nullptr, 10));
-    if (pid > 0 && std::find(c.partial_pids.begin(), c.partial_pids.end(), pid) == c.partial_pids.end() &&
-        std::find(c.unmeasured_pids.begin(), c.unmeasured_pids.end(), pid) == c.unmeasured_pids.end())
-      c.partial_pids.push_back(pid);
-    late.push_back((pid > 0 ? "pid " + std::to_string(pid) + ": " : std::string()) + "the calls made through " +
-                   (path == t.meta.end() ? lib_key : path->second) +
-                   " before it was probed (mapped after the recording started, found by the scan for mapped libraries)");
+    LaunchCoverage::LateProbe p;
+    p.pid = by == t.meta.end() ? 0 : static_cast<uint32_t>(std::strtoul(by->second.c_str(), nullptr, 10));
+    // An unreadable time counts as the recording's start: no window drops that probe.
+    const auto ns = parse_count(value);
+    p.probed_ns = ns && *ns <= uint64_t{INT64_MAX} ? static_cast<int64_t>(*ns) : INT64_MAX;
+    p.words = (p.pid > 0 ? "pid " + std::to_string(p.pid) + ": " : std::string()) + "the calls made through " +
+              (path == t.meta.end() ? lib_key : path->second) +
+              " before it was probed (mapped after the recording started, found by the scan for mapped libraries)";
+    c.late_probes.push_back(std::move(p));
   }
-  if (!late.empty()) {
-    if (c.partial_pids.empty()) c.partial_pids.push_back(0);  // (no pid recorded: still partial)
-    c.partial_note = c.partial_note.empty() ? "launch figures are partial: they leave out, in " + join(late, "; in ")
-                                            : c.partial_note + "; in " + join(late, "; in ");
-  }
+  compose_partial(c);
   return c;
 }
 
