@@ -76,5 +76,24 @@ TEST(GzipHead, RefusesCorruptData) {
   EXPECT_FALSE(head.feed(bytes(packed), packed.size()));  // stays refused
 }
 
+TEST(GzipHead, ZeroPaddingAfterTheLastMemberIsNoError) {
+  const std::string text = "{\"traceEvents\": []}";
+  const std::string packed = gzip_member(text) + std::string(4096, '\0');
+  GzipHead head(1 << 20);
+  ASSERT_TRUE(head.feed(bytes(packed), packed.size())) << head.error();
+  EXPECT_EQ(std::string(head.data(), head.size()), text);
+}
+
+TEST(GzipHead, BytesAfterTheLastMemberAreRefusedWhereTheyStart) {
+  const std::string member = gzip_member("{\"traceEvents\": []}");
+  for (const std::string& after : {std::string("junk"), std::string(10, '\0') + "x"}) {
+    const std::string packed = member + after;
+    GzipHead head(1 << 20);
+    EXPECT_FALSE(head.feed(bytes(packed), packed.size()));
+    EXPECT_EQ(head.error(), "trailing bytes after the last gzip member");
+    EXPECT_EQ(head.error_offset(), static_cast<int64_t>(member.size()));
+  }
+}
+
 }  // namespace
 }  // namespace infertrace

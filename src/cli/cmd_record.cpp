@@ -28,6 +28,7 @@
 #include "record/summary_lines.h"
 #include "util/display_width.h"
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
 #include "util/text_clean.h"
 
 namespace infertrace::cli {
@@ -241,14 +242,13 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
 // the wrong file is said before the recording starts (review CA M1, L2: a hard link to the recording
 // passed the by-name check and the summary replaced the recording; a missing folder, a directory,
 // was found out only after the whole run).
-void check_summary_file(Options& o) {
-  o.summary_file = dash_as_stdout(o.summary_file);
-  const std::string& f = o.summary_file;
+void check_summary_file(const Options& o) {
+  const std::string f = dash_as_stdout(o.summary_file);
   // A recording not made yet has no inode to compare: its name is.
   std::error_code e1, e2;
   if (std::filesystem::weakly_canonical(f, e1) == std::filesystem::weakly_canonical(o.rec.output, e2) && !e1 && !e2)
-    throw UsageError("record: --summary-file " + f + " is the recording (-o): name another file");
-  const std::string label = "record: --summary-file " + f;
+    throw UsageError("record: --summary-file " + o.summary_file + " is the recording (-o): name another file");
+  const std::string label = "record: --summary-file " + o.summary_file;
   // Another name for a file record reads or writes (a hard link, a symlink): a usage error, as the
   // same name is and as -o naming the command's executable or a --lib file is.
   try {
@@ -261,6 +261,10 @@ void check_summary_file(Options& o) {
     if (std::string(e.what()).rfind(label, 0) != 0) throw;  // command_executable's own error
     throw UsageError(e.what());
   }
+  // Our stdout is written into at the end, nothing to check in its folder; resolving it now would
+  // take it aside for the run (util/inherited_descriptor.h), and the command inherits it (review DI
+  // M1: the command's output went to stderr).
+  if (names_our_stdout(f)) return;
   // A directory, a missing or read-only folder: found now, not after the run.
   try {
     check_output_file(f, {}, "");
@@ -274,17 +278,23 @@ void check_summary_file(Options& o) {
 // The summary (with the kept start-up messages and warnings) into --summary-file, whole or not at
 // all (written beside it and renamed into place, as every output); when that fails, said on stderr
 // with the summary after it, and record exits 1 unless the command's own status is already its.
-void write_summary_file(const std::string& path, const std::string& text) {
+void write_summary_file(const std::string& typed, const std::string& text) {
   try {
-    write_whole(path, [&](const std::string& to) {
+    write_whole(dash_as_stdout(typed), [&](const std::string& to) {
       std::ofstream f(to, std::ios::binary | std::ios::trunc);
       if (!f) throw Error("cannot open " + to + ": " + std::strerror(errno));
       f << text;
       if (!f.flush()) throw Error("cannot write " + to + ": " + std::strerror(errno));
       return 0;
     });
-  } catch (const Error& e) {
-    std::fprintf(stderr, "infertrace record: --summary-file not written (%s): the summary follows here\n", e.what());
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    const std::string shown = dash_as_stdout(typed);
+    if (shown != typed)  // the name the user gave, not /dev/stdout
+      for (size_t at = why.find(shown); at != std::string::npos; at = why.find(shown, at + typed.size()))
+        why.replace(at, shown.size(), typed);
+    std::fprintf(stderr, "infertrace record: --summary-file %s not written (%s): the summary follows here\n",
+                 typed.c_str(), why.c_str());
     std::fwrite(text.data(), 1, text.size(), stderr);
     if (exit_code() == 0) set_exit_code(1);
   }
@@ -308,7 +318,6 @@ void run(Options& o) {
     throw UsageError("record: --stop-grace applies to a command record starts (-- CMD); --pid processes are never ended by record");
   if (!(o.rec.expected_rate > 0 && o.rec.expected_rate <= 1e9))
     throw UsageError("record: --expected-rate must be a number of events per second above 0 and at most 1e9");
-  if (!o.summary_file.empty()) check_summary_file(o);
   // 4194304: the kernel's PID_MAX_LIMIT, more tasks than can ever exist at once.
   for (auto [given, name, field] : {std::tuple{o.max_processes, "--max-processes", &o.rec.max_processes},
                                     {o.max_threads, "--max-threads", &o.rec.max_threads}}) {
@@ -328,6 +337,7 @@ void run(Options& o) {
   if (o.rec.command_nice < -39 || o.rec.command_nice > 39)
     throw UsageError("record: --nice must be a whole number from -39 to 39 (added to the nice value, which stays within "
                      "-20..19), not " + std::to_string(o.rec.command_nice));
+  if (!o.summary_file.empty()) check_summary_file(o);
   o.rec.warnings_to_summary = !o.summary_file.empty();
   try {
     resolve_pids(o.rec);
@@ -353,7 +363,12 @@ void run(Options& o) {
   char* kept = nullptr;
   size_t kept_size = 0;
   std::FILE* file = o.summary_file.empty() ? nullptr : open_memstream(&kept, &kept_size);
-  if (!o.summary_file.empty() && !file) throw Error(std::string("record: out of memory for the summary: ") + std::strerror(errno));
+  if (!o.summary_file.empty() && !file) {
+    // The recording is made: its summary is not lost for want of a buffer.
+    std::fprintf(stderr, "infertrace record: --summary-file %s not written (%s): the summary follows here\n",
+                 o.summary_file.c_str(), std::strerror(errno));
+    if (exit_code() == 0) set_exit_code(1);
+  }
   std::FILE* out = file ? file : stderr;
   // The start-up's notes and the run's warnings, kept for the summary file (review TI L9): before the
   // summary, as they came.

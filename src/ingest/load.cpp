@@ -92,10 +92,26 @@ InputBuffer read_trace_input(const std::string& path) {
     // More than the white space sniff_format allows, so that every head this long is decided.
     if (!*inflated) *inflated = std::make_unique<GzipHead>(kMaxLeadingWhiteSpace + 4096);
     GzipHead& head = **inflated;
-    // Data zlib refuses: the whole-stream inflation says so, placed in the file's bytes.
-    if (!head.feed(reinterpret_cast<const unsigned char*>(data), size)) return true;
-    if (head.size() == 0) return false;
-    return sniff_format(head.data(), head.size(), /*complete=*/false, path) != Format::Undecided || head.full();
+    // Data zlib refuses, or bytes after the last member: refused now, in the whole-stream
+    // inflation's words, placed in the compressed bytes (waiting for the end would wait forever on
+    // an endless stream).
+    if (!head.feed(reinterpret_cast<const unsigned char*>(data), size))
+      throw InputError(path, head.error_offset(), head.error());
+    if (head.size() == 0) {
+      // A header that never ends (a file name field without its 0), endless empty members.
+      if (head.fed() > kMaxLeadingWhiteSpace)
+        throw InputError(path, static_cast<int64_t>(head.fed()), "gzip stream gave no data in its first MiB: not a trace");
+      return false;
+    }
+    try {
+      return sniff_format(head.data(), head.size(), /*complete=*/false, path) != Format::Undecided || head.full();
+    } catch (const InputError& e) {
+      // Its offset is in the inflated bytes, as the reader's errors on a gzip input say.
+      std::string why = e.what();
+      const std::string placed = path + ": byte " + std::to_string(e.offset()) + ": ";
+      if (why.rfind(placed, 0) == 0) why.erase(0, placed.size());
+      throw InputError(path, e.offset(), why + " (offset in the decompressed JSON)");
+    }
   };
   return InputBuffer::open(path, /*prefault=*/false, check_head);
 }

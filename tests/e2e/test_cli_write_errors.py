@@ -75,6 +75,40 @@ for label, producer, want in (("zeros", "cat /dev/zero", "unknown format"), ("wh
     finally:
         os.killpg(packer.pid, 9)
         packer.wait()
+# Endless streams that start as gzip but are none (review DI M2, L1): refused from their first
+# bytes too, not read to an end that never comes: data zlib refuses, a header whose file name never
+# ends, endless empty members.
+empty_member = gzip.compress(b"")
+for label, head, tail, want in (
+        ("corrupt deflate data", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff\xff", "cat /dev/zero", "corrupt gzip data"),
+        ("a file name that never ends", b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\x03", "exec yes", "no data in its first MiB"),
+        ("endless empty members", empty_member, None, "no data in its first MiB")):
+    feeder = subprocess.Popen([sys.executable, "-c", "import sys\nh=sys.stdin.buffer.read()\nsys.stdout.buffer.write(h)\n" +
+                               ("sys.stdout.buffer.flush()\n" if tail else "while True: sys.stdout.buffer.write(h)\n")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE) if tail is None else None
+    if tail is None:
+        feeder.stdin.write(head)
+        feeder.stdin.close()
+        src_out = feeder.stdout
+    else:
+        fname = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gzhead_%d.bin" % os.getpid())
+        with open(fname, "wb") as f:
+            f.write(head)
+        feeder = subprocess.Popen(["sh", "-c", "cat %s; %s" % (fname, tail)], stdout=subprocess.PIPE, start_new_session=True)
+        src_out = feeder.stdout
+    try:
+        r = subprocess.run([EXE, "analyze", "/dev/stdin"], stdin=src_out, capture_output=True, text=True, timeout=60)
+        check(r.returncode == 1 and want in r.stderr, "analyze of endless gzip with %s: rc %d %r" % (label, r.returncode, r.stderr))
+    except subprocess.TimeoutExpired:
+        check(False, "analyze of endless gzip with %s read on for 60 s" % label)
+    finally:
+        try:
+            os.killpg(feeder.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            feeder.kill()
+        feeder.wait()
+        if tail is not None:
+            os.unlink(fname)
 r = run("analyze", "/dev/null")
 check(r.returncode == 1 and "empty input" in r.stderr, "analyze /dev/null: rc %d %r" % (r.returncode, r.stderr))
 # procfs states size 0 for a file with content: it is read, and refused for what it is.

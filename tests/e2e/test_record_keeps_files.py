@@ -93,12 +93,17 @@ with tempfile.TemporaryDirectory() as tmp:
         # exit 1; `-` is standard output.
         out = os.path.join(tmp, "ok.itrace")
         r = run("record", "-o", out, "--summary-file", "/dev/full", "--", "/bin/true")
-        check(r.returncode == 1 and "--summary-file not written" in r.stderr and "command exit status: 0" in r.stderr,
+        check(r.returncode == 1 and "--summary-file /dev/full not written" in r.stderr and "command exit status: 0" in r.stderr,
               "--summary-file /dev/full: rc %d: %s" % (r.returncode, r.stderr.strip()[-400:]))
-        r = run("record", "-o", out, "--summary-file", "-", "--", "/bin/true")
+        # The command keeps its stdout (review DI M1: it was pointed at stderr for the run).
+        r = run("record", "-o", out, "--summary-file", "-", "--", "sh", "-c", "echo from-the-command")
         check(r.returncode == 0 and "command exit status: 0" in r.stdout and "command exit status" not in r.stderr
+              and "from-the-command" in r.stdout and "from-the-command" not in r.stderr
               and not os.path.exists(os.path.join(tmp, "-")), "--summary-file -: rc %d: out %r err %r" % (
                   r.returncode, r.stdout[-300:], r.stderr[-300:]))
+    # Usage errors of other options come first, as without --summary-file (review DI L4).
+    r = run("record", "-o", good, "--summary-file", os.path.join(tmp, "s.txt"), "--nice", "99", "--", "no-such-command-xyz")
+    check(r.returncode == 2 and "--nice" in r.stderr, "--summary-file with --nice 99: rc %d: %s" % (r.returncode, r.stderr.strip()))
 
     # --stop-grace has no meaning with --pid (record never ends those processes): refused, not ignored.
     r = run("record", "-o", good, "--stop-grace", "1", "--pid", str(os.getpid()))
