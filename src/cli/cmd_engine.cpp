@@ -103,6 +103,7 @@ void run_engine(RunArgs a) {
   const int threads = engine::resolve_thread_count(a.threads, placement.cpus);
 
   const auto model = engine::Model::load(a.model, placement);
+  check_prompt_tokens_fit(a, model->config().n_ctx_train);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed, a.prompt_given);
   const int64_t ctx = run_context(a, prompt.size(), model->config().n_ctx_train);
