@@ -67,7 +67,7 @@ void unlist_for_signal(int slot) {
 }
 
 // As the destructor: the name only while it is the file created here (or a link put there).
-extern "C" void remove_partials_and_die(int sig) {
+void remove_partials_and_die(int sig) {
   const int saved = errno;
   for (SignalSlot& slot : g_signal_slots) {
     if (slot.state.load() != 2) continue;
