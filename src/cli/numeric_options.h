@@ -207,7 +207,10 @@ CLI::Option* check_range(CLI::Option* opt, T lo, T hi) {
       [lo, hi, text](std::string& value) -> std::string {
         using namespace numeric_detail;
         if (std::string form = number_form_problem(value, std::is_integral_v<T>); !form.empty()) return form;
-        const long double v = std::strtold(value.c_str(), nullptr);
+        // A floating bound is compared as the option's own type reads the text (0.01 as a long
+        // double is below 0.01 as a double); whole numbers in long double's 64-bit mantissa.
+        const long double v = std::is_floating_point_v<T> ? static_cast<long double>(static_cast<T>(std::strtod(value.c_str(), nullptr)))
+                                                          : std::strtold(value.c_str(), nullptr);
         if (std::isnan(v) || std::isinf(v)) return {};  // check_floating: "must be a finite number"
         if (!(v >= static_cast<long double>(lo) && v <= static_cast<long double>(hi)))
           return "Value " + shown(value) + " not in range " + text(lo) + " to " + text(hi);
