@@ -47,7 +47,8 @@ std::string llc_note(int64_t size_mib, uint64_t llc) {
 void run_membw(const MembwArgs& a) {
   const int gpu_index = parse_membw_device(a.device);
   // -r 2147483647 ran without end; 1000, as bench threads' and bench interference's -r (review CA L10).
-  if (a.reps_given && (a.reps < 1 || a.reps > 1000))
+  // (Below 1: the cuda path says "--repetitions must be >= 1" itself.)
+  if (a.reps > 1000 || (gpu_index < 0 && a.reps < 1))
     throw UsageError("-r " + std::to_string(a.reps) + ": expected 1 to 1000 repetitions");
   if (gpu_index >= 0) {
     if (a.cpu_only_given) throw UsageError("bench membw: -t/--threads and --cpus apply to --device cpu only");
