@@ -73,6 +73,11 @@ TEST(RecordSummaryLines, FullMaps) {
                                     "record again with a larger --max-threads)"))
       << lines[1];
   EXPECT_TRUE(starts_with(lines[2], "NOT RECORDED: 1 timed CUDA call (")) << lines[2];
+  // A set of one: "1 process", "1 thread" (review CA L11: "1 processes").
+  const auto one = map_full_lines(2, {}, 1, {{"syscall", 3}}, 1);
+  ASSERT_EQ(one.size(), 2u);
+  EXPECT_NE(one[0].find("full: 1 process at once,"), std::string::npos) << one[0];
+  EXPECT_NE(one[1].find("full: 1 thread at once;"), std::string::npos) << one[1];
   // Every pid listed when the record of each was read: no "...".
   EXPECT_EQ(map_full_lines(2, {101, 102}, 40, {}, 4)[0].substr(0, 20), "NOT TRACED: 2 new pr");
   EXPECT_EQ(map_full_lines(2, {101, 102}, 40, {}, 4)[0].find("..."), std::string::npos);

@@ -190,6 +190,20 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   remove_stale_scratch(o.out_dir, log);
   if (geteuid() == 0) remove_stale_cgroups(cgroup_prefix, log);
   const fs::path scratch = fs::path(o.out_dir) / ("noise-scratch-" + std::to_string(getpid()));
+  // The loads' scratch directory, made before each run (the disk load's files are removed between
+  // them): tried once here, so an --out-dir this user cannot write to is one message in the
+  // project's words before any run, not the throwing form's "filesystem error: cannot create
+  // directories: Permission denied [DIR/noise-scratch-PID]" (review CA L3).
+  const auto make_scratch = [&] {
+    std::error_code ec;
+    fs::create_directories(scratch, ec);
+    if (ec) throw Error("--out-dir " + o.out_dir + ": cannot write there (creating " + scratch.string() + ": " + ec.message() + ")");
+  };
+  make_scratch();
+  {
+    std::error_code ec;
+    fs::remove(scratch, ec);  // (made again before each run)
+  }
   PlanContext ctx;
   ctx.load_seconds = o.load_limit_s;
   ctx.scratch_dir = scratch.string();
@@ -243,7 +257,7 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
       const std::string& name = sr.name;
       if (!sr.skip_reason.empty()) continue;
       const CpusetCgroup* cg = cgroups[si].get();
-      fs::create_directories(scratch);
+      make_scratch();
       std::vector<ChildProcess> loads;  // stopped (whole groups) when this scope ends, on every path
       std::vector<std::string> load_err;  // each load's stderr, for the message when it fails
       for (const LoadCommand& l : plan.loads) {

@@ -2,6 +2,8 @@
 // count; the read figure is the bandwidth roofline `bench threads` compares decode against.
 // `--device cuda[:N]`: the GPU's device-memory copy and read bandwidth instead (cli/bench_membw_gpu.h),
 // the roofline of `engine run --backend cuda`.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -44,6 +46,10 @@ std::string llc_note(int64_t size_mib, uint64_t llc) {
 
 void run_membw(const MembwArgs& a) {
   const int gpu_index = parse_membw_device(a.device);
+  // -r 2147483647 ran without end; 1000, as bench threads' and bench interference's -r (review CA L10).
+  // (Below 1: the cuda path says "--repetitions must be >= 1" itself.)
+  if (a.reps > 1000 || (gpu_index < 0 && a.reps < 1))
+    throw UsageError("-r " + std::to_string(a.reps) + ": expected 1 to 1000 repetitions");
   if (gpu_index >= 0) {
     if (a.cpu_only_given) throw UsageError("bench membw: -t/--threads and --cpus apply to --device cpu only");
     gpu::GpuMembwOptions o;
@@ -63,6 +69,15 @@ void run_membw(const MembwArgs& a) {
   engine::check_thread_cap(counts, engine::thread_cap_cpus(cpus), "-t " + threads);
   check_format(a.format);
   if (a.size_mib < 1) throw UsageError("--size-mib must be >= 1");
+  // The three arrays must fit in this machine's memory, checked before any is allocated, as bench
+  // threads checks --membw-mib (review CA L10: --size-mib 99999999999 said "cannot allocate
+  // 104857599998951424 bytes", exit 1).
+  if (const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE); pages > 0 && page > 0) {
+    const int64_t ram_mib = static_cast<int64_t>(pages) * (page / 1024) / 1024;
+    if (a.size_mib > ram_mib / 3)
+      throw UsageError("--size-mib " + std::to_string(a.size_mib) + ": three arrays of that size exceed this machine's memory (" +
+                       std::to_string(ram_mib) + " MiB): at most " + std::to_string(ram_mib / 3));
+  }
   // CPUs the threads run on, as bench threads counts them: the distinct CPUs of --cpus, else every
   // allowed CPU. More threads than that share CPUs: the row is marked oversubscribed.
   const int n_run_cpus =
@@ -124,11 +139,12 @@ const BenchRegistrar reg(20, [](CLI::App& bench) {
                                   "Thread counts, e.g. 1,2,4 (default: the --cpus count, else every allowed CPU)");
   auto* cpus = cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");
   auto* size = cmd->add_option("--size-mib", a->size_mib,
-                               "Bytes per array, MiB (use several times the last-level cache); cuda: the buffer "
+                               "Bytes per array, MiB (use several times the last-level cache; cpu: three arrays, at most a third of "
+                               "the machine's memory); cuda: the buffer "
                                "(default 4096, shrunk to fit free memory)")
                    ->capture_default_str();
   auto* reps = cmd->add_option("-r,--repetitions", a->reps,
-                               "Repetitions (the best is reported, as STREAM does; cuda: best and median, default 10)")
+                               "Repetitions, 1 to 1000 (the best is reported, as STREAM does; cuda: best and median, default 10)")
                    ->capture_default_str();
   add_format_options(cmd, a->format, "md, csv or json (cuda: md or json)");
   cmd->add_option("--device", a->device,

@@ -15,6 +15,7 @@
 #include "report/compare_render.h"
 #include "report/compare_trace.h"
 #include "report/schema_version.h"
+#include "util/json_error.h"
 #include "util/error.h"
 #include "util/text_clean.h"
 #include "report/json_text.h"
@@ -48,9 +49,9 @@ ScenarioMetrics load_scenario(const std::string& arg, size_t place) {
     try {
       doc = nlohmann::json::parse(*text);
     } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
+      throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + json_error_text(e.what()));
     } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400)
-      throw InputError(path, -1, "unreadable JSON: " + std::string(e.what()));
+      throw InputError(path, -1, "unreadable JSON: " + json_error_text(e.what()));
     }
     ScenarioMetrics m = scenario_from_json(doc, name, path);
     // The note `report` gives such a document on its page (review HR L1).

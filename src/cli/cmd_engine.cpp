@@ -103,6 +103,7 @@ void run_engine(RunArgs a) {
   const int threads = engine::resolve_thread_count(a.threads, placement.cpus);
 
   const auto model = engine::Model::load(a.model, placement);
+  check_prompt_tokens_fit(a, model->config().n_ctx_train);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed, a.prompt_given);
   const int64_t ctx = run_context(a, prompt.size(), model->config().n_ctx_train);
@@ -199,7 +200,7 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("--device", a->device, "cuda: device index")->capture_default_str();
   run->add_option("--roofline-gbs", a->roofline_gbs,
                   "cuda: device read bandwidth, GB/s (e.g. `bench membw --device cuda`'s read best): report tg's "
-                  "share of the bandwidth roofline (decode bytes per token x tg / bandwidth)");
+                  "share of the bandwidth roofline (decode bytes per token x tg / bandwidth; 0: not given)");
   run->add_flag("--measure-roofline", a->measure_roofline,
                 "cuda: measure the read bandwidth after the run (bench membw --device cuda, 5 repetitions, best) and "
                 "report the roofline share");

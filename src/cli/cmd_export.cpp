@@ -24,6 +24,8 @@
 #include "report/perfetto.h"
 #include "report/schema_version.h"
 #include "report/sqlite_export.h"
+#include "util/json_error.h"
+#include "util/partial_file.h"
 #include "util/plural.h"
 #include "util/error.h"
 #include "util/read_whole_file.h"
@@ -59,9 +61,9 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
     // Store only valid JSON: json_extract() fails on anything else.
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(file, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
+    throw InputError(file, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + json_error_text(e.what()));
   } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400): out_of_range
-    throw InputError(file, -1, "unreadable JSON: " + std::string(e.what()));
+    throw InputError(file, -1, "unreadable JSON: " + json_error_text(e.what()));
   }
   // The verb is what a reader selects the document by: an analyze document stored as `sched`
   // would be found, silently, by a query for scheduler results (audit EW M3). What the document
@@ -167,6 +169,9 @@ void run(const Options& o) {
   // A later output that fails takes the earlier ones this run created with it: a failed export
   // leaves nothing that looks complete (outputs that existed before stay, replaced or not).
   std::vector<ExportOutput> created = outputs_to_be_created(outputs);
+  // Ctrl-C or SIGTERM while the outputs are written: the OUT.partial files go, as a failed run's do
+  // (review CA L4); outputs already complete stay.
+  remove_partials_on_signal();
   try {
     make_output_directories(created);  // the --csv directory, recording what mkdir made
     write_exports(o, trace, std::move(attachments), created);  // noting in `created` what it wrote

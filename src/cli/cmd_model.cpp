@@ -13,6 +13,7 @@
 #include "cli/output_file.h"
 #include "cli/registry.h"
 #include "engine/gguf/gguf.h"
+#include "util/json_error.h"
 #include "util/text_clean.h"
 #include "util/utf8_cut.h"
 #include "engine/model/model_config.h"
@@ -42,7 +43,12 @@ struct SynthArgs {
 void run_synth(const SynthArgs& a) {
   // A negative count was silently "all CPUs", as 0 is.
   if (a.threads < 0) throw UsageError("-t must be >= 0 (0: all CPUs)");
+  // More were silently 64, the generator's cap (review CA L8).
+  if (a.threads > 64) throw UsageError("-t " + std::to_string(a.threads) + ": at most 64 threads generate weights");
   const engine::ModelPreset& preset = engine::find_preset(a.preset);
+  // The output's directory checked before any weight is generated: a missing or unwritable one was
+  // "X.partial: cannot create: ...", naming the scratch file (review CA L11).
+  check_output_file(a.out, {}, "an input");
   engine::SynthOptions opt;
   const engine::WeightScheme scheme = engine::parse_weight_scheme(a.dtype);
   opt.dtype = scheme.base;
@@ -239,9 +245,7 @@ void run_tokenize_batch(const engine::Tokenizer& tok, const std::string& batch, 
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's text without its "[json.exception.parse_error.101] " tag: it says where and why
     // (a lone surrogate, a missing quote), which "expects a JSON array of strings" did not.
-    std::string why = e.what();
-    if (const size_t tag = why.find("] "); why.rfind("[json.exception", 0) == 0 && tag != std::string::npos) why.erase(0, tag + 2);
-    throw InputError(batch, static_cast<int64_t>(e.byte) - 1, "--batch is not valid JSON: " + why);
+    throw InputError(batch, static_cast<int64_t>(e.byte) - 1, "--batch is not valid JSON: " + json_error_text(e.what()));
   }
   if (!strings.is_array())
     throw InputError(batch, -1, std::string("--batch expects a JSON array of strings, found a JSON ") + strings.type_name());
@@ -311,7 +315,7 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   synth->add_option("--preset", a->preset, presets_help)->required();
   synth->add_option("--dtype", a->dtype, "Matrix weight type as llama.cpp's file types: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k_m, q5_k_m, q6_k (norms stay f32; llama-quantize's per-tensor rules)")->capture_default_str();
   synth->add_option("--seed", a->seed, "Random seed (the file depends only on preset, dtype and seed)")->capture_default_str();
-  synth->add_option("-t,--threads", a->threads, "Threads generating weights (0: all CPUs)")->capture_default_str();
+  synth->add_option("-t,--threads", a->threads, "Threads generating weights (0: all CPUs; at most 64)")->capture_default_str();
   synth->add_option("-o,--output", a->out, "Output .gguf path")->required();
   synth->add_flag("--json", a->json, "Print the result as JSON");
   synth->callback([a] {

@@ -43,7 +43,7 @@ struct Options {
   // so a reader of the command's output (bench interference's --metric-regex) does not see record's
   // numbers as the command's (review BI M3).
   std::string summary_file;
-  // --max-processes, --max-threads as given (0: not given), checked in run().
+  // --max-processes, --max-threads as given (0: the default, as docs/record.md says), checked in run().
   int64_t max_processes = 0, max_threads = 0;
   // --cpus as given ("": not given), parsed in run().
   std::optional<std::string> command_cpus;  // unset: not given (an empty list is an error: review DH L5)
@@ -51,9 +51,17 @@ struct Options {
 
 void parse_events(const std::string& list, RecordOptions& r) {
   r.launch = r.sched = r.wakeup = r.irq = r.syscall = false;
-  std::istringstream in(list);
-  std::string e;
-  while (std::getline(in, e, ',')) {
+  // Every item, an empty one too ("launch," or "launch,,sched" is a typo, refused as --scenarios
+  // refuses it; getline dropped a trailing one), and each once (review CA L6, L11).
+  std::vector<std::string> seen;
+  for (size_t begin = 0; begin <= list.size();) {
+    const size_t comma = std::min(list.find(',', begin), list.size());
+    const std::string e = list.substr(begin, comma - begin);
+    begin = comma + 1;
+    if (e.empty()) throw UsageError("record: --events " + list + ": an empty item (a comma too many); expected e.g. launch,sched");
+    if (std::find(seen.begin(), seen.end(), e) != seen.end())
+      throw UsageError("record: --events: '" + e + "' is listed twice");
+    seen.push_back(e);
     if (e == "launch") r.launch = true;
     else if (e == "sched") r.sched = true;
     else if (e == "wakeup") r.wakeup = true;
@@ -321,10 +329,10 @@ void run(Options& o) {
   // 4194304: the kernel's PID_MAX_LIMIT, more tasks than can ever exist at once.
   for (auto [given, name, field] : {std::tuple{o.max_processes, "--max-processes", &o.rec.max_processes},
                                     {o.max_threads, "--max-threads", &o.rec.max_threads}}) {
-    if (given == 0) continue;  // not given: the default
+    if (given == 0) continue;  // not given (or 0, which --help and docs/record.md name): the default
     if (given < 1 || given > 4194304)
       throw UsageError(std::string("record: ") + name + " must be a whole number from 1 to 4194304 (the kernel's "
-                       "PID_MAX_LIMIT), not " + std::to_string(given));
+                       "PID_MAX_LIMIT; 0: the default), not " + std::to_string(given));
     *field = static_cast<uint32_t>(given);
   }
   // --cpus, --nice: set in the child record starts (-- CMD), right before its exec.
@@ -426,20 +434,20 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
       ->allow_extra_args(false);
   cmd->add_flag("--launch-durations", opt->rec.launch_durations,
                 "Also time runtime launch calls (a return probe: a third probe hit per launch instead of two)");
-  cmd->add_option("--expected-rate", opt->rec.expected_rate, "Expected events per second (sizes the ring buffer)")
+  cmd->add_option("--expected-rate", opt->rec.expected_rate, "Expected events per second (sizes the ring buffer; above 0, at most 1e9)")
       ->capture_default_str();
   opt->stop_grace = cmd->add_option("--stop-grace", opt->rec.stop_grace_s,
                   "After a stop, seconds the command gets at each step to end: after a terminal's Ctrl-C (which "
-                  "it got too) to end by itself, then after SIGTERM, before SIGKILL; a second Ctrl-C skips ahead")
+                  "it got too) to end by itself, then after SIGTERM, before SIGKILL; a second Ctrl-C skips ahead (0 to 3600)")
       ->capture_default_str();
   // The kernel side's maps are preallocated: a larger one costs kernel memory for the whole recording.
   cmd->add_option("--max-processes", opt->max_processes,
-                  "Processes the recorder can trace at once, an exited one until the kernel frees it a few ms after it "
+                  "Processes the recorder can trace at once (1 to 4194304; 0: the default), an exited one until the kernel frees it a few ms after it "
                   "is reaped (default " + std::to_string(kDefaultMapEntries) +
                   ", or the machine's pid_max/threads-max when lower; about 90 bytes of kernel memory each): a new "
                   "process of the traced tree beyond it is not traced, which the summary and the recording say");
   cmd->add_option("--max-threads", opt->max_threads,
-                  "Threads that can be inside a recorded syscall or CUDA call at once (default as --max-processes; "
+                  "Threads that can be inside a recorded syscall or CUDA call at once (1 to 4194304; 0: the default; default as --max-processes; "
                   "about 330 bytes of kernel memory each): a call beyond it is not recorded, which the summary and the "
                   "recording say");
   cmd->add_option("--cpus", opt->command_cpus,

@@ -17,6 +17,7 @@
 #include "ingest/load.h"
 #include "report/sched_recording_key.h"
 #include "report/sched_render.h"
+#include "util/json_error.h"
 #include "util/error.h"
 #include "util/text_clean.h"
 
@@ -63,9 +64,9 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
       doc = nlohmann::json::parse(*text);
     } catch (const nlohmann::json::parse_error& e) {
       // nlohmann counts bytes from 1; offsets in our errors count from 0.
-      throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
+      throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + json_error_text(e.what()));
     } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400)
-      throw InputError(path, -1, "unreadable JSON: " + std::string(e.what()));
+      throw InputError(path, -1, "unreadable JSON: " + json_error_text(e.what()));
     }
     // A schema_version that is no version, or a `kind` without its content (review HR L1, M3).
     if (const std::string problem = html::document_problem(doc); !problem.empty()) throw InputError(path, -1, problem);

@@ -24,6 +24,7 @@
 #include "ingest/load.h"
 #include "report/sweep_report.h"
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
 #include "util/whole_number.h"
 #include "util/text_clean.h"
 #include "report/json_text.h"
@@ -124,10 +125,18 @@ void run(const Options& o) {
       !resolve_output_target(o.plot).stream)
     throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");
   if (!o.plot.empty()) refuse_our_stderr(o.plot, "--plot", "sweep");
+  // The plot on stdout moves the verb's own stdout to stderr: with --json, the JSON document would
+  // then share a stream with the sweep's progress and notes, or, buffered, land in the SVG's file
+  // (`--plot - --json > p.svg` held the JSON then the SVG: review CA L5). One document per stream.
+  if (o.json && !o.plot.empty() && names_our_stdout(o.plot))
+    throw UsageError("--plot " + o.plot_typed + " and --json: both would be written to standard output; "
+                     "give the plot a file name (or leave out --json)");
   if (!o.plot.empty()) {  // a trace (or a link to one) at the plot's name was replaced by it (review CX M2)
     std::vector<std::string> inputs = o.traces;
     inputs.insert(inputs.end(), o.decode_windows.begin(), o.decode_windows.end());
-    refuse_input_as_output(o.plot, inputs, "an input of this sweep", "--plot " + o.plot_typed);
+    // (and its directory missing or not writable: said now, naming the plot, not its scratch
+    // file X.partial after the whole sweep; review CA L11)
+    check_output_file(o.plot, inputs, "an input of this sweep", "", "--plot " + o.plot_typed);
   }
   // Every trace opened first: a missing file is an input error a user can act on, not a missing
   // batch size in its name (audit EW L5: "missing.json.gz: no batch size", exit 2).

@@ -44,13 +44,18 @@ inline void refuse_empty_values(CLI::App& app) {
 namespace detail {
 
 // The value-taking options of one (sub)command: long names, with whether some option of that name
-// may be empty, and short names. Its own options only: CLI11 (no fallthrough here) matches an
+// may be empty, and the names that take the next word. Its own options only: CLI11 (no fallthrough here) matches an
 // option only in the subcommand the words have reached, so `bench membw --model=` is membw's
 // unknown option, not bench threads' empty --model (review BK item 4).
 struct ValueOptions {
   std::map<std::string, bool> longs;
-  std::set<std::string> shorts;
   std::set<std::string> flags;  // long names of the options that take no value (type size 0)
+  // Names (long, and short as "-x") of the options that take the next word as their value: not
+  // the flags, bool ones included (`--json`), which CLI11 gives no word (expected 0).
+  std::set<std::string> take_next;
+  // The options CLI11 splits at a delimiter (bench serve --rate 1,2), by long name: CLI11 drops an
+  // empty item ("1," was the list 1), where the verbs' own lists refuse it (review CA L6).
+  std::map<std::string, char> delimiters;
 };
 
 inline ValueOptions value_options_of(const CLI::App& app) {
@@ -62,7 +67,14 @@ inline ValueOptions value_options_of(const CLI::App& app) {
       continue;
     }
     for (const std::string& name : opt->get_lnames()) v.longs[name] = v.longs[name] || empty_value_allowed(*opt);
-    for (const std::string& name : opt->get_snames()) v.shorts.insert(name);
+    if (opt->get_delimiter() != '\0') {
+      for (const std::string& name : opt->get_lnames()) v.delimiters["--" + name] = opt->get_delimiter();
+      for (const std::string& name : opt->get_snames()) v.delimiters["-" + name] = opt->get_delimiter();
+    }
+    if (opt->get_expected_min() > 0) {
+      for (const std::string& name : opt->get_lnames()) v.take_next.insert("--" + name);
+      for (const std::string& name : opt->get_snames()) v.take_next.insert("-" + name);
+    }
   }
   return v;
 }
@@ -72,6 +84,15 @@ inline const CLI::App* subcommand_named(const CLI::App& app, const std::string& 
   for (const CLI::App* sub : const_cast<CLI::App&>(app).get_subcommands([](CLI::App*) { return true; }))
     if (!sub->get_name().empty() && sub->check_name(word)) return sub;
   return nullptr;
+}
+
+// "--rate 1,: an empty item ..." when `value`, given to the option `name` that CLI11 splits at
+// `delimiter`, has an empty item (a delimiter first, last or doubled); "" otherwise.
+inline std::string empty_list_item(const std::string& name, const std::string& value, char delimiter) {
+  const std::string doubled(2, delimiter);
+  if (value.empty() || (value.front() != delimiter && value.back() != delimiter && value.find(doubled) == std::string::npos))
+    return {};
+  return name + " " + value + ": an empty item (a '" + std::string(1, delimiter) + "' too many)";
 }
 
 }  // namespace detail
@@ -95,11 +116,13 @@ inline std::string split_empty_equals(const CLI::App& app, std::vector<std::stri
     if (word == "--") break;
     // The word after `--title` or `-p` (given without '=') is that option's value, whatever it
     // looks like: `report --title "--output="` titles the page "--output=" (review BH M2), and
-    // `--label membw` is no subcommand.
-    const std::string& before = args[i - 1];
-    if (i > 1 && ((before.size() > 2 && before.compare(0, 2, "--") == 0 && known.longs.count(before.substr(2))) ||
-                  (before.size() == 2 && before[0] == '-' && known.shorts.count(before.substr(1)))))
+    // `--label membw` is no subcommand. Not after a flag (`--json`, a bool flag CLI11 gives no
+    // word): `sched --json --top= 5` is `--top=` refused, as `sched --top= 5 --json` (review CA M2).
+    if (i > 1 && known.take_next.count(args[i - 1])) {
+      if (const auto d = known.delimiters.find(args[i - 1]); d != known.delimiters.end())
+        if (std::string bad = detail::empty_list_item(args[i - 1], word, d->second); !bad.empty()) return bad;
       continue;
+    }
     if (const CLI::App* sub = detail::subcommand_named(*at, word)) {
       at = sub;
       known = detail::value_options_of(*at);
@@ -109,6 +132,8 @@ inline std::string split_empty_equals(const CLI::App& app, std::vector<std::stri
     const size_t eq = word.find('=');
     if (eq == std::string::npos || eq < 3) continue;
     const std::string name = word.substr(2, eq - 2), value = word.substr(eq + 1);
+    if (const auto d = known.delimiters.find("--" + name); d != known.delimiters.end())
+      if (std::string bad = detail::empty_list_item("--" + name, value, d->second); !bad.empty()) return bad;
     if (value == "{}" && known.flags.count(name) && !known.longs.count(name))
       return word + ": empty value ({} is an empty list to the parser; --" + name + " takes none: give it alone)";
     if (!value.empty()) continue;

@@ -31,6 +31,11 @@ int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train)
   return ctx;
 }
 
+void check_prompt_tokens_fit(const RunArgs& a, int64_t n_ctx_train) {
+  if (a.prompt_given || !a.prompt.empty() || a.prompt_tokens <= 0) return;  // build_prompt says what is wrong
+  run_context(a, static_cast<size_t>(a.prompt_tokens), n_ctx_train);
+}
+
 engine::GenerateResult generate_on_console(engine::Evaluator& evaluator, const engine::Tokenizer& tok,
                                            const std::vector<int32_t>& prompt, const RunArgs& a,
                                            engine::Sampler& sampler) {

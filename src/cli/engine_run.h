@@ -53,6 +53,11 @@ std::string printing_note(const engine::GenerateResult& r);
 // when the run does not fit it or it exceeds the model's training context (n_ctx_train, 0: unknown).
 int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train);
 
+// run_context's checks for a --prompt-tokens run, before the prompt is built: its length is known
+// from the option, and `--prompt-tokens 1000000000` built a 4 GB prompt for minutes before being
+// refused (review CA M3). Does nothing for a text prompt (its length is known once encoded).
+void check_prompt_tokens_fit(const RunArgs& a, int64_t n_ctx_train);
+
 // Runs `engine run --backend cuda` (options already checked for the backend).
 void run_engine_cuda(const RunArgs& a);
 

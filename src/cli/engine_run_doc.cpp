@@ -7,6 +7,7 @@
 
 #include "analysis/decode_window_check.h"
 #include "report/json_brief.h"
+#include "util/json_error.h"
 #include "util/error.h"
 #include "util/json_int.h"
 #include "util/read_whole_file.h"
@@ -51,9 +52,12 @@ EngineRunDoc parse_engine_run(std::string_view text, const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0),
+                     "not JSON (" + json_error_text(e.what()) + "); expected the output of `infertrace engine run --json`");
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, -1,
-                     std::string("not JSON (") + e.what() + "); expected the output of `infertrace engine run --json`");
+                     "not JSON (" + json_error_text(e.what()) + "); expected the output of `infertrace engine run --json`");
   }
   if (!j.is_object() || !j.contains("backend") || !j.contains("n_decode_evals"))
     throw InputError(path, -1, "not an `infertrace engine run --json` document (no backend / n_decode_evals)");

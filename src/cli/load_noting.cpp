@@ -144,7 +144,7 @@ std::string map_full_note(const Trace& t) {
       note += std::string(note.empty() ? "" : " ") + n + plural(d.count, " new process", " new processes") +
               " of the traced tree " + (d.count == 1 ? "was" : "were") + " not traced, nor anything " +
               (d.count == 1 ? "it" : "they") + " started (the recorder's traced set was full" +
-              (cap.empty() ? "" : ": " + cap + " processes at once, an exited one until the kernel frees it") + "; record again with a larger --max-processes)" +
+              (cap.empty() ? "" : ": " + cap + (cap == "1" ? " process" : " processes") + " at once, an exited one until the kernel frees it") + "; record again with a larger --max-processes)" +
               (pids.empty() ? "" : "; pids " + pids) +
               ": every figure leaves " + (d.count == 1 ? "it" : "them") + " out, so counts and profiles of the "
               "traced tree are lower bounds and rates per 1000 launches may be off in either direction.";
@@ -152,7 +152,7 @@ std::string map_full_note(const Trace& t) {
     }
     const std::string cap = meta("max_threads");
     const std::string sized = " (the recorder's map of calls in progress was full" +
-                              (cap.empty() ? std::string() : ": " + cap + " threads at once") +
+                              (cap.empty() ? std::string() : ": " + cap + (cap == "1" ? " thread" : " threads") + " at once") +
                               "; record again with a larger --max-threads)";
     if (d.key == "pending_full_syscall")
       note += std::string(note.empty() ? "" : " ") + n + plural(d.count, " syscall was", " syscalls were") +

@@ -420,9 +420,9 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("-m,--model", o->model, "GGUF model: start infertrace serve on it per topology instead of --url");
   c->add_option("--topology", o->topologies,
                 "With -m: sn (one server; one NUMA node when there are several) and/or dpN (N servers on disjoint "
-                "CPU sets), e.g. sn,dp2; every topology after the first is compared with it (crossover)")
+                "CPU sets), e.g. sn,dp2 (default sn); every topology after the first is compared with it (crossover)")
       ->delimiter(',');
-  c->add_option("--max-batch", o->max_batch, "With -m: the servers' --max-batch (default 8)");
+  c->add_option("--max-batch", o->max_batch, "With -m: the servers' --max-batch (default 8; 1 to 1024)");
   c->add_option("--ctx", o->ctx, "With -m: the servers' --ctx (default: prompt + output tokens)");
   c->add_option("--prefill-chunk", o->prefill_chunk,
                 "With -m: the servers' --prefill-chunk (prompt tokens per scheduler step; 0: whole prompts; "
@@ -430,8 +430,8 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   cli::add_prompt_math_option(c, o->prompt_math)
       ->description("With -m: the servers' --prompt-math auto|f32|int8 (how prompts' quantized products are computed; "
                     "default auto)");
-  c->add_option("--start-timeout", o->start_timeout, "With -m: seconds a server may take to load (default 300)");
-  c->add_option("--profile", o->profile, "Load profile: synchronous|concurrent|constant|poisson|sweep")
+  c->add_option("--start-timeout", o->start_timeout, "With -m: seconds a server may take to load (default 300; above 0, at most 86400)");
+  c->add_option("--profile", o->profile, "Load profile: synchronous|concurrent|constant|poisson|sweep (default synchronous)")
       ->check(CLI::IsMember({"synchronous", "concurrent", "constant", "poisson", "sweep"}).description(""));
   c->add_option("--concurrency", o->concurrency, "In-flight requests per point (concurrent), e.g. 1,4,8")
       ->delimiter(',');
@@ -444,13 +444,13 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
       ->capture_default_str();
   c->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length in tokens (default 256)");
   c->add_option("--output-tokens", o->output_tokens, "max_tokens per request, ignore_eos (default 128)");
-  c->add_option("--requests", o->requests, "Measured requests per point");
-  c->add_option("--duration", o->duration, "Seconds of sending per point (instead of --requests)");
+  c->add_option("--requests", o->requests, "Measured requests per point (0: not given; give this or --duration)");
+  c->add_option("--duration", o->duration, "Seconds of sending per point (instead of --requests; 0: not given; at most 1e7)");
   c->add_option("--warmup", o->warmup, "Unmeasured requests before each point, one at a time (default: one per server)");
-  c->add_option("--timeout", o->timeout, "Per-request timeout in seconds (default 600)");
-  c->add_option("--seed", o->seed, "Seed of the prompts and the poisson arrivals");
+  c->add_option("--timeout", o->timeout, "Per-request timeout in seconds (default 600; above 0, at most 1e7)");
+  c->add_option("--seed", o->seed, "Seed of the prompts and the poisson arrivals (default 0)");
   c->add_option("--repeat", o->repeat,
-                "Run the whole load list N times (1,2,4,1,2,4; default 1); a crossover compares each load's median "
+                "Run the whole load list N times (1,2,4,1,2,4; default 1, at most 1000); a crossover compares each load's median "
                 "and calls no winner within the spread of the runs");
   c->add_flag("--json", o->json, "Print the JSON document instead of the table");
   c->add_option("-o,--output", o->out, "Also write the JSON document to FILE (-: stdout)");

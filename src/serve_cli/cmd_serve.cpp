@@ -232,15 +232,15 @@ const VerbRegistrar reg(100, [](CLI::App& app) {
   cmd->add_option("--prefill-chunk", a->prefill_chunk,
                   "Most prompt tokens prefilled between two decode steps, over all new requests (0: whole prompts)")
       ->capture_default_str();
-  cmd->add_option("--max-batch", a->max_batch, "Most requests decoded together (one KV cache each)")->capture_default_str();
-  cmd->add_option("--max-queue", a->max_queue, "Most requests waiting when --max-batch are active (more: HTTP 503)")
+  cmd->add_option("--max-batch", a->max_batch, "Most requests decoded together (one KV cache each; 1 to 1024)")->capture_default_str();
+  cmd->add_option("--max-queue", a->max_queue, "Most requests waiting when --max-batch are active (more: HTTP 503; 0 to 4096)")
       ->capture_default_str();
   cmd->add_option("--body-deadline", a->body_deadline,
-                  "Seconds a request's body may take to arrive after its head (more: HTTP 408, connection closed)")
+                  "Seconds a request's body may take to arrive after its head (more: HTTP 408, connection closed; 1 to 3600)")
       ->capture_default_str();
   cmd->add_option("--drain-timeout", a->drain_timeout,
                   "Seconds the requests in flight (decoding and queued) get to finish after SIGINT/SIGTERM, new ones answered 503 "
-                  "meanwhile; then the rest are cancelled (0: cancelled at once; a second signal exits at once)")
+                  "meanwhile; then the rest are cancelled (0 to 3600; 0: cancelled at once; a second signal exits at once)")
       ->capture_default_str();
   cmd->add_option("--model-name", a->model_name, "Model id in the API (default: the file name without .gguf)");
   cmd->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");

@@ -1,6 +1,7 @@
 #include "util/partial_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,7 +32,67 @@ void warn_owner_not_kept(const std::string& target, const struct stat& old) {
                target.c_str(), static_cast<unsigned>(old.st_uid), static_cast<unsigned>(old.st_gid), std::strerror(errno));
 }
 
+// The partials in existence, for remove_partials_on_signal's handler: a fixed table filled before
+// any signal can need it, so the handler allocates nothing and takes no lock (only lstat and
+// unlink, both async-signal-safe). A slot's state: 0 free, 1 being filled or emptied (skipped),
+// 2 a partial the handler may remove. A path too long for a slot is not listed (removed only by
+// the destructor, as before).
+constexpr int kSignalSlots = 64;
+struct SignalSlot {
+  std::atomic<int> state{0};
+  dev_t dev = 0;
+  ino_t ino = 0;
+  char path[4096] = {};
+};
+static_assert(std::atomic<int>::is_always_lock_free, "the handler reads the states");
+SignalSlot g_signal_slots[kSignalSlots];
+
+int list_for_signal(const std::string& path, dev_t dev, ino_t ino) {
+  if (path.size() >= sizeof(SignalSlot::path)) return -1;
+  for (int i = 0; i < kSignalSlots; ++i) {
+    int free_slot = 0;
+    if (!g_signal_slots[i].state.compare_exchange_strong(free_slot, 1)) continue;
+    SignalSlot& slot = g_signal_slots[i];
+    std::memcpy(slot.path, path.c_str(), path.size() + 1);
+    slot.dev = dev;
+    slot.ino = ino;
+    slot.state.store(2);
+    return i;
+  }
+  return -1;
+}
+
+void unlist_for_signal(int slot) {
+  if (slot >= 0) g_signal_slots[slot].state.store(0);
+}
+
+// As the destructor: the name only while it is the file created here (or a link put there).
+void remove_partials_and_die(int sig) {
+  const int saved = errno;
+  for (SignalSlot& slot : g_signal_slots) {
+    if (slot.state.load() != 2) continue;
+    struct stat at{};
+    if (::lstat(slot.path, &at) == 0 && (S_ISLNK(at.st_mode) || (at.st_dev == slot.dev && at.st_ino == slot.ino)))
+      ::unlink(slot.path);
+  }
+  errno = saved;
+  // SA_RESETHAND restored the default action: the process ends by the signal, as it would have.
+  ::raise(sig);
+}
+
 }  // namespace
+
+void remove_partials_on_signal() {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;  // ignored (nohup, `&`) or handled
+    struct sigaction act {};
+    act.sa_handler = remove_partials_and_die;
+    sigemptyset(&act.sa_mask);
+    act.sa_flags = SA_RESETHAND;
+    ::sigaction(sig, &act, nullptr);
+  }
+}
 
 PartialFile::PartialFile(std::string target) : target_(std::move(target)), path_(target_ + ".partial") {
   // A stale partial (a crash) or a planted link goes first; O_EXCL then refuses anything that
@@ -55,9 +116,11 @@ PartialFile::PartialFile(std::string target) : target_(std::move(target)), path_
   const std::string link = "/proc/self/fd/" + std::to_string(fd_);
   struct stat via{};
   writer_path_ = ::stat(link.c_str(), &via) == 0 && via.st_dev == dev_ && via.st_ino == ino_ ? link : path_;
+  signal_slot_ = list_for_signal(path_, dev_, ino_);
 }
 
 PartialFile::~PartialFile() {
+  unlist_for_signal(signal_slot_);
   if (fd_ >= 0) ::close(fd_);
   if (renamed_) return;
   // The name only (a link put there is removed, not followed), and only while it is the file
@@ -107,6 +170,9 @@ void PartialFile::keep_mode_and_owner() const {
 }
 
 void PartialFile::rename_into_place(const std::string& out) {
+  // Off the handler's list first: once renamed, the file is the output, not a partial.
+  unlist_for_signal(signal_slot_);
+  signal_slot_ = -1;
   if (std::rename(path_.c_str(), target_.c_str()) != 0)
     throw Error(out + ": cannot replace it with the finished " + path_ + ": " + std::strerror(errno));
   renamed_ = true;

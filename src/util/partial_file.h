@@ -59,6 +59,15 @@ class PartialFile {
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   bool renamed_ = false;
+  int signal_slot_ = -1;  // its place in the list remove_partials_on_signal's handler reads (-1: none)
 };
+
+// For a verb whose outputs are written through PartialFile (export): SIGINT, SIGTERM and SIGHUP,
+// where their action is the default (not ignored, not handled), first remove the partials that exist
+// (the name, while it is still the file created here, as the destructor does), then end the process
+// by that signal as before. A run ended by Ctrl-C left OUT.partial files where a failed run leaves
+// none (review CA L4). The handler only reads a table filled as partials are created (lstat, unlink:
+// async-signal-safe). Outputs already renamed into place stay.
+void remove_partials_on_signal();
 
 }  // namespace infertrace
