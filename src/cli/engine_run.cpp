@@ -1,5 +1,6 @@
 #include "cli/engine_run.h"
 
+#include <cstdint>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -14,7 +15,11 @@ int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train)
   // The rule (docs/engine.md): the context holds the prompt plus every generated token, the last one
   // included although it is never evaluated (one position more than the run needs); the messages
   // say so, since a refusal one position short of the need read as an off-by-one (review EB L6).
-  const int64_t need = static_cast<int64_t>(prompt_tokens) + a.n_predict;
+  // Saturated: huge --prompt-tokens and -n must not wrap the sum below the context (review DK M2).
+  int64_t need = 0;
+  if (prompt_tokens > static_cast<size_t>(INT64_MAX) ||
+      __builtin_add_overflow(static_cast<int64_t>(prompt_tokens), a.n_predict, &need))
+    need = INT64_MAX;
   const int64_t ctx = a.ctx > 0 ? a.ctx : need;
   const std::string counted = std::to_string(prompt_tokens) + " prompt + " + std::to_string(a.n_predict) + " generated " +
                               plural(need, "token", "tokens");
