@@ -2,6 +2,7 @@
 (so one run reports every failed expectation, not just the first), and `run` for the CLI."""
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -52,3 +53,13 @@ def h100_fixtures(needed="gpt2_prefill_bs1.json.gz"):
         if d and os.path.isfile(os.path.join(d, "fixtures", "kineto-h100", needed)):
             return os.path.join(d, "fixtures", "kineto-h100")
     return None
+
+
+def sanitized():
+    """Whether the binary under test was built with the sanitizers (CMakeCache of its build)."""
+    cache = os.path.join(os.environ.get("INFERTRACE_BINARY_DIR", ""), "CMakeCache.txt")
+    try:
+        with open(cache) as f:
+            return re.search(r"^INFERTRACE_SANITIZE:[A-Z]*=ON$", f.read(), re.M) is not None
+    except OSError:
+        return False

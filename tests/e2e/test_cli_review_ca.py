@@ -18,7 +18,6 @@
     "[json.exception.parse_error.101]" tag, a value with a newline made a two-line error."""
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -26,18 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import check, failures, refused, run  # noqa: E402
-
-
-def sanitized():
-    """Whether the binary under test was built with the sanitizers (CMakeCache of its build)."""
-    cache = os.path.join(os.environ.get("INFERTRACE_BINARY_DIR", ""), "CMakeCache.txt")
-    try:
-        with open(cache) as f:
-            return re.search(r"^INFERTRACE_SANITIZE:[A-Z]*=ON$", f.read(), re.M) is not None
-    except OSError:
-        return False
-
+from _harness import check, failures, refused, run, sanitized  # noqa: E402
 
 EXE = os.environ["INFERTRACE"]
 SERVE_EXE = os.path.join(os.path.dirname(EXE), "infertrace-serve")

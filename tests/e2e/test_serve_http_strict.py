@@ -27,7 +27,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _harness import EXE, check, failures, run, sanitized, skip  # noqa: E402
 from _serve import read_all, start_server  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
@@ -71,16 +71,6 @@ def post(body, path="/v1/completions", extra=b"", shut=False):
 def vm_rss_mb(pid):
     with open("/proc/%d/status" % pid) as f:
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1)) // 1024
-
-
-def sanitized():
-    """Whether the binary under test was built with the sanitizers (CMakeCache of its build)."""
-    cache = os.path.join(os.environ.get("INFERTRACE_BINARY_DIR", ""), "CMakeCache.txt")
-    try:
-        with open(cache) as f:
-            return re.search(r"^INFERTRACE_SANITIZE:[A-Z]*=ON$", f.read(), re.M) is not None
-    except OSError:
-        return False
 
 
 def vm_hwm_mb(pid):
