@@ -66,6 +66,31 @@ void unlist_for_signal(int slot) {
   if (slot >= 0) g_signal_slots[slot].state.store(0);
 }
 
+// The signals remove_partials_on_signal handles, held back (blocked in this thread) while a partial
+// is between being on disk and being on the handler's list: created but not yet listed, unlisted but
+// not yet renamed or removed. A signal in such a window found a partial the handler could not see,
+// and the run ended leaving it (an export stopped as its CSV tables were created left
+// launches.csv.partial). A held signal is delivered when the window closes, when the list and the
+// disk agree again. One thread writes the partials (export), so no other thread takes the signal.
+class CleanUpSignalsHeld {
+ public:
+  CleanUpSignalsHeld() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
+    held_ = ::pthread_sigmask(SIG_BLOCK, &set, &before_) == 0;
+  }
+  ~CleanUpSignalsHeld() {
+    if (held_) ::pthread_sigmask(SIG_SETMASK, &before_, nullptr);
+  }
+  CleanUpSignalsHeld(const CleanUpSignalsHeld&) = delete;
+  CleanUpSignalsHeld& operator=(const CleanUpSignalsHeld&) = delete;
+
+ private:
+  sigset_t before_{};
+  bool held_ = false;
+};
+
 // As the destructor: the name only while it is the file created here (or a link put there).
 void remove_partials_and_die(int sig) {
   const int saved = errno;
@@ -88,13 +113,15 @@ void remove_partials_on_signal() {
     if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;  // ignored (nohup, `&`) or handled
     struct sigaction act {};
     act.sa_handler = remove_partials_and_die;
-    sigemptyset(&act.sa_mask);
+    sigemptyset(&act.sa_mask);  // the other two held while it runs: one clean-up, not one inside another
+    for (const int other : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&act.sa_mask, other);
     act.sa_flags = SA_RESETHAND;
     ::sigaction(sig, &act, nullptr);
   }
 }
 
 PartialFile::PartialFile(std::string target) : target_(std::move(target)), path_(target_ + ".partial") {
+  const CleanUpSignalsHeld held;  // from create to listed
   // A stale partial (a crash) or a planted link goes first; O_EXCL then refuses anything that
   // appears at the name in between, a symlink included (O_CREAT|O_EXCL never follows one).
   if (::unlink(path_.c_str()) != 0 && errno != ENOENT) fail(path_, "cannot remove the stale file");
@@ -120,6 +147,7 @@ PartialFile::PartialFile(std::string target) : target_(std::move(target)), path_
 }
 
 PartialFile::~PartialFile() {
+  const CleanUpSignalsHeld held;  // from unlisted to removed
   unlist_for_signal(signal_slot_);
   if (fd_ >= 0) ::close(fd_);
   if (renamed_) return;
@@ -170,11 +198,13 @@ void PartialFile::keep_mode_and_owner() const {
 }
 
 void PartialFile::rename_into_place(const std::string& out) {
-  // Off the handler's list first: once renamed, the file is the output, not a partial.
-  unlist_for_signal(signal_slot_);
-  signal_slot_ = -1;
+  // Renamed and taken off the handler's list with the signals held: once renamed, the file is the
+  // output, not a partial; until then (a failed rename too) the handler may still remove it.
+  const CleanUpSignalsHeld held;
   if (std::rename(path_.c_str(), target_.c_str()) != 0)
     throw Error(out + ": cannot replace it with the finished " + path_ + ": " + std::strerror(errno));
+  unlist_for_signal(signal_slot_);
+  signal_slot_ = -1;
   renamed_ = true;
 }
 
