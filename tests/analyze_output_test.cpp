@@ -377,4 +377,23 @@ TEST(AnalyzeOutput, RecordingWithoutGpuActivityPointsToCupti) {
     EXPECT_EQ(row[2], "undefined: " + want) << os.str();
     EXPECT_EQ(analyze_trace_json(t, a)["undefined_reason"], want);
   }
+  // Review DK L1: a recording made with --cuda cupti had CUPTI: it is told what happened instead,
+  // with the drops META counts.
+  for (const auto& [drops, want] :
+       {std::pair{std::map<std::string, std::string>{},
+                  std::string("no GPU activity in the trace (recorded with --cuda cupti, yet no GPU activity record arrived)")},
+        std::pair{std::map<std::string, std::string>{{"cupti.activity_dropped", "2"}, {"cupti.ring_dropped_records", "5"}},
+                  std::string("no GPU activity in the trace (recorded with --cuda cupti, yet no GPU activity record arrived; "
+                              "7 CUPTI records dropped)")}}) {
+    Trace t = make(TraceSource::Recording, ApiKind::KernelLaunch);
+    t.meta = drops;
+    t.meta["cuda.mode"] = "cupti";
+    const LaunchAnalysis a = analyze_launches(t);
+    std::ostringstream os;
+    print_analyze_text(os, t, a, 5);
+    const std::vector<std::string> row = row_of(os.str(), "TKLQT");
+    ASSERT_EQ(row.size(), 3u) << os.str();
+    EXPECT_EQ(row[2], "undefined: " + want) << os.str();
+    EXPECT_EQ(analyze_trace_json(t, a)["undefined_reason"], want);
+  }
 }

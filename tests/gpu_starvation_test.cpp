@@ -2,7 +2,9 @@
 // hand-built merged recording; every expected value is worked out in the comments.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <sstream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -105,6 +107,35 @@ TEST(GpuStarvation, SchedReportCarriesItAndSaysWhenItIsUnknown) {
   const SchedAnalysis b = analyze_sched(no_gpu);
   EXPECT_FALSE(b.gpu_starvation.available);
   EXPECT_TRUE(sched_analysis_json(no_gpu, b)["gpu_starved_by_scheduler"].is_null());
+}
+
+// Review DK L1: why the starvation figure is missing. A recording without CUPTI (META cuda.mode
+// uprobe, or none: before the key) is pointed to --cuda cupti; a --cuda cupti recording whose GPU
+// records never arrived is told that instead, with the drops META counts (CUPTI's and the ring's).
+TEST(GpuStarvation, MissingGpuSideSaysHowTheRecordingWasMade) {
+  const auto reason = [](const std::map<std::string, std::string>& meta) {
+    Trace t = build();
+    t.gpu = GpuActivityTable{};
+    t.meta = meta;
+    const SchedAnalysis a = analyze_sched(t);
+    const auto j = sched_analysis_json(t, a);
+    std::ostringstream text;
+    print_sched_report(text, t, a, {});
+    const std::string r = j.value("gpu_starved_undefined_reason", std::string("(none)"));
+    EXPECT_NE(text.str().find(r), std::string::npos) << text.str();  // the terminal says what the JSON says
+    return r;
+  };
+  const std::string uprobe = "n/a (no GPU activities: record with --cuda cupti)";
+  EXPECT_EQ(reason({}), uprobe);
+  EXPECT_EQ(reason({{"cuda.mode", "uprobe"}}), uprobe);
+  EXPECT_EQ(reason({{"cuda.mode", "cupti"}}), "n/a (no GPU activities: recorded with --cuda cupti, yet no GPU activity record arrived)");
+  EXPECT_EQ(reason({{"cuda.mode", "cupti"}, {"cupti.activity_dropped", "4"}, {"cupti.ring_dropped_records", "3"}}),
+            "n/a (no GPU activities: recorded with --cuda cupti, yet no GPU activity record arrived; 7 CUPTI records dropped)");
+  EXPECT_EQ(reason({{"cuda.mode", "cupti"}, {"cupti.activity_dropped", "1"}, {"cupti.ring_dropped_records", "0"}}),
+            "n/a (no GPU activities: recorded with --cuda cupti, yet no GPU activity record arrived; 1 CUPTI record dropped)");
+  // With GPU activity there is no reason to give.
+  const Trace with_gpu = build();
+  EXPECT_FALSE(sched_analysis_json(with_gpu, analyze_sched(with_gpu)).contains("gpu_starved_undefined_reason"));
 }
 
 // The busy union (docs/metrics.md section 2: GPU busy is the union of the activity intervals) from

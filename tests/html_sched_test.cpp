@@ -326,6 +326,22 @@ TEST(HtmlSched, AnalyzeDocumentOfARecordingShowsItsSchedulerSection) {
   EXPECT_TRUE(finding);
 }
 
+// Review DK L1: the document's own reason for the missing starvation figure (a --cuda cupti
+// recording is not told to record with --cuda cupti); a document without the key (before it) keeps
+// the old text.
+TEST(HtmlSched, GpuStarvationRowTakesTheDocumentsReason) {
+  json j = full_doc();
+  j["gpu_starved_by_scheduler"] = nullptr;
+  j["gpu_starved_undefined_reason"] = "n/a (no GPU activities: recorded with --cuda cupti, yet no GPU activity record arrived)";
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"GPU idle while launching thread off-CPU",
+                          "n/a (no GPU activities: recorded with --cuda cupti, yet no GPU activity record arrived)"})))
+      << t;
+  EXPECT_FALSE(has(t, "record with --cuda cupti")) << t;
+  j.erase("gpu_starved_undefined_reason");
+  EXPECT_TRUE(has(section_text(j), "n/a (no GPU activities: record with --cuda cupti)"));
+}
+
 // A CUPTI recording has GPU activities: GPU idle while the launching thread was off-CPU, with the
 // share of idle time the JSON states, as the terminal's row reads.
 TEST(HtmlSched, GpuStarvationRowWhenTheRecordingHasGpuActivities) {

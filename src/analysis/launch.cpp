@@ -11,7 +11,9 @@
 #include "analysis/launch.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -418,9 +420,25 @@ std::string no_gpu_short(int64_t skipped_gpu_events) {
 
 std::string LaunchAnalysis::gpu_undefined_reason() const { return no_gpu_reason(skipped_gpu_events); }
 
+std::string missing_gpu_side_hint(const Trace& t) {
+  if (t.source != TraceSource::Recording) return "";
+  const auto mode = t.meta.find("cuda.mode");
+  if (mode == t.meta.end() || mode->second != "cupti") return "record with --cuda cupti";
+  // What the recorder counted as lost on the way: CUPTI's own drops and the ring's.
+  int64_t dropped = 0;
+  for (const char* key : {"cupti.activity_dropped", "cupti.ring_dropped_records"})
+    if (const auto it = t.meta.find(key); it != t.meta.end()) {
+      const long long n = std::strtoll(it->second.c_str(), nullptr, 10);
+      if (n > 0 && dropped <= INT64_MAX - n) dropped += n;
+    }
+  return "recorded with --cuda cupti, yet no GPU activity record arrived" +
+         (dropped > 0 ? "; " + std::to_string(dropped) + (dropped == 1 ? " CUPTI record" : " CUPTI records") + " dropped"
+                      : std::string());
+}
+
 std::string gpu_undefined_reason_with_hint(const Trace& t, const LaunchAnalysis& a) {
-  const bool without_cupti = t.source == TraceSource::Recording && a.launch_calls > 0 && a.skipped_gpu_events <= 0;
-  return a.gpu_undefined_reason() + (without_cupti ? " (record with --cuda cupti)" : "");
+  const std::string hint = a.launch_calls > 0 && a.skipped_gpu_events <= 0 ? missing_gpu_side_hint(t) : "";
+  return a.gpu_undefined_reason() + (hint.empty() ? "" : " (" + hint + ")");
 }
 
 std::string inference_latency_meaning(const std::string& t_begin_from) {

@@ -191,7 +191,15 @@ std::string no_gpu_short(int64_t skipped_gpu_events);
 // lacks it: a recording with launch calls and no GPU event at all was made without CUPTI (--cuda
 // uprobe, what auto picks without CUPTI, and always for --pid), so "no GPU activity in the trace
 // (record with --cuda cupti)", as `sched` points (review DX L3). Else a.gpu_undefined_reason().
+// A recording made with --cuda cupti (META cuda.mode) gets no such advice: it had CUPTI, and no GPU
+// record reached it (dropped, or the program ran no kernel CUPTI saw), so "no GPU activity in the
+// trace (recorded with --cuda cupti, yet no GPU activity record arrived; N CUPTI records dropped)"
+// (review DK L1).
 std::string gpu_undefined_reason_with_hint(const Trace& trace, const LaunchAnalysis& a);
+// The part in parentheses for a trace whose launch calls have no GPU side: "record with --cuda
+// cupti", or for a CUPTI recording what happened instead; "" for a Kineto trace (nothing to advise).
+// `sched`'s "n/a (no GPU activities: ...)" uses it too.
+std::string missing_gpu_side_hint(const Trace& trace);
 
 LaunchAnalysis analyze_launches(const Trace& trace);
 

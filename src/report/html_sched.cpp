@@ -481,10 +481,13 @@ std::string impact_table(const json& doc, const Recorded& r) {
       tb.add_row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
                   count_or(member(g, "offcpu_intervals_spanning_loss")) + lost_gaps_note(g) + " (left out; " +
                       ns_or(member(g, "idle_left_out_ns")) + " of GPU idle left out of the share)"});
+    // The document's reason where it gives one (a CUPTI recording gets no "record with --cuda cupti").
+    const json& why = member(doc, "gpu_starved_undefined_reason");
     if (!g.is_object())
-      tb.add_row({"GPU idle while launching thread off-CPU", flag_or(doc, "launches_measured", true)
-                                                                 ? "n/a (no GPU activities: record with --cuda cupti)"
-                                                                 : "n/a (launches not measured: no launching thread)"});
+      tb.add_row({"GPU idle while launching thread off-CPU",
+                  why.is_string()                             ? why.get<std::string>()
+                  : flag_or(doc, "launches_measured", true) ? "n/a (no GPU activities: record with --cuda cupti)"
+                                                              : "n/a (launches not measured: no launching thread)"});
   }
   if (const json& mt = member(doc, "main_thread"); mt.is_object()) {
     std::string s = "n/a (no launching thread)";

@@ -5,6 +5,7 @@
 
 #include "analysis/impact_unknown_reason.h"
 #include "analysis/irq_stats.h"
+#include "analysis/launch.h"
 #include "analysis/launch_undercount.h"
 #include "report/irq_sources_text.h"
 #include "report/launch_mix_json.h"
@@ -185,6 +186,13 @@ std::string opt_ns(const std::optional<ns_t>& v, int64_t clean, int64_t group, c
   if (const char* few = too_few_launches(launches, true)) return few;
   if (clean == 0) return "n/a (no clean pairs)";
   return group == 0 ? std::string("n/a (no ") + name + " pairs)" : std::string("n/a");
+}
+
+// "n/a (no GPU activities: record with --cuda cupti)", or for a CUPTI recording what happened
+// instead (analysis/launch.h missing_gpu_side_hint).
+std::string no_gpu_activities_text(const Trace& t) {
+  const std::string hint = missing_gpu_side_hint(t);
+  return "n/a (no GPU activities" + (hint.empty() ? "" : ": " + hint) + ")";
 }
 
 }  // namespace
@@ -416,6 +424,8 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                                                                                                     : json(g.share_of_idle)}}
                     : json(nullptr);
     // Only with LOSS records, as the other loss keys: a recording without gives the object it gave.
+    // Why it is null, where launches were measured: how to get the GPU side (review DK L1).
+    if (!g.available && a.launches_measured) j["gpu_starved_undefined_reason"] = no_gpu_activities_text(t);
     if (g.available && a.loss) {
       j["gpu_starved_by_scheduler"]["offcpu_intervals_spanning_loss"] = g.intervals_spanning_loss;
       j["gpu_starved_by_scheduler"]["idle_left_out_ns"] = g.idle_left_out;
@@ -640,7 +650,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                         " (left out; " + format_ns(g.idle_left_out) + " of GPU idle left out of the share)"});
   } else {
     head.add_row({"GPU idle while launching thread off-CPU",
-                  a.launches_measured ? "n/a (no GPU activities: record with --cuda cupti)"
+                  a.launches_measured ? no_gpu_activities_text(t)
                                       : "n/a (launches not measured: no launching thread)"});
   }
   // Off-CPU time needs switch events: "0 ns" without them would read as measured.
