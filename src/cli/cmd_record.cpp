@@ -357,7 +357,7 @@ void run(Options& o) {
   const RecordSummary s = record(o.rec);
   if (s.stopped_before_recording) {
     // No summary follows: notes and warnings kept for --summary-file go to stderr (review DH M1).
-    print_kept_messages(stderr, s.notes, s.warnings);
+    print_kept_messages(stderr, s.notes, s.warnings, s.stop_notes);
     // Nothing was recorded and no file written: a status of its own (128 + the signal, as a shell
     // reports a job it interrupted), so a script does not go on to analyze an older file.
     std::fprintf(stderr, "infertrace record: stopped by %s during its start-up (loading the probes, opening the output): nothing recorded, %s left untouched%s\n",
@@ -380,7 +380,7 @@ void run(Options& o) {
   std::FILE* out = file ? file : stderr;
   // The start-up's notes and the run's warnings, kept for the summary file (review TI L9): before the
   // summary, as they came.
-  print_kept_messages(out, s.notes, s.warnings);
+  print_kept_messages(out, s.notes, s.warnings, s.stop_notes);
   print_summary(out, o.rec, s);
   // As `time` and `strace` do: a command that failed on its own (exit status N, or killed by signal
   // S: 128+S) makes record exit with that status, so `record -- CMD` fails in a script where CMD

@@ -20,9 +20,11 @@ uint32_t default_map_entries() {
   return static_cast<uint32_t>(n);
 }
 
-void print_kept_messages(std::FILE* out, const std::vector<std::string>& notes, const std::vector<std::string>& warnings) {
+void print_kept_messages(std::FILE* out, const std::vector<std::string>& notes, const std::vector<std::string>& warnings,
+                         const std::vector<std::string>& stop_notes) {
   for (const std::string& n : notes) std::fprintf(out, "infertrace record: %s\n", n.c_str());
   for (const std::string& w : warnings) std::fprintf(out, "infertrace: warning: %s\n", w.c_str());
+  for (const std::string& n : stop_notes) std::fprintf(out, "infertrace record: %s\n", n.c_str());
 }
 
 }  // namespace infertrace

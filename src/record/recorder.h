@@ -122,11 +122,17 @@ struct RecordSummary {
   // RecordOptions::warnings_to_summary: the start-up's informational messages, in order, without
   // their "infertrace record: " (RecordOptions::startup_notes); printed before the warnings.
   std::vector<std::string> notes;
+  // RecordOptions::warnings_to_summary: the stop's messages ("the recording stops here", "waiting
+  // up to 5 s for the command to end ...", "... sending it SIGKILL"), in order, without their
+  // "infertrace record: "; printed after the warnings (review DI L7: they went to the stderr the
+  // command shares).
+  std::vector<std::string> stop_notes;
 };
 
-// The kept start-up notes and warnings of a summary, one line each as they would have gone to
-// stderr: the notes first (they came first).
-void print_kept_messages(std::FILE* out, const std::vector<std::string>& notes, const std::vector<std::string>& warnings);
+// The kept start-up notes, warnings and stop notes of a summary, one line each as they would have
+// gone to stderr: in that order (the order they came in).
+void print_kept_messages(std::FILE* out, const std::vector<std::string>& notes, const std::vector<std::string>& warnings,
+                         const std::vector<std::string>& stop_notes = {});
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.
 RecordSummary record(const RecordOptions& opts);

@@ -150,8 +150,8 @@ void Recorder::flush_loss_windows() {
   // skipped, not thrown: the recording itself is whole; only the windows still open at stop go
   // unwritten.
   if (bpf_map__value_size(s_.skel->maps.loss_windows) != sizeof(Window)) {
-    std::fprintf(stderr, "record: the loss-window map's layout differs from the recorder's; windows still open at "
-                         "stop are not written (a build out of step: rebuild infertrace)\n");
+    warn("the loss-window map's layout differs from the recorder's; windows still open at stop are not written (a "
+         "build out of step: rebuild infertrace)");
     return;
   }
   std::vector<Window> vals(static_cast<size_t>(ncpu));

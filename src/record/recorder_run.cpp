@@ -179,10 +179,9 @@ void Recorder::mark_stop(const LoopEnd& end, int64_t deadline_ns) {
   // A write failure's stop takes the steps of any stop; the wait after a terminal's Ctrl-C only when
   // one came (StopSignals::latest()), which the command then got too.
   if (end.write_failed)
-    std::fprintf(stderr, "infertrace record: %s: the recording stops here%s\n", out_.failure().c_str(),
-                 child_ > 0 ? "; ending the command as a stop does (SIGTERM to its process tree, SIGKILL after "
-                              "--stop-grace)"
-                            : "; the --pid processes run on");
+    say_stop(out_.failure() + ": the recording stops here" +
+             (child_ > 0 ? "; ending the command as a stop does (SIGTERM to its process tree, SIGKILL after --stop-grace)"
+                         : "; the --pid processes run on"));
 }
 
 // Stopped by --duration, a signal or a write failure while the command still runs.
@@ -209,8 +208,7 @@ void Recorder::end_stopped_command(const LoopEnd& end) {
     // record passes it on to the command and to the processes of its tree in record's process group,
     // as a shell passes it on to its jobs (review SG L4: record waited a whole --stop-grace for a
     // command that never got it, then sent SIGTERM).
-    std::fprintf(stderr, "infertrace record: the terminal hung up (record leads its session, so only record got "
-                 "SIGHUP): sending it to the command\n");
+    say_stop("the terminal hung up (record leads its session, so only record got SIGHUP): sending it to the command");
     ::kill(child_, SIGHUP);
     for (pid_t pid : traced_processes())
       if (pid != child_ && pid != ::getpid() && ::getpgid(pid) == ::getpgrp()) ::kill(pid, SIGHUP);
@@ -225,7 +223,7 @@ void Recorder::end_stopped_command(const LoopEnd& end) {
     } catch (const std::exception&) {  // said by the drain after the command has ended
     }
   };
-  plan.say = [](const std::string& m) { std::fprintf(stderr, "infertrace record: %s\n", m.c_str()); };
+  plan.say = [this](const std::string& m) { say_stop(m); };
   const int status = end_command(plan);
   sum_.command_exit_status = shell_status(status);
   sum_.command_signal = status != -1 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;

@@ -117,7 +117,7 @@ class Recorder {
   // --summary-file: the summary's notes.
   void keep_notes(std::vector<std::string> notes) { sum_.notes = std::move(notes); }
   // The notes and warnings kept for --summary-file (RecordOptions::warnings_to_summary), on stderr.
-  void print_kept_messages() const { infertrace::print_kept_messages(stderr, sum_.notes, sum_.warnings); }
+  void print_kept_messages() const { infertrace::print_kept_messages(stderr, sum_.notes, sum_.warnings, sum_.stop_notes); }
 
  private:
   void load();
@@ -157,6 +157,12 @@ class Recorder {
     progress_.clear();
     if (o_.warnings_to_summary) sum_.warnings.push_back(message);
     else std::cerr << "infertrace: warning: " << message << "\n";
+  }
+  // The stop's messages ("infertrace record: ..."): kept for --summary-file as warnings are.
+  void say_stop(const std::string& message) {
+    progress_.clear();
+    if (o_.warnings_to_summary) sum_.stop_notes.push_back(message);
+    else std::fprintf(stderr, "infertrace record: %s\n", message.c_str());
   }
   void flush_loss_windows();
   void write_summary_meta();
