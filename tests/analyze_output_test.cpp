@@ -354,21 +354,18 @@ TEST(AnalyzeOutput, CsvHeadersAreTheDocumentedOnes) {
 // and the JSON's undefined_reason. A Kineto trace without GPU work, or a recording without launch
 // calls (a CPU-only program), keeps the plain reason.
 TEST(AnalyzeOutput, RecordingWithoutGpuActivityPointsToCupti) {
-  auto make = [](TraceSource source, ApiKind kind) {
+  auto make = [](TraceSource source, ApiKind kind, const std::map<std::string, std::string>& meta = {}) {
     Trace t;
     t.source = source;
+    t.meta = meta;
     ApiCall c;
     c.start = 1'000, c.dur = 300, c.pid = 1, c.tid = 2, c.correlation = 5;
     c.name = t.strings.intern(kind == ApiKind::KernelLaunch ? "cuLaunchKernel" : "cuCtxSynchronize"), c.kind = kind;
     t.api.push(c);
     return t;
   };
-  const std::string hinted = "no GPU activity in the trace (record with --cuda cupti)";
-  for (const auto& [source, kind, want] :
-       {std::tuple{TraceSource::Recording, ApiKind::KernelLaunch, hinted},
-        std::tuple{TraceSource::Kineto, ApiKind::KernelLaunch, std::string("no GPU activity in the trace")},
-        std::tuple{TraceSource::Recording, ApiKind::Sync, std::string("no GPU activity in the trace")}}) {
-    const Trace t = make(source, kind);
+  // The reason in the text's TKLQT row and in the JSON.
+  auto says = [](const Trace& t, const std::string& want) {
     const LaunchAnalysis a = analyze_launches(t);
     std::ostringstream os;
     print_analyze_text(os, t, a, 5);
@@ -376,24 +373,17 @@ TEST(AnalyzeOutput, RecordingWithoutGpuActivityPointsToCupti) {
     ASSERT_EQ(row.size(), 3u) << os.str();
     EXPECT_EQ(row[2], "undefined: " + want) << os.str();
     EXPECT_EQ(analyze_trace_json(t, a)["undefined_reason"], want);
-  }
+  };
+  const std::string plain = "no GPU activity in the trace";
+  says(make(TraceSource::Recording, ApiKind::KernelLaunch), plain + " (record with --cuda cupti)");
+  says(make(TraceSource::Recording, ApiKind::KernelLaunch, {{"cuda.mode", "uprobe"}}), plain + " (record with --cuda cupti)");
+  says(make(TraceSource::Kineto, ApiKind::KernelLaunch), plain);
+  says(make(TraceSource::Recording, ApiKind::Sync), plain);
   // Review DK L1: a recording made with --cuda cupti had CUPTI: it is told what happened instead,
   // with the drops META counts.
-  for (const auto& [drops, want] :
-       {std::pair{std::map<std::string, std::string>{},
-                  std::string("no GPU activity in the trace (recorded with --cuda cupti, yet no GPU activity record arrived)")},
-        std::pair{std::map<std::string, std::string>{{"cupti.activity_dropped", "2"}, {"cupti.ring_dropped_records", "5"}},
-                  std::string("no GPU activity in the trace (recorded with --cuda cupti, yet no GPU activity record arrived; "
-                              "7 CUPTI records dropped)")}}) {
-    Trace t = make(TraceSource::Recording, ApiKind::KernelLaunch);
-    t.meta = drops;
-    t.meta["cuda.mode"] = "cupti";
-    const LaunchAnalysis a = analyze_launches(t);
-    std::ostringstream os;
-    print_analyze_text(os, t, a, 5);
-    const std::vector<std::string> row = row_of(os.str(), "TKLQT");
-    ASSERT_EQ(row.size(), 3u) << os.str();
-    EXPECT_EQ(row[2], "undefined: " + want) << os.str();
-    EXPECT_EQ(analyze_trace_json(t, a)["undefined_reason"], want);
-  }
+  const std::string cupti = plain + " (recorded with --cuda cupti, yet no GPU activity record arrived";
+  says(make(TraceSource::Recording, ApiKind::KernelLaunch, {{"cuda.mode", "cupti"}}), cupti + ")");
+  says(make(TraceSource::Recording, ApiKind::KernelLaunch,
+            {{"cuda.mode", "cupti"}, {"cupti.activity_dropped", "2"}, {"cupti.ring_dropped_records", "5"}}),
+       cupti + "; 7 CUPTI records dropped)");
 }
