@@ -507,6 +507,42 @@ TEST(HtmlTimeline, DrawsEveryEventInTheWindowAndOneFlowPerLinkedKernel) {
   EXPECT_EQ(count(small.svg, "class=\"mark\""), o.max_events);
 }
 
+// The excerpt found without holding every event (review LR L3: a first pass keeps the
+// max_events+1 smallest starts): tables not in time order (GPU rows pushed latest first), starts
+// tied across tables, and every cut from none to more than all events, checked against the rule
+// computed here from the sorted starts.
+TEST(HtmlTimeline, ExcerptOfUnorderedTablesWithTiedStarts) {
+  Trace t;
+  std::vector<ns_t> starts, ends;
+  for (int i = 0; i < 30; ++i) {  // 290, 280, ..., 0
+    GpuActivity a;
+    a.start = (29 - i) * 10, a.dur = 5, a.device = 0, a.stream = 7, a.name = t.strings.intern("k");
+    t.gpu.push(a);
+    starts.push_back(a.start), ends.push_back(a.start + a.dur);
+  }
+  for (int i = 0; i < 10; ++i) {  // 0, 20, ..., 180: each tied with a kernel's start
+    ApiCall c;
+    c.start = i * 20, c.dur = 3, c.pid = 1, c.tid = 2, c.kind = ApiKind::Sync, c.name = t.strings.intern("cudaDeviceSynchronize");
+    t.api.push(c);
+    starts.push_back(c.start), ends.push_back(c.start + c.dur);
+  }
+  std::vector<ns_t> sorted = starts;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t k : {0u, 1u, 2u, 5u, 10u, 11u, 25u, 39u, 40u, 41u, 100u}) {
+    html::TimelineOptions o;
+    o.max_events = k;
+    const html::Timeline tl = html::render_timeline(t, o);
+    ns_t end = k < sorted.size() ? sorted[k] : *std::max_element(ends.begin(), ends.end());
+    if (end <= sorted[0]) end = sorted[0] + 1;
+    size_t inside = 0;
+    for (ns_t s : starts) inside += k < sorted.size() ? s < end : s <= end;
+    EXPECT_EQ(tl.begin, 0) << k;
+    EXPECT_EQ(tl.end, end) << k;
+    EXPECT_EQ(tl.events, inside) << k;
+    EXPECT_EQ(count(tl.svg, "class=\"mark\""), inside) << k;
+  }
+}
+
 TEST(HtmlSvg, EmptyDataGivesNoChartAndValuesAreEscaped) {
   html::ChartOptions o;
   o.title = "t";

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
+#include <queue>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -47,56 +49,66 @@ const char* api_color(ApiKind k) {
   return is_launch(k) ? "#E69F00" : "#BBBBBB";
 }
 
+// Every event the timeline may draw, as an Item, in drawing order: on-CPU slices, IRQs, operators
+// (by thread, then start: `op_order`, with each one's nesting depth at its place in `op_depth`),
+// CUDA API calls, syscalls, GPU activities. Items are made one at a time and not kept: a recording
+// of 50 M events held them all (72 bytes each, 3.8 GB) to draw 3,000 (review LR L3: `report` took
+// twice the memory of `analyze` or `sched`).
+template <class Fn>
+void for_each_item(const Trace& t, const std::vector<OnCpuSlice>& oncpu, const std::vector<uint32_t>& op_order,
+                   const std::vector<uint8_t>& op_depth, Fn&& fn) {
+  for (uint32_t i = 0; i < oncpu.size(); ++i) {
+    const auto& s = oncpu[i];
+    fn(Item{s.start, s.end, {0, s.cpu, 0, static_cast<int>(LaneKind::Cpu), 0}, "#56B4E9", Src::OnCpu, i});
+  }
+  for (uint32_t i = 0; i < t.irqs.size(); ++i) {
+    const bool soft = t.irqs.kind[i] == IrqKind::Soft;
+    fn(Item{t.irqs.ts[i], t.irqs.ts[i] + t.irqs.dur[i], {0, t.irqs.cpu[i], 0, static_cast<int>(LaneKind::CpuIrq), 0},
+            soft ? "#F0E442" : "#CC0000", Src::Irq, i});
+  }
+  for (size_t k = 0; k < op_order.size(); ++k) {
+    const uint32_t i = op_order[k];
+    fn(Item{t.ops.start[i], t.ops.start[i] + t.ops.dur[i],
+            {1, t.ops.pid[i], t.ops.tid[i], static_cast<int>(LaneKind::ThreadOps), op_depth[k]}, "#9ECAE1", Src::Op, i});
+  }
+  for (uint32_t i = 0; i < t.api.size(); ++i)
+    fn(Item{t.api.start[i], t.api.start[i] + std::max<ns_t>(t.api.dur[i], 0),
+            {1, t.api.pid[i], t.api.tid[i], static_cast<int>(LaneKind::ThreadApi), 0}, api_color(t.api.kind[i]), Src::Api,
+            i});
+  for (uint32_t i = 0; i < t.syscalls.size(); ++i)
+    fn(Item{t.syscalls.ts[i], t.syscalls.ts[i] + t.syscalls.dur[i],
+            {1, t.syscalls.pid[i], t.syscalls.tid[i], static_cast<int>(LaneKind::ThreadSys), 0}, "#999999", Src::Sys, i});
+  for (uint32_t i = 0; i < t.gpu.size(); ++i)
+    fn(Item{t.gpu.start[i], t.gpu.start[i] + t.gpu.dur[i],
+            {2, t.gpu.device[i], t.gpu.stream[i], static_cast<int>(LaneKind::Gpu), 0},
+            t.gpu.kind[i] == GpuKind::Kernel ? "#009E73" : t.gpu.kind[i] == GpuKind::Memcpy ? "#0072B2" : "#CC79A7",
+            Src::Gpu, i});
+}
+
 }  // namespace
 
 Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   Timeline tl;
-  std::vector<Item> items;
   const ThreadNameRows name_rows(t);  // a lane's thread name: its pid and tid's row (review XP L1)
-
   const std::vector<OnCpuSlice> oncpu = on_cpu_slices(t);
-  for (uint32_t i = 0; i < oncpu.size(); ++i) {
-    const auto& s = oncpu[i];
-    items.push_back({s.start, s.end, {0, s.cpu, 0, static_cast<int>(LaneKind::Cpu), 0}, "#56B4E9", Src::OnCpu, i});
-  }
-  for (uint32_t i = 0; i < t.irqs.size(); ++i) {
-    const bool soft = t.irqs.kind[i] == IrqKind::Soft;
-    items.push_back({t.irqs.ts[i], t.irqs.ts[i] + t.irqs.dur[i],
-                     {0, t.irqs.cpu[i], 0, static_cast<int>(LaneKind::CpuIrq), 0}, soft ? "#F0E442" : "#CC0000",
-                     Src::Irq, i});
-  }
-  // Operators nest: give each its depth on its thread so nested ones get their own row.
+  // Operators nest: each gets its depth on its thread so nested ones get their own row.
+  std::vector<uint32_t> op_order(t.ops.size());
+  std::vector<uint8_t> op_depth(t.ops.size());
   {
-    std::vector<uint32_t> order(t.ops.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    for (uint32_t i = 0; i < op_order.size(); ++i) op_order[i] = i;
+    std::sort(op_order.begin(), op_order.end(), [&](uint32_t a, uint32_t b) {
       return std::tie(t.ops.tid[a], t.ops.start[a]) < std::tie(t.ops.tid[b], t.ops.start[b]);
     });
     std::vector<ns_t> stack;  // end times of the open operators on the current thread
     int64_t tid = -2;
-    for (uint32_t i : order) {
+    for (size_t k = 0; k < op_order.size(); ++k) {
+      const uint32_t i = op_order[k];
       if (t.ops.tid[i] != tid) stack.clear(), tid = t.ops.tid[i];
       while (!stack.empty() && stack.back() <= t.ops.start[i]) stack.pop_back();
-      const int depth = static_cast<int>(std::min<size_t>(stack.size(), 5));
+      op_depth[k] = static_cast<uint8_t>(std::min<size_t>(stack.size(), 5));
       stack.push_back(t.ops.start[i] + t.ops.dur[i]);
-      items.push_back({t.ops.start[i], t.ops.start[i] + t.ops.dur[i],
-                       {1, t.ops.pid[i], t.ops.tid[i], static_cast<int>(LaneKind::ThreadOps), depth}, "#9ECAE1",
-                       Src::Op, i});
     }
   }
-  for (uint32_t i = 0; i < t.api.size(); ++i)
-    items.push_back({t.api.start[i], t.api.start[i] + std::max<ns_t>(t.api.dur[i], 0),
-                     {1, t.api.pid[i], t.api.tid[i], static_cast<int>(LaneKind::ThreadApi), 0},
-                     api_color(t.api.kind[i]), Src::Api, i});
-  for (uint32_t i = 0; i < t.syscalls.size(); ++i)
-    items.push_back({t.syscalls.ts[i], t.syscalls.ts[i] + t.syscalls.dur[i],
-                     {1, t.syscalls.pid[i], t.syscalls.tid[i], static_cast<int>(LaneKind::ThreadSys), 0}, "#999999",
-                     Src::Sys, i});
-  for (uint32_t i = 0; i < t.gpu.size(); ++i)
-    items.push_back({t.gpu.start[i], t.gpu.start[i] + t.gpu.dur[i],
-                     {2, t.gpu.device[i], t.gpu.stream[i], static_cast<int>(LaneKind::Gpu), 0},
-                     t.gpu.kind[i] == GpuKind::Kernel ? "#009E73" : t.gpu.kind[i] == GpuKind::Memcpy ? "#0072B2" : "#CC79A7",
-                     Src::Gpu, i});
   auto label = [&](const Item& it) -> std::string {
     switch (it.src) {
       case Src::OnCpu: {
@@ -119,40 +131,42 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
     if (it.src == Src::Api && t.api.dur[it.row] < 0) return std::string("duration not measured");
     return format_ns(sat_sub(it.end, it.start));
   };
-  if (items.empty()) return tl;
 
   // The excerpt, when there are more than max_events events: from the first start up to the
   // (max_events+1)-th smallest start, which ends the window and is itself left out, so the events
   // drawn are those starting before it: max_events of them, fewer when starts tie there (more only
   // when more than max_events start at the very first start: the 1 ns window below holds them all).
-  std::vector<ns_t> starts;
-  starts.reserve(items.size());
-  for (auto& it : items) starts.push_back(it.start);
-  tl.begin = *std::min_element(starts.begin(), starts.end());
-  const bool excerpt = starts.size() > opt.max_events;
-  if (excerpt) {
-    // The (max_events+1)-th smallest start, in linear time.
-    std::nth_element(starts.begin(), starts.begin() + static_cast<std::ptrdiff_t>(opt.max_events), starts.end());
-    tl.end = starts[opt.max_events];
-  } else {
-    tl.end = tl.begin;
-    for (auto& it : items) tl.end = std::max(tl.end, it.end);
-  }
+  // A first pass finds it keeping only the max_events+1 smallest starts seen (a max-heap).
+  size_t count = 0;
+  ns_t first_start = 0, last_end = 0;
+  std::priority_queue<ns_t> smallest;
+  const size_t keep = opt.max_events + 1;
+  for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
+    first_start = count == 0 ? it.start : std::min(first_start, it.start);
+    last_end = count == 0 ? it.end : std::max(last_end, it.end);
+    ++count;
+    if (smallest.size() < keep) smallest.push(it.start);
+    else if (it.start < smallest.top()) smallest.pop(), smallest.push(it.start);
+  });
+  if (count == 0) return tl;
+  tl.begin = first_start;
+  const bool excerpt = count > opt.max_events;
+  tl.end = excerpt ? smallest.top() : std::max(tl.begin, last_end);
   if (tl.end <= tl.begin) tl.end = sat_add(tl.begin, 1);
   // Differences saturate: a trace whose times span more than int64 nanoseconds (review CX L3) read
   // as a negative span here (signed overflow).
   const double scale = kViewWidth / static_cast<double>(std::max<ns_t>(sat_sub(tl.end, tl.begin), 1));
   auto tx = [&](ns_t v) { return static_cast<double>(sat_sub(std::clamp(v, tl.begin, tl.end), tl.begin)) * scale; };
   // What is drawn: in an excerpt, the events starting before its end; of a whole trace, every event
-  // (one of no duration at the last end included).
-  auto shown = [&](const Item& it) {
-    return it.end >= tl.begin && (excerpt ? it.start < tl.end : it.start <= tl.end);
-  };
+  // (one of no duration at the last end included). Only those are kept, in drawing order.
+  std::vector<Item> items;
+  for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
+    if (it.end >= tl.begin && (excerpt ? it.start < tl.end : it.start <= tl.end)) items.push_back(it);
+  });
 
   // Lanes that have something inside the window.
   std::map<LaneKey, int> lane_y;
-  for (auto& it : items)
-    if (shown(it)) lane_y[it.lane] = 0;
+  for (auto& it : items) lane_y[it.lane] = 0;
   // A thread's lanes share its track name in the exports (its name and tid, once), with its pid
   // when the id has lanes under another process too (a reused id: review S41 L6, two lanes read
   // "x 8240 syscalls").
@@ -191,7 +205,6 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   std::string marks;
   std::unordered_map<int64_t, const Item*> api_item;  // api row -> its item (for flows)
   for (auto& it : items) {
-    if (!shown(it)) continue;
     const double x0 = tx(it.start), x1 = tx(it.end);
     marks += fmt::format(
         "<rect class=\"mark\" x=\"{:.2f}\" y=\"{}\" width=\"{:.3f}\" height=\"{}\" fill=\"{}\" stroke=\"{}\">"
@@ -206,7 +219,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   const std::vector<uint32_t> launch_of = launch_calls_of_gpu_rows(t);
   std::string flows;
   for (auto& it : items) {
-    if (it.gpu_row() < 0 || !shown(it)) continue;
+    if (it.gpu_row() < 0) continue;
     const uint32_t c = launch_of[static_cast<size_t>(it.gpu_row())];
     if (c == kNoLaunchCall) continue;
     auto a = api_item.find(static_cast<int64_t>(c));
