@@ -507,11 +507,12 @@ TEST(HtmlTimeline, DrawsEveryEventInTheWindowAndOneFlowPerLinkedKernel) {
   EXPECT_EQ(count(small.svg, "class=\"mark\""), o.max_events);
 }
 
-// The excerpt found without holding every event (review LR L3: a first pass keeps the
-// max_events+1 smallest starts): tables not in time order (GPU rows pushed latest first), starts
-// tied across tables, and every cut from none to more than all events, checked against the rule
-// computed here from the sorted starts.
-TEST(HtmlTimeline, ExcerptOfUnorderedTablesWithTiedStarts) {
+// The excerpt found without holding every event (review LR L3: a pass keeps the max_events+1
+// smallest starts), and from an offset (review LR L2: report --timeline-at): tables not in time
+// order (GPU rows pushed latest first), starts tied across tables, a long call still running at
+// the offset, and every cut from none to more than all events, checked against the rule computed
+// here from the sorted starts.
+TEST(HtmlTimeline, ExcerptOfUnorderedTablesWithTiedStartsFromAnyOffset) {
   Trace t;
   std::vector<ns_t> starts, ends;
   for (int i = 0; i < 30; ++i) {  // 290, 280, ..., 0
@@ -520,27 +521,52 @@ TEST(HtmlTimeline, ExcerptOfUnorderedTablesWithTiedStarts) {
     t.gpu.push(a);
     starts.push_back(a.start), ends.push_back(a.start + a.dur);
   }
-  for (int i = 0; i < 10; ++i) {  // 0, 20, ..., 180: each tied with a kernel's start
+  for (int i = 0; i < 11; ++i) {  // 0, 20, ..., 180: each tied with a kernel's start; then [50, 150]
     ApiCall c;
-    c.start = i * 20, c.dur = 3, c.pid = 1, c.tid = 2, c.kind = ApiKind::Sync, c.name = t.strings.intern("cudaDeviceSynchronize");
+    c.start = i < 10 ? i * 20 : 50, c.dur = i < 10 ? 3 : 100, c.pid = 1, c.tid = 2, c.kind = ApiKind::Sync;
+    c.name = t.strings.intern("cudaDeviceSynchronize");
     t.api.push(c);
     starts.push_back(c.start), ends.push_back(c.start + c.dur);
   }
-  std::vector<ns_t> sorted = starts;
-  std::sort(sorted.begin(), sorted.end());
-  for (size_t k : {0u, 1u, 2u, 5u, 10u, 11u, 25u, 39u, 40u, 41u, 100u}) {
-    html::TimelineOptions o;
-    o.max_events = k;
-    const html::Timeline tl = html::render_timeline(t, o);
-    ns_t end = k < sorted.size() ? sorted[k] : *std::max_element(ends.begin(), ends.end());
-    if (end <= sorted[0]) end = sorted[0] + 1;
-    size_t inside = 0;
-    for (ns_t s : starts) inside += k < sorted.size() ? s < end : s <= end;
-    EXPECT_EQ(tl.begin, 0) << k;
-    EXPECT_EQ(tl.end, end) << k;
-    EXPECT_EQ(tl.events, inside) << k;
-    EXPECT_EQ(count(tl.svg, "class=\"mark\""), inside) << k;
+  for (ns_t offset : {0, 1, 95, 100, 151, 290}) {
+    std::vector<ns_t> after;  // starts at or after the offset (the first start is 0)
+    for (ns_t s : starts)
+      if (s >= offset) after.push_back(s);
+    std::sort(after.begin(), after.end());
+    for (size_t k : {0u, 1u, 2u, 5u, 10u, 11u, 25u, 40u, 41u, 42u, 100u}) {
+      html::TimelineOptions o;
+      o.max_events = k;
+      o.from_offset = offset;
+      const html::Timeline tl = html::render_timeline(t, o);
+      const bool excerpt = k < after.size();
+      ns_t last_end = after[0];
+      for (size_t i = 0; i < starts.size(); ++i)
+        if (starts[i] >= offset) last_end = std::max(last_end, ends[i]);
+      ns_t end = excerpt ? after[k] : last_end;
+      if (end <= after[0]) end = after[0] + 1;
+      size_t inside = 0;
+      for (size_t i = 0; i < starts.size(); ++i)
+        inside += ends[i] >= after[0] && (excerpt ? starts[i] < end : starts[i] <= end);
+      EXPECT_EQ(tl.trace_begin, 0);
+      EXPECT_FALSE(tl.past_end);
+      EXPECT_EQ(tl.begin, after[0]) << offset << " " << k;
+      EXPECT_EQ(tl.end, end) << offset << " " << k;
+      EXPECT_EQ(tl.events, inside) << offset << " " << k;
+      EXPECT_EQ(count(tl.svg, "class=\"mark\""), inside) << offset << " " << k;
+    }
   }
+  // The long call [50, 150] drawn from an offset inside it, cut at the window's left edge.
+  html::TimelineOptions o;
+  o.from_offset = 95;
+  const std::string cut = html::render_timeline(t, o).svg;
+  EXPECT_NE(cut.find("<rect class=\"mark\" x=\"0.00\""), std::string::npos) << cut;
+  EXPECT_NE(cut.find("<title>cudaDeviceSynchronize (100 ns, at -50 ns)</title>"), std::string::npos) << cut;
+  // Past the last start (290): nothing to draw, said by the flag.
+  o.from_offset = 291;
+  const html::Timeline past = html::render_timeline(t, o);
+  EXPECT_TRUE(past.past_end);
+  EXPECT_TRUE(past.svg.empty());
+  EXPECT_EQ(past.trace_last_start, 290);
 }
 
 TEST(HtmlSvg, EmptyDataGivesNoChartAndValuesAreEscaped) {

@@ -3,6 +3,7 @@
 #include "cli/cmd_report.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
+#include "cli/numeric_options.h"
 #include "cli/output_file.h"
 #include "cli/result_document.h"
 #include "cli/registry.h"
@@ -82,7 +84,7 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
   const bool kernel_counts = counted != trace->meta.end() && counted->first.rfind("syscall_count.", 0) == 0;
   if (trace->switches.size() + trace->wakeups.size() + trace->irqs.size() + trace->syscalls.size() > 0 || kernel_counts)
     add_doc(data, name + " (scheduler)", sched_analysis_json(*trace, analyze_sched(*trace)), true);
-  data.inputs.traces.push_back({name, trace.get(), analysis.get()});
+  data.inputs.traces.push_back({name, trace.get(), analysis.get(), data.timeline});
   data.traces.push_back(std::move(trace));
   data.analyses.push_back(std::move(analysis));
 }
@@ -106,6 +108,8 @@ struct Options {
   std::vector<std::string> inputs;
   std::string out = "report.html";
   std::string title = "infertrace report";
+  double timeline_at_s = 0;
+  size_t timeline_events = html::TimelineOptions{}.max_events;
 };
 
 const CommandRegistrar reg(700, "report", [](CLI::App& app) {
@@ -121,6 +125,16 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
   cmd->add_option("-o,--output", opt->out, "HTML file to write (- or /dev/stdout: into the open stdout, at its offset)")
       ->capture_default_str();
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
+  // The timeline shows an excerpt: by default the first events, which in a long run are its
+  // start-up (review LR L2).
+  check_range(cmd->add_option("--timeline-at", opt->timeline_at_s,
+                              "Each trace's timeline excerpt starts at the first event this many seconds after the "
+                              "trace's first event (0: the first event)")
+                  ->capture_default_str(),
+              0.0, 1e7);
+  check_range(cmd->add_option("--timeline-events", opt->timeline_events, "Events in each trace's timeline excerpt")
+                  ->capture_default_str(),
+              size_t{1}, size_t{100000});
   cmd->callback([opt]() {
     const std::string typed = opt->out;  // for messages: `-` as typed (review S44 L4)
     opt->out = dash_as_stdout(opt->out);  // `-o -`: the page on stdout (review CX L9)
@@ -147,6 +161,8 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
     }
     ReportData data;
     data.inputs.title = clean_text(opt->title);
+    data.timeline.max_events = opt->timeline_events;
+    data.timeline.from_offset = static_cast<ns_t>(std::llround(opt->timeline_at_s * 1e9));
     for (size_t i = 0; i < named.size(); ++i) add_report_input(data, named[i].path, labels[i]);
     const auto f = write_report(data, opt->out);
     for (auto& line : f) std::cout << "- " << line << "\n";

@@ -30,6 +30,9 @@ struct ReportData {
   // itself (the recording and its saved analysis), so the notice would only puzzle its user
   // (review DX L1).
   bool say_duplicates = true;
+  // Each trace's timeline excerpt: where it starts and how many events (report --timeline-at,
+  // --timeline-events).
+  html::TimelineOptions timeline;
 };
 
 // Adds one input: a trace (loaded and analyzed) or a result document. Throws InputError.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "analysis/launch.h"
+#include "report/html_timeline.h"
 #include "trace/trace.h"
 
 namespace infertrace::html {
@@ -24,6 +25,7 @@ struct TraceInput {
   std::string label;  // usually the file name
   const Trace* trace = nullptr;
   const LaunchAnalysis* launch = nullptr;  // may be null (then only the timeline is drawn)
+  TimelineOptions timeline{};  // its timeline excerpt (report --timeline-at, --timeline-events)
 };
 
 struct JsonInput {

@@ -136,21 +136,35 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   // (max_events+1)-th smallest start, which ends the window and is itself left out, so the events
   // drawn are those starting before it: max_events of them, fewer when starts tie there (more only
   // when more than max_events start at the very first start: the 1 ns window below holds them all).
-  // A first pass finds it keeping only the max_events+1 smallest starts seen (a max-heap).
+  // With a from_offset, the same from the first event starting at or after the trace's first start
+  // plus the offset. A first pass finds the trace's first and last start; a second keeps only the
+  // max_events+1 smallest starts at or after the threshold (a max-heap).
   size_t count = 0;
+  for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
+    tl.trace_begin = count == 0 ? it.start : std::min(tl.trace_begin, it.start);
+    tl.trace_last_start = count == 0 ? it.start : std::max(tl.trace_last_start, it.start);
+    ++count;
+  });
+  if (count == 0) return tl;
+  const ns_t threshold = sat_add(tl.trace_begin, std::max<ns_t>(opt.from_offset, 0));
+  size_t after = 0;  // events starting at or after the threshold
   ns_t first_start = 0, last_end = 0;
   std::priority_queue<ns_t> smallest;
   const size_t keep = opt.max_events + 1;
   for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
-    first_start = count == 0 ? it.start : std::min(first_start, it.start);
-    last_end = count == 0 ? it.end : std::max(last_end, it.end);
-    ++count;
+    if (it.start < threshold) return;
+    first_start = after == 0 ? it.start : std::min(first_start, it.start);
+    last_end = after == 0 ? it.end : std::max(last_end, it.end);
+    ++after;
     if (smallest.size() < keep) smallest.push(it.start);
     else if (it.start < smallest.top()) smallest.pop(), smallest.push(it.start);
   });
-  if (count == 0) return tl;
+  if (after == 0) {
+    tl.past_end = true;
+    return tl;
+  }
   tl.begin = first_start;
-  const bool excerpt = count > opt.max_events;
+  const bool excerpt = after > opt.max_events;
   tl.end = excerpt ? smallest.top() : std::max(tl.begin, last_end);
   if (tl.end <= tl.begin) tl.end = sat_add(tl.begin, 1);
   // Differences saturate: a trace whose times span more than int64 nanoseconds (review CX L3) read
@@ -158,7 +172,8 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   const double scale = kViewWidth / static_cast<double>(std::max<ns_t>(sat_sub(tl.end, tl.begin), 1));
   auto tx = [&](ns_t v) { return static_cast<double>(sat_sub(std::clamp(v, tl.begin, tl.end), tl.begin)) * scale; };
   // What is drawn: in an excerpt, the events starting before its end; of a whole trace, every event
-  // (one of no duration at the last end included). Only those are kept, in drawing order.
+  // (one of no duration at the last end included); with from_offset also those that started
+  // before the window and still run at its start. Only those are kept, in drawing order.
   std::vector<Item> items;
   for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
     if (it.end >= tl.begin && (excerpt ? it.start < tl.end : it.start <= tl.end)) items.push_back(it);
@@ -202,15 +217,20 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   const int height = y;
   tl.lanes = lane_y.size();
 
+  // Where an event starts, from the window's start: "+1.20 us", or for one that began before the
+  // window (--timeline-at) "-3.00 us".
+  auto offset_text = [&](ns_t start) {
+    return start >= tl.begin ? "+" + format_ns(sat_sub(start, tl.begin)) : "-" + format_ns(sat_sub(tl.begin, start));
+  };
   std::string marks;
   std::unordered_map<int64_t, const Item*> api_item;  // api row -> its item (for flows)
   for (auto& it : items) {
     const double x0 = tx(it.start), x1 = tx(it.end);
     marks += fmt::format(
         "<rect class=\"mark\" x=\"{:.2f}\" y=\"{}\" width=\"{:.3f}\" height=\"{}\" fill=\"{}\" stroke=\"{}\">"
-        "<title>{} ({}, at +{})</title></rect>",
+        "<title>{} ({}, at {})</title></rect>",
         x0, lane_y[it.lane] + 1, std::max(x1 - x0, 0.0), kLaneHeight - 2, it.color, it.color,
-        escape(label(it)), escape(duration_text(it)), escape(format_ns(sat_sub(it.start, tl.begin))));
+        escape(label(it)), escape(duration_text(it)), escape(offset_text(it.start)));
     ++tl.events;
     if (it.api_row() >= 0) api_item[it.api_row()] = &it;
   }

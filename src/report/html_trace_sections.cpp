@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "analysis/bound_verdict.h"
+#include "analysis/launch_intervals.h"
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/analyze_notes.h"
 #include "report/analyze_rows.h"
@@ -320,12 +321,23 @@ std::string trace_details(const TraceInput& in, size_t index) {
     body += self_time_table(t, in.launch->by_self);
     body += stream_table(*in.launch);
   }
-  const Timeline tl = render_timeline(t);
-  if (!tl.svg.empty()) {
-    body += fmt::format("<h3>Timeline excerpt</h3><p class=\"note\">The first {} events ({} from the first event); "
-                        "{} launch-to-GPU flows drawn as grey lines.</p>",
-                        format_count(static_cast<int64_t>(tl.events)), escape(format_ns(tl.end - tl.begin)),
-                        format_count(static_cast<int64_t>(tl.flows)));
+  const Timeline tl = render_timeline(t, in.timeline);
+  if (tl.past_end) {
+    body += fmt::format("<h3>Timeline excerpt</h3><p class=\"note\">No event starts {} or more after the first one "
+                        "(--timeline-at): the last starts at +{}.</p>",
+                        escape(format_ns(in.timeline.from_offset)), escape(format_ns(sat_sub(tl.trace_last_start, tl.trace_begin))));
+  } else if (!tl.svg.empty()) {
+    // Where the window starts, and how long it is: from the first event, or from --timeline-at.
+    const std::string where = in.timeline.from_offset > 0
+                                  ? fmt::format("{} events from +{} (the first event starting {} or more after the "
+                                                "trace's first), {} shown",
+                                                format_count(static_cast<int64_t>(tl.events)),
+                                                format_ns(sat_sub(tl.begin, tl.trace_begin)), format_ns(in.timeline.from_offset),
+                                                format_ns(sat_sub(tl.end, tl.begin)))
+                                  : fmt::format("The first {} events ({} from the first event)",
+                                                format_count(static_cast<int64_t>(tl.events)), format_ns(tl.end - tl.begin));
+    body += fmt::format("<h3>Timeline excerpt</h3><p class=\"note\">{}; {} launch-to-GPU flows drawn as grey lines.</p>",
+                        escape(where), format_count(static_cast<int64_t>(tl.flows)));
     body += tl.svg;
   }
   return section(fmt::format("trace-{}", index), "Trace: " + in.label, body);
