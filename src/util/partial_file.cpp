@@ -68,7 +68,7 @@ void unlist_for_signal(int slot) {
 
 // The signals remove_partials_on_signal handles, held back (blocked in this thread) while a partial
 // is between being on disk and being on the handler's list: created but not yet listed, unlisted but
-// not yet renamed or removed. A signal in such a window found a partial the handler could not see,
+// not yet removed. A signal in such a window found a partial the handler could not see,
 // and the run ended leaving it (an export stopped as its CSV tables were created left
 // launches.csv.partial). A held signal is delivered when the window closes, when the list and the
 // disk agree again. One thread writes the partials (export), so no other thread takes the signal.
@@ -198,9 +198,9 @@ void PartialFile::keep_mode_and_owner() const {
 }
 
 void PartialFile::rename_into_place(const std::string& out) {
-  // Renamed and taken off the handler's list with the signals held: once renamed, the file is the
-  // output, not a partial; until then (a failed rename too) the handler may still remove it.
-  const CleanUpSignalsHeld held;
+  // Renamed, then taken off the handler's list: until the rename (a failed one too) the handler
+  // may still remove the partial; after it, the name the handler looks at is gone (a new file there
+  // is not the inode listed), so a signal in between removes nothing and no hold is needed.
   if (std::rename(path_.c_str(), target_.c_str()) != 0)
     throw Error(out + ": cannot replace it with the finished " + path_ + ": " + std::strerror(errno));
   unlist_for_signal(signal_slot_);
