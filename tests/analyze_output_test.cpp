@@ -386,4 +386,8 @@ TEST(AnalyzeOutput, RecordingWithoutGpuActivityPointsToCupti) {
   says(make(TraceSource::Recording, ApiKind::KernelLaunch,
             {{"cuda.mode", "cupti"}, {"cupti.activity_dropped", "2"}, {"cupti.ring_dropped_records", "5"}}),
        cupti + "; 7 CUPTI records dropped)");
+  says(make(TraceSource::Recording, ApiKind::KernelLaunch,
+            {{"cuda.mode", "cupti"}, {"cupti.gpu_without_timestamps", "1"}, {"cupti.activity_dropped", "1"}}),
+       plain + " (recorded with --cuda cupti: 1 GPU record arrived without a clock sample or timestamps and could not "
+               "be placed; 1 CUPTI record dropped)");
 }

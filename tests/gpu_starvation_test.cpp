@@ -133,9 +133,35 @@ TEST(GpuStarvation, MissingGpuSideSaysHowTheRecordingWasMade) {
             "n/a (no GPU activities: recorded with --cuda cupti, yet no GPU activity record arrived; 7 CUPTI records dropped)");
   EXPECT_EQ(reason({{"cuda.mode", "cupti"}, {"cupti.activity_dropped", "1"}, {"cupti.ring_dropped_records", "0"}}),
             "n/a (no GPU activities: recorded with --cuda cupti, yet no GPU activity record arrived; 1 CUPTI record dropped)");
+  // GPU records that came but could not be placed in time are not "no record arrived".
+  EXPECT_EQ(reason({{"cuda.mode", "cupti"}, {"cupti.gpu_without_clock", "2"}, {"cupti.gpu_without_timestamps", "1"}}),
+            "n/a (no GPU activities: recorded with --cuda cupti: 3 GPU records arrived without a clock sample or "
+            "timestamps and could not be placed)");
   // With GPU activity there is no reason to give.
   const Trace with_gpu = build();
   EXPECT_FALSE(sched_analysis_json(with_gpu, analyze_sched(with_gpu)).contains("gpu_starved_undefined_reason"));
+  // GPU activity, but the figure still unknown: switches not asked for (META events), or none of
+  // the launching thread recorded. Not "no GPU activities" (review S53 M1).
+  const auto unknown_with_gpu = [](const std::string& events, bool side_switches) {
+    Trace t = build();
+    t.meta["cuda.mode"] = "cupti";
+    t.meta["events"] = events;
+    t.switches = SwitchTable{};  // none of the launching thread
+    t.wakeups = WakeupTable{};
+    if (side_switches) sw(t, 130, kSide, true, kOther), sw(t, 195, kOther, true, kSide);
+    const SchedAnalysis a = analyze_sched(t);
+    EXPECT_FALSE(a.gpu_starvation.available);
+    std::ostringstream text;
+    print_sched_report(text, t, a, {});
+    const std::string r = sched_analysis_json(t, a).value("gpu_starved_undefined_reason", std::string("(none)"));
+    // (A recording with no OS event at all gets the short text, without the table.)
+    if (text.str().find("GPU idle while launching thread off-CPU") != std::string::npos) {
+      EXPECT_NE(text.str().find(r), std::string::npos) << text.str();
+    }
+    return r;
+  };
+  EXPECT_EQ(unknown_with_gpu("launch,syscall", false), "not recorded (--events)");
+  EXPECT_EQ(unknown_with_gpu("launch,sched", true), "n/a (no context switch of the launching thread recorded)");
 }
 
 // The busy union (docs/metrics.md section 2: GPU busy is the union of the activity intervals) from

@@ -561,6 +561,7 @@ TEST(HtmlTimeline, ExcerptOfUnorderedTablesWithTiedStartsFromAnyOffset) {
   const std::string cut = html::render_timeline(t, o).svg;
   EXPECT_NE(cut.find("<rect class=\"mark\" x=\"0.00\""), std::string::npos) << cut;
   EXPECT_NE(cut.find("<title>cudaDeviceSynchronize (100 ns, at -50 ns)</title>"), std::string::npos) << cut;
+  EXPECT_EQ(html::render_timeline(t, o).started_before, 1u);
   // Past the last start (290): nothing to draw, said by the flag.
   o.from_offset = 291;
   const html::Timeline past = html::render_timeline(t, o);

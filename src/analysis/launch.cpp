@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -29,6 +28,7 @@
 #include "analysis/launch_merged_ids.h"
 #include "analysis/launch_thread_choice.h"
 #include "analysis/launch_operators.h"
+#include "trace/recorder_drops.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -424,16 +424,21 @@ std::string missing_gpu_side_hint(const Trace& t) {
   if (t.source != TraceSource::Recording) return "";
   const auto mode = t.meta.find("cuda.mode");
   if (mode == t.meta.end() || mode->second != "cupti") return "record with --cuda cupti";
-  // What the recorder counted as lost on the way: CUPTI's own drops and the ring's.
-  int64_t dropped = 0;
-  for (const char* key : {"cupti.activity_dropped", "cupti.ring_dropped_records"})
-    if (const auto it = t.meta.find(key); it != t.meta.end()) {
-      const long long n = std::strtoll(it->second.c_str(), nullptr, 10);
-      if (n > 0 && dropped <= INT64_MAX - n) dropped += n;
-    }
-  return "recorded with --cuda cupti, yet no GPU activity record arrived" +
-         (dropped > 0 ? "; " + std::to_string(dropped) + (dropped == 1 ? " CUPTI record" : " CUPTI records") + " dropped"
-                      : std::string());
+  // What the recorder counted on the way (trace/recorder_drops.h, the one reader of those META
+  // counts): records lost in CUPTI's buffers or the ring, and GPU records that arrived but could
+  // not be placed in time.
+  int64_t dropped = 0, unusable = 0;
+  for (const RecorderDrop& d : recorder_drops(t)) {
+    if (d.count <= 0) continue;
+    if (d.cause == DropCause::CuptiRing || d.cause == DropCause::CuptiActivity) dropped = saturating_add_drops(dropped, d.count);
+    if (d.cause == DropCause::CuptiUnusableGpuRecord) unusable = saturating_add_drops(unusable, d.count);
+  }
+  std::string s = unusable > 0 ? "recorded with --cuda cupti: " + std::to_string(unusable) +
+                                     (unusable == 1 ? " GPU record" : " GPU records") +
+                                     " arrived without a clock sample or timestamps and could not be placed"
+                               : "recorded with --cuda cupti, yet no GPU activity record arrived";
+  if (dropped > 0) s += "; " + std::to_string(dropped) + (dropped == 1 ? " CUPTI record" : " CUPTI records") + " dropped";
+  return s;
 }
 
 std::string gpu_undefined_reason_with_hint(const Trace& t, const LaunchAnalysis& a) {

@@ -193,8 +193,9 @@ std::string no_gpu_short(int64_t skipped_gpu_events);
 // (record with --cuda cupti)", as `sched` points (review DX L3). Else a.gpu_undefined_reason().
 // A recording made with --cuda cupti (META cuda.mode) gets no such advice: it had CUPTI, and no GPU
 // record reached it (dropped, or the program ran no kernel CUPTI saw), so "no GPU activity in the
-// trace (recorded with --cuda cupti, yet no GPU activity record arrived; N CUPTI records dropped)"
-// (review DK L1).
+// trace (recorded with --cuda cupti, yet no GPU activity record arrived; N CUPTI records dropped)",
+// or where records came but the merge could not place them in time "(recorded with --cuda cupti:
+// N GPU records arrived without a clock sample or timestamps and could not be placed)" (review DK L1).
 std::string gpu_undefined_reason_with_hint(const Trace& trace, const LaunchAnalysis& a);
 // The part in parentheses for a trace whose launch calls have no GPU side: "record with --cuda
 // cupti", or for a CUPTI recording what happened instead; "" for a Kineto trace (nothing to advise).

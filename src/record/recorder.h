@@ -130,7 +130,8 @@ struct RecordSummary {
 };
 
 // The kept start-up notes, warnings and stop notes of a summary, one line each as they would have
-// gone to stderr: in that order (the order they came in).
+// gone to stderr, in that order (a warning made while the recorder tears down after the stop comes
+// before the stop's messages, not after them).
 void print_kept_messages(std::FILE* out, const std::vector<std::string>& notes, const std::vector<std::string>& warnings,
                          const std::vector<std::string>& stop_notes = {});
 

@@ -135,7 +135,8 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   // The excerpt, when there are more than max_events events: from the first start up to the
   // (max_events+1)-th smallest start, which ends the window and is itself left out, so the events
   // drawn are those starting before it: max_events of them, fewer when starts tie there (more only
-  // when more than max_events start at the very first start: the 1 ns window below holds them all).
+  // when more than max_events start at the very first start: the 1 ns window below holds them all;
+  // with from_offset, the events that started before the window and still run there come on top).
   // With a from_offset, the same from the first event starting at or after the trace's first start
   // plus the offset. A first pass finds the trace's first and last start; a second keeps only the
   // max_events+1 smallest starts at or after the threshold (a max-heap).
@@ -150,7 +151,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   size_t after = 0;  // events starting at or after the threshold
   ns_t first_start = 0, last_end = 0;
   std::priority_queue<ns_t> smallest;
-  const size_t keep = opt.max_events + 1;
+  const size_t keep = opt.max_events == SIZE_MAX ? SIZE_MAX : opt.max_events + 1;
   for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
     if (it.start < threshold) return;
     first_start = after == 0 ? it.start : std::min(first_start, it.start);
@@ -176,7 +177,10 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   // before the window and still run at its start. Only those are kept, in drawing order.
   std::vector<Item> items;
   for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
-    if (it.end >= tl.begin && (excerpt ? it.start < tl.end : it.start <= tl.end)) items.push_back(it);
+    if (it.end >= tl.begin && (excerpt ? it.start < tl.end : it.start <= tl.end)) {
+      items.push_back(it);
+      tl.started_before += it.start < tl.begin;
+    }
   });
 
   // Lanes that have something inside the window.

@@ -28,6 +28,7 @@ struct Timeline {
   ns_t trace_begin = 0;       // the trace's first event start (the offsets count from it)
   ns_t trace_last_start = 0;  // its last event start: an offset past it leaves nothing to draw
   bool past_end = false;      // from_offset is past every event start (svg empty)
+  size_t started_before = 0;  // of `events`, those that started before the window (from_offset)
 };
 
 Timeline render_timeline(const Trace& trace, const TimelineOptions& opt = {});

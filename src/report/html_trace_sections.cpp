@@ -330,9 +330,13 @@ std::string trace_details(const TraceInput& in, size_t index) {
     // Where the window starts, and how long it is: from the first event, or from --timeline-at.
     const std::string where = in.timeline.from_offset > 0
                                   ? fmt::format("{} events from +{} (the first event starting {} or more after the "
-                                                "trace's first), {} shown",
+                                                "trace's first){}, {} shown",
                                                 format_count(static_cast<int64_t>(tl.events)),
                                                 format_ns(sat_sub(tl.begin, tl.trace_begin)), format_ns(in.timeline.from_offset),
+                                                tl.started_before > 0
+                                                    ? fmt::format(", {} of them started earlier and still run there",
+                                                                  format_count(static_cast<int64_t>(tl.started_before)))
+                                                    : std::string(),
                                                 format_ns(sat_sub(tl.end, tl.begin)))
                                   : fmt::format("The first {} events ({} from the first event)",
                                                 format_count(static_cast<int64_t>(tl.events)), format_ns(tl.end - tl.begin));

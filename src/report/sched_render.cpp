@@ -188,11 +188,17 @@ std::string opt_ns(const std::optional<ns_t>& v, int64_t clean, int64_t group, c
   return group == 0 ? std::string("n/a (no ") + name + " pairs)" : std::string("n/a");
 }
 
-// "n/a (no GPU activities: record with --cuda cupti)", or for a CUPTI recording what happened
-// instead (analysis/launch.h missing_gpu_side_hint).
-std::string no_gpu_activities_text(const Trace& t) {
-  const std::string hint = missing_gpu_side_hint(t);
-  return "n/a (no GPU activities" + (hint.empty() ? "" : ": " + hint) + ")";
+// Why GPU idle while the launching thread was off-CPU is unknown, where launches were measured:
+// no GPU activities ("n/a (no GPU activities: record with --cuda cupti)", or for a CUPTI recording
+// what happened instead: analysis/launch.h missing_gpu_side_hint; a Kineto trace "n/a (no GPU
+// activities)"), else the switches missing: not recorded at all, or none of the launching thread.
+std::string starvation_unknown_text(const Trace& t, const SchedAnalysis& a) {
+  if (t.gpu.size() == 0) {
+    const std::string hint = missing_gpu_side_hint(t);
+    return "n/a (no GPU activities" + (hint.empty() ? "" : ": " + hint) + ")";
+  }
+  if (!a.switches_recorded) return "not recorded (--events)";
+  return "n/a (no context switch of the launching thread recorded)";
 }
 
 }  // namespace
@@ -425,7 +431,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                     : json(nullptr);
     // Only with LOSS records, as the other loss keys: a recording without gives the object it gave.
     // Why it is null, where launches were measured: how to get the GPU side (review DK L1).
-    if (!g.available && a.launches_measured) j["gpu_starved_undefined_reason"] = no_gpu_activities_text(t);
+    if (!g.available && a.launches_measured) j["gpu_starved_undefined_reason"] = starvation_unknown_text(t, a);
     if (g.available && a.loss) {
       j["gpu_starved_by_scheduler"]["offcpu_intervals_spanning_loss"] = g.intervals_spanning_loss;
       j["gpu_starved_by_scheduler"]["idle_left_out_ns"] = g.idle_left_out;
@@ -650,7 +656,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                         " (left out; " + format_ns(g.idle_left_out) + " of GPU idle left out of the share)"});
   } else {
     head.add_row({"GPU idle while launching thread off-CPU",
-                  a.launches_measured ? no_gpu_activities_text(t)
+                  a.launches_measured ? starvation_unknown_text(t, a)
                                       : "n/a (launches not measured: no launching thread)"});
   }
   // Off-CPU time needs switch events: "0 ns" without them would read as measured.

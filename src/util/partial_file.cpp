@@ -71,7 +71,9 @@ void unlist_for_signal(int slot) {
 // not yet removed. A signal in such a window found a partial the handler could not see,
 // and the run ended leaving it (an export stopped as its CSV tables were created left
 // launches.csv.partial). A held signal is delivered when the window closes, when the list and the
-// disk agree again. One thread writes the partials (export), so no other thread takes the signal.
+// disk agree again. This holds only while the process has one thread (export writes its outputs
+// after its worker pools have ended): a signal sent to the process goes to any thread that does not
+// block it, and another thread would run the handler inside the window.
 class CleanUpSignalsHeld {
  public:
   CleanUpSignalsHeld() {

@@ -49,10 +49,10 @@ with tempfile.TemporaryDirectory() as tmp:
               None if b2 is None or b0 is None else b2 - b0))
     check(marks2 >= 1 and " events from +" in note2 and "1.00 ms or more after" in note2,
           "--timeline-at 0.001: %d marks, note %r" % (marks2, note2))
-    # Hover offsets count from the window's start: an event that began before it reads "+0 ns"... no
-    # negative offset.
+    # Hover offsets count from the window's start: its first event reads "at +0 ns" (one that began
+    # before the window "at -X").
     later = page("--timeline-at", "0.001")
-    check("at +-" not in later and "at +" in later, "an offset before the window's start in the hover text")
+    check(", at +0 ns)</title>" in later, "no event at the window's start (+0 ns) in the hover text")
 
     # Past the last event: said, no timeline.
     b3, _, _, note3 = timeline(page("--timeline-at", "1000"))
