@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bench/interference.h"
+#include "util/comma_list.h"
 #include "util/error.h"
 
 namespace infertrace::bench {
@@ -21,10 +22,7 @@ ScenarioList parse_scenario_list(const std::string& text) {
   const std::vector<std::string> known = known_scenarios();
   ScenarioList out;
   if (text.empty()) throw UsageError("--scenarios: empty list");
-  for (size_t begin = 0; begin <= text.size();) {
-    const size_t comma = std::min(text.find(',', begin), text.size());
-    const std::string name = text.substr(begin, comma - begin);
-    begin = comma + 1;
+  for (const std::string& name : split_commas(text)) {
     // "baseline," or "baseline,,cpu": a typo, refused as bench threads -t 1,,2 is (review BX L2: the
     // empty item was dropped, and a trailing comma never reached this check through getline).
     if (name.empty())

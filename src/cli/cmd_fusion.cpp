@@ -5,8 +5,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <algorithm>
-#include <sstream>
 
 #include "analysis/fusion.h"
 #include "analysis/fusion_loop.h"
@@ -18,6 +16,7 @@
 #include "ingest/load.h"
 #include "report/fusion_loop_report.h"
 #include "report/fusion_report.h"
+#include "util/comma_list.h"
 #include "util/error.h"
 #include "util/whole_number.h"
 #include "util/units.h"
@@ -49,11 +48,9 @@ struct Options {
 std::vector<int> parse_lengths(const std::string& s) {
   std::vector<int> out;
   // Every item, an empty one too ("2," or "2,,4": refused as bench threads -t and --scenarios
-  // refuse them; getline dropped a trailing one: review CA L6).
-  for (size_t begin = 0; begin <= s.size();) {
-    const size_t comma = std::min(s.find(',', begin), s.size());
-    const std::string item = s.substr(begin, comma - begin);
-    begin = comma + 1;
+  // refuse them; getline dropped a trailing one: review CA L6). (An empty --lengths is refused
+  // before: cli/empty_values.h.)
+  for (const std::string& item : split_commas(s)) {
     if (item.empty())
       throw UsageError("--lengths " + s + ": an empty item (a comma too many); expected e.g. 2,4,8");
     const int64_t min = 2, max = 1 << 20;  // analyze_fusion's range, said here with the text as typed

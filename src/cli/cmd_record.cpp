@@ -16,7 +16,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 
 #include "cli/output_file.h"
 #include "cli/registry.h"
@@ -27,6 +26,7 @@
 #include "record/stop_signals.h"
 #include "record/summary_lines.h"
 #include "util/display_width.h"
+#include "util/comma_list.h"
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/text_clean.h"
@@ -53,11 +53,9 @@ void parse_events(const std::string& list, RecordOptions& r) {
   r.launch = r.sched = r.wakeup = r.irq = r.syscall = false;
   // Every item, an empty one too ("launch," or "launch,,sched" is a typo, refused as --scenarios
   // refuses it; getline dropped a trailing one), and each once (review CA L6, L11).
+  // (An empty --events is refused before: cli/empty_values.h.)
   std::vector<std::string> seen;
-  for (size_t begin = 0; begin <= list.size();) {
-    const size_t comma = std::min(list.find(',', begin), list.size());
-    const std::string e = list.substr(begin, comma - begin);
-    begin = comma + 1;
+  for (const std::string& e : split_commas(list)) {
     if (e.empty()) throw UsageError("record: --events " + list + ": an empty item (a comma too many); expected e.g. launch,sched");
     if (std::find(seen.begin(), seen.end(), e) != seen.end())
       throw UsageError("record: --events: '" + e + "' is listed twice");

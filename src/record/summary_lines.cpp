@@ -1,6 +1,7 @@
 #include "record/summary_lines.h"
 
 #include "analysis/launch_undercount.h"
+#include "util/plural.h"
 
 namespace infertrace {
 
@@ -38,7 +39,7 @@ std::vector<std::string> map_full_lines(uint64_t untraced_processes, const std::
     std::string line = "NOT TRACED: " + std::to_string(untraced_processes) +
                        (untraced_processes == 1 ? " new process" : " new processes") +
                        " of the traced tree, nor anything they started (the traced set was full: " +
-                       std::to_string(max_processes) + (max_processes == 1 ? " process" : " processes") + " at once, an exited one until the kernel frees it; record again with a larger "
+                       std::to_string(max_processes) + plural(max_processes, " process", " processes") + " at once, an exited one until the kernel frees it; record again with a larger "
                        "--max-processes)";
     if (!untraced_pids.empty()) {
       line += "; pids";
@@ -53,7 +54,7 @@ std::vector<std::string> map_full_lines(uint64_t untraced_processes, const std::
     return it == pending_full.end() ? uint64_t{0} : it->second;
   };
   const std::string sized = " (the map of calls in progress was full: " + std::to_string(max_threads) +
-                            (max_threads == 1 ? " thread" : " threads") + " at once; record again with a larger --max-threads)";
+                            plural(max_threads, " thread", " threads") + " at once; record again with a larger --max-threads)";
   if (const uint64_t n = count("syscall"))
     lines.push_back("NOT RECORDED: " + std::to_string(n) + (n == 1 ? " syscall" : " syscalls") + sized);
   if (const uint64_t n = count("api"))
