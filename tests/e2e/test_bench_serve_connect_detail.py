@@ -42,8 +42,10 @@ class ModelsOnce(FakeModelsHandler):
     protocol_version = "HTTP/1.0"  # one request per connection: the request needs a new one
 
     def do_GET(self):
-        super().do_GET()
+        # The listener closes before the answer goes out: closed after it, the client could connect
+        # for its request in between, and that queued connection is then reset, not refused.
         self.server.socket.close()  # nothing listens from now on
+        super().do_GET()
 
 
 srv = http.server.HTTPServer(("127.0.0.1", 0), ModelsOnce)
