@@ -2,7 +2,6 @@
 // count; the read figure is the bandwidth roofline `bench threads` compares decode against.
 // `--device cuda[:N]`: the GPU's device-memory copy and read bandwidth instead (cli/bench_membw_gpu.h),
 // the roofline of `engine run --backend cuda`.
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -19,6 +18,7 @@
 #include "engine/runtime/membw.h"
 #include "engine/runtime/thread_pool.h"
 #include "util/error.h"
+#include "util/physical_memory.h"
 #include "util/plural.h"
 #include "report/json_text.h"
 
@@ -72,8 +72,8 @@ void run_membw(const MembwArgs& a) {
   // The three arrays must fit in this machine's memory, checked before any is allocated, as bench
   // threads checks --membw-mib (review CA L10: --size-mib 99999999999 said "cannot allocate
   // 104857599998951424 bytes", exit 1).
-  if (const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE); pages > 0 && page > 0) {
-    const int64_t ram_mib = static_cast<int64_t>(pages) * (page / 1024) / 1024;
+  if (const uint64_t ram = physical_memory_bytes(); ram > 0) {
+    const int64_t ram_mib = static_cast<int64_t>(ram >> 20);
     if (a.size_mib > ram_mib / 3)
       throw UsageError("--size-mib " + std::to_string(a.size_mib) + ": three arrays of that size exceed this machine's memory (" +
                        std::to_string(ram_mib) + " MiB): at most " + std::to_string(ram_mib / 3));

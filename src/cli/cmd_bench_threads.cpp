@@ -7,7 +7,6 @@
 #include <iostream>
 #include <memory>
 #include <set>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "bench/interference_summary.h"
@@ -26,6 +25,7 @@
 #include "gpu/engine/decode_traffic.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/physical_memory.h"
 #include "util/plural.h"
 #include "report/json_text.h"
 
@@ -160,8 +160,8 @@ void run_threads(const ThreadsArgs& a) {
     throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": expected 1 to 1073741824 MiB");
   // The read test's array of that size must fit in this machine's memory (review TI L6: --membw-mib
   // 1073741824 failed with "cannot allocate ..." and exit 1 once the first point was measured).
-  if (const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE); !a.no_roofline && pages > 0 && page > 0) {
-    const int64_t ram_mib = static_cast<int64_t>(pages) * (page / 1024) / 1024;
+  if (const uint64_t ram = physical_memory_bytes(); !a.no_roofline && ram > 0) {
+    const int64_t ram_mib = static_cast<int64_t>(ram >> 20);
     if (a.membw_mib > ram_mib)
       throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": the bandwidth test's array of that size exceeds "
                        "this machine's memory (" + std::to_string(ram_mib) + " MiB): at most " + std::to_string(ram_mib));

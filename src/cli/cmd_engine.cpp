@@ -103,10 +103,13 @@ void run_engine(RunArgs a) {
   const int threads = engine::resolve_thread_count(a.threads, placement.cpus);
 
   const auto model = engine::Model::load(a.model, placement);
-  check_prompt_tokens_fit(a, model->config().n_ctx_train);
+  const engine::ModelConfig& cfg = model->config();
+  if (const int64_t planned = check_prompt_tokens_fit(a, cfg.n_ctx_train); planned > 0)
+    check_run_memory(planned, engine::Session::context_bytes(cfg, planned, threads), static_cast<uint64_t>(a.prompt_tokens));
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed, a.prompt_given);
-  const int64_t ctx = run_context(a, prompt.size(), model->config().n_ctx_train);
+  const int64_t ctx = run_context(a, prompt.size(), cfg.n_ctx_train);
+  check_run_memory(ctx, engine::Session::context_bytes(cfg, ctx, threads), prompt.size());  // --ctx with a text prompt
   engine::ThreadPool pool(threads, placement.cpus);
   engine::Session session(*model, pool, ctx, a.ubatch, placement);
   engine::Sampler sampler(a.sampling);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "util/error.h"
+#include "util/physical_memory.h"
 #include "util/plural.h"
 #include "util/units.h"
 
@@ -36,9 +37,25 @@ int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train)
   return ctx;
 }
 
-void check_prompt_tokens_fit(const RunArgs& a, int64_t n_ctx_train) {
-  if (a.prompt_given || !a.prompt.empty() || a.prompt_tokens <= 0) return;  // build_prompt says what is wrong
-  run_context(a, static_cast<size_t>(a.prompt_tokens), n_ctx_train);
+int64_t check_prompt_tokens_fit(const RunArgs& a, int64_t n_ctx_train) {
+  if (a.prompt_given || !a.prompt.empty() || a.prompt_tokens <= 0) return 0;  // build_prompt says what is wrong
+  return run_context(a, static_cast<size_t>(a.prompt_tokens), n_ctx_train);
+}
+
+void check_run_memory(int64_t ctx, uint64_t context_bytes, uint64_t prompt_tokens) {
+  const uint64_t ram = physical_memory_bytes();
+  if (ram == 0) return;  // unknown: the allocation says it
+  // (in double: saturated sums would print wrong sizes, and bytes this large need no exactness)
+  const double prompt_bytes = static_cast<double>(prompt_tokens) * sizeof(int32_t);
+  if (static_cast<double>(context_bytes) + prompt_bytes <= static_cast<double>(ram)) return;
+  std::string parts;
+  if (context_bytes > 0)
+    parts = "the KV cache and attention scores of a context of " + std::to_string(ctx) + " " + plural(ctx, "token", "tokens") +
+            " take " + (context_bytes == UINT64_MAX ? "more than " : "") + format_bytes(static_cast<double>(context_bytes)) +
+            " and ";
+  throw Error("this run does not fit in memory: " + parts + "the prompt's " + std::to_string(prompt_tokens) + " token ids take " +
+              format_bytes(prompt_bytes) + ", more than this machine's " + format_bytes(static_cast<double>(ram)) +
+              " (give a shorter prompt, a smaller -n or --ctx)");
 }
 
 engine::GenerateResult generate_on_console(engine::Evaluator& evaluator, const engine::Tokenizer& tok,

@@ -55,8 +55,16 @@ int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train)
 
 // run_context's checks for a --prompt-tokens run, before the prompt is built: its length is known
 // from the option, and `--prompt-tokens 1000000000` built a 4 GB prompt for minutes before being
-// refused (review CA M3). Does nothing for a text prompt (its length is known once encoded).
-void check_prompt_tokens_fit(const RunArgs& a, int64_t n_ctx_train);
+// refused (review CA M3). Returns the run's context, or 0 for a text prompt (its length is known
+// once encoded: nothing is checked).
+int64_t check_prompt_tokens_fit(const RunArgs& a, int64_t n_ctx_train);
+
+// Throws when a run cannot fit this machine's physical memory: `context_bytes`, what its context of
+// `ctx` tokens allocates (the CPU session's KV cache and attention scores, Session::context_bytes;
+// 0 where the context lives on a device), plus `prompt_tokens` token ids. Called before the prompt
+// is built where its length is known: a model with a huge training context let `--prompt-tokens
+// 1000000000` build a 4 GB prompt for 15 s, then fail to allocate 256 GB (review CA M3's rest).
+void check_run_memory(int64_t ctx, uint64_t context_bytes, uint64_t prompt_tokens);
 
 // Runs `engine run --backend cuda` (options already checked for the backend).
 void run_engine_cuda(const RunArgs& a);

@@ -29,7 +29,9 @@ void run_engine_cuda(const RunArgs& a) {
   const auto model = engine::Model::load(a.model);
   const engine::ModelConfig& cfg = model->config();
   gpu::check_cuda_support(cfg, model->weights());  // Q8_0 etc. refused before any device work
-  check_prompt_tokens_fit(a, cfg.n_ctx_train);
+  // (the context's KV cache lives on the device, which says when it cannot hold it: only the
+  // prompt's host memory is checked here)
+  if (check_prompt_tokens_fit(a, cfg.n_ctx_train) > 0) check_run_memory(0, 0, static_cast<uint64_t>(a.prompt_tokens));
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed, a.prompt_given);
   const int64_t ctx = run_context(a, prompt.size(), cfg.n_ctx_train);

@@ -71,9 +71,17 @@ Session::Session(const Model& model, ThreadPool& pool, int64_t n_ctx, int64_t n_
 
 Session::~Session() = default;
 
-int64_t Session::kv_bytes_per_token() const {
-  const ModelConfig& c = model_.config();
+int64_t Session::kv_bytes_per_token(const ModelConfig& c) {
   return c.n_layer * (c.k_dim() + c.v_dim()) * static_cast<int64_t>(sizeof(float));
+}
+
+uint64_t Session::context_bytes(const ModelConfig& config, int64_t n_ctx, int threads) {
+  // As the constructor sizes kv_ and scores_.
+  const uint64_t per_token = static_cast<uint64_t>(kv_bytes_per_token(config)) +
+                             static_cast<uint64_t>(std::max(threads, 1)) * sizeof(float);
+  uint64_t bytes = 0;
+  if (n_ctx < 0 || __builtin_mul_overflow(per_token, static_cast<uint64_t>(n_ctx), &bytes)) return UINT64_MAX;
+  return bytes;
 }
 
 std::span<const float> Session::eval(std::span<const int32_t> tokens) {

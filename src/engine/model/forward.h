@@ -71,7 +71,12 @@ class Session final : public Evaluator {
   int64_t n_ctx() const { return n_ctx_; }
   void reset() { n_past_ = 0; }
   // Bytes the KV cache holds per token (all layers, K and V).
-  int64_t kv_bytes_per_token() const;
+  int64_t kv_bytes_per_token() const { return kv_bytes_per_token(model_.config()); }
+  static int64_t kv_bytes_per_token(const ModelConfig& config);
+  // Bytes a session of n_ctx tokens allocates that grow with its context: the KV cache and each
+  // thread's attention scores (saturated at UINT64_MAX). Known before the session is made, so a
+  // context no machine could hold is refused before anything is built (review CA M3).
+  static uint64_t context_bytes(const ModelConfig& config, int64_t n_ctx, int threads);
 
  private:
   // BatchDecoder (batch_decode.h) appends one token to several sessions in one step: it reads

@@ -1,0 +1,65 @@
+"""`engine run` refuses a run whose context cannot fit this machine's physical memory before it
+builds the prompt (review CA M3's rest): a model whose training context is huge let `--prompt-tokens
+1000000000` build a 4 GB prompt for 15 s, then fail with "cannot allocate 256000000512 bytes". The
+sizes in the message are computed here from the model's shapes and the machine's memory."""
+import os
+import resource
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _gguf import mini_llama  # noqa: E402
+from _harness import check, failures, run  # noqa: E402
+
+
+def fmt_bytes(b):
+    """util/units' format_bytes: binary units, one decimal from KiB on."""
+    units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    u = 0
+    while abs(b) >= 1024.0 and u < 4:
+        b /= 1024.0
+        u += 1
+    return "%.0f %s" % (b, units[u]) if u == 0 else "%.1f %s" % (b, units[u])
+
+
+n_embd, n_layer = 32, 2
+ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGESIZE")
+# Per context token: K and V of every layer in F32 (mini_llama: as many KV heads as heads) and one
+# attention score per thread (-t 1).
+per_token = n_layer * 2 * n_embd * 4 + 1 * 4
+prompt_tokens = ram // per_token + 1  # the context's buffers alone exceed the memory
+with tempfile.TemporaryDirectory() as d:
+    model = os.path.join(d, "m.gguf")
+    with open(model, "wb") as f:
+        f.write(mini_llama(n_embd=n_embd, n_layer=n_layer, n_ctx=2**32 - 1).bytes())
+
+    t0 = time.monotonic()
+    r = run("engine", "run", "-m", model, "--prompt-tokens", str(prompt_tokens), "-n", "2", "-t", "1", timeout=120)
+    took = time.monotonic() - t0
+    ctx = prompt_tokens + 2
+    last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+    want = ("this run does not fit in memory: the KV cache and attention scores of a context of %d tokens take %s "
+            "and the prompt's %d token ids take %s, more than this machine's %s" %
+            (ctx, fmt_bytes(ctx * per_token), prompt_tokens, fmt_bytes(prompt_tokens * 4), fmt_bytes(ram)))
+    check(r.returncode == 1 and want in last, f"--prompt-tokens: {r.returncode} {last!r}\n want {want!r}")
+    # Refused before the prompt is built (which took seconds per GB of token ids): the process never
+    # held half the prompt's bytes (this is the test's first child, so RUSAGE_CHILDREN's peak is its).
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    check(peak < prompt_tokens * 4 // 2, f"--prompt-tokens: peak RSS {peak} B, the prompt's ids take {prompt_tokens * 4} B")
+    check(took < 20, f"--prompt-tokens refused after {took:.1f} s")
+
+    # A short text prompt in a --ctx too large for the memory: refused before the session is made.
+    big_ctx = ram // per_token + 10
+    r = run("engine", "run", "-m", model, "-p", "ab", "-n", "2", "-t", "1", "--ctx", str(big_ctx), timeout=120)
+    last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+    check(r.returncode == 1 and f"the KV cache and attention scores of a context of {big_ctx} tokens take "
+          f"{fmt_bytes(big_ctx * per_token)}" in last and "more than this machine's" in last, f"--ctx: {r.returncode} {last!r}")
+
+    # A run that fits is not refused.
+    r = run("engine", "run", "-m", model, "--prompt-tokens", "8", "-n", "2", "-t", "1", "--json", timeout=120)
+    check(r.returncode == 0, f"small run: {r.returncode} {r.stderr[-300:]!r}")
+
+if failures:
+    sys.exit(1)
+print("ok")
