@@ -14,8 +14,9 @@ struct LaunchLoopResult {
   double per_second = 0;
 };
 
-// Runs for about `seconds`; each launch is `work` rounds of dependent arithmetic (about 1 us per
-// 256 rounds on a current core).
+// Runs for about `seconds` (past it by at most one launch, or 0.1 ms of short ones; at least one
+// launch); each launch is `work` rounds of dependent arithmetic (about 1 us per 256 rounds on a
+// current core).
 LaunchLoopResult run_launch_loop(double seconds, int work = 512);
 
 }  // namespace infertrace::bench
