@@ -53,6 +53,7 @@ struct ThreadWalk {
       r.self[static_cast<size_t>(open.back().group)] -= end - s;
     } else {
       ++r.top_level;
+      ++r.top_level_by_group[static_cast<size_t>(group)];
       if (!r.any || s < r.first_top) r.first_top = s;
       if (in_run && s <= run_end) {
         run_end = std::max(run_end, end);
@@ -91,6 +92,7 @@ bool nest_in_file_order(const Trace& t, const int32_t* group_of_name, OperatorNe
   const ns_t *start_col = ops.start.data(), *dur_col = ops.dur.data();
   const StrId* name_col = ops.name.data();
   ns_t* self = r.self.data();
+  int64_t* top_by_group = r.top_level_by_group.data();
   std::unordered_map<ThreadKey, size_t, ThreadKeyHash> index;
   std::vector<ThreadWalk> walks;
   int64_t top_level = 0;
@@ -132,6 +134,7 @@ bool nest_in_file_order(const Trace& t, const int32_t* group_of_name, OperatorNe
       self[open.back().group] -= end - s;
     } else {
       ++top_level;
+      ++top_by_group[group];
       first_top = std::min(first_top, s);
       if (in_run && s <= run_end) {
         run_end = std::max(run_end, end);
@@ -198,9 +201,11 @@ void nest_sorted(const Trace& t, const int32_t* group_of_name, OperatorNesting& 
 OperatorNesting nest_operators(const Trace& t, const std::vector<int32_t>& group_of_name, size_t groups) {
   OperatorNesting r;
   r.self.assign(groups, 0);
+  r.top_level_by_group.assign(groups, 0);
   if (nest_in_file_order(t, group_of_name.data(), r)) return r;
   r = OperatorNesting{};
   r.self.assign(groups, 0);
+  r.top_level_by_group.assign(groups, 0);
   nest_sorted(t, group_of_name.data(), r);
   return r;
 }

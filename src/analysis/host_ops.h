@@ -28,6 +28,9 @@ struct OperatorNesting {
   int64_t top_level = 0;                // operators contained in no other operator of their thread
   bool any = false;                     // some operator at all
   ns_t first_top = 0, last_end = 0;    // first top-level operator start, last operator end
+  // Per group: its operators contained in no other (sweep compares which names run at the top:
+  // one model's are the same at every batch size, its nested ones are not).
+  std::vector<int64_t> top_level_by_group{};
 };
 
 // group_of_name: the group (0 .. groups-1) of each operator name, every name in the operator table
@@ -39,6 +42,7 @@ struct HostOperatorStat {
   int64_t count = 0;
   ns_t total = 0;  // inclusive: sum of durations
   ns_t self = 0;   // total minus each instance's direct children (contained whole, same thread)
+  int64_t top_level = 0;  // instances contained in no other operator of their thread
 };
 
 // Operators by self time, every trace (LaunchAnalysis::by_self).

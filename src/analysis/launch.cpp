@@ -342,7 +342,7 @@ void self_time_breakdown(const Trace& t, const OperatorNesting& nesting, LaunchA
   out.operators.resize(a.by_operator.size());
   for (size_t k = 0; k < a.by_operator.size(); ++k) {
     const OperatorStat& o = a.by_operator[k];
-    out.operators[k] = HostOperatorStat{o.name, o.calls, o.cpu_time, 0};
+    out.operators[k] = HostOperatorStat{o.name, o.calls, o.cpu_time, 0, nesting.top_level_by_group[k]};
   }
   for (size_t k = 0; k < out.operators.size(); ++k) out.operators[k].self = nesting.self[k], out.self_total = sat_add(out.self_total, nesting.self[k]);
   std::sort(out.operators.begin(), out.operators.end(), [&](const HostOperatorStat& x, const HostOperatorStat& y) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <limits>
 
 #include "analysis/bound_verdict.h"
@@ -86,6 +87,23 @@ std::string batches(const std::vector<int64_t>& v) { return (v.size() == 1 ? "ba
 // The GPU-bound batches at or past the transition whose GPU idles half the inference latency or more
 // (analysis/bound_verdict.h): there "the GPU is the limit" holds only for the bursts of queued
 // kernels, not for the run. Empty when there is no transition or no such batch.
+// "only in batch 64: aten::addmm, aten::arange, aten::cat and 5 more; only in batch 1: aten::gelu":
+// the names one sorted set has and the other lacks, three of each at most.
+std::string operator_difference(const std::vector<std::string>& a, int64_t batch_a, const std::vector<std::string>& b,
+                                int64_t batch_b) {
+  const auto only = [](const std::vector<std::string>& x, const std::vector<std::string>& y, int64_t batch) -> std::string {
+    std::vector<std::string> d;
+    std::set_difference(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(d));
+    if (d.empty()) return "";
+    std::string s = "only in batch " + std::to_string(batch) + ": ";
+    for (size_t i = 0; i < d.size() && i < 3; ++i) s += (i == 0 ? "" : ", ") + d[i];
+    if (d.size() > 3) s += " and " + std::to_string(d.size() - 3) + " more";
+    return s;
+  };
+  const std::string in_b = only(b, a, batch_b), in_a = only(a, b, batch_a);
+  return in_b + (in_b.empty() || in_a.empty() ? "" : "; ") + in_a;
+}
+
 std::vector<int64_t> bursty_batches(const SweepResult& r) {
   std::vector<int64_t> v;
   if (!r.transition_batch) return v;
@@ -425,6 +443,24 @@ SweepResult analyze_sweep(std::vector<SweepPoint> points) {
     r.summary += " Caution: the inference latencies start at different events (" + which +
                  "), so the idle shares and the bound verdicts of those batches are not like for like.";
   }
+  // Traces that do not run the same operators at the top level (review MA L5: BERT's traces and a
+  // GPT-2 one made a transition with no word of doubt). Named by what differs, never by a guess
+  // at the model.
+  const SweepPoint* first_with_ops = nullptr;
+  for (const SweepPoint& p : r.points)
+    if (!p.top_level_operators.empty()) {
+      if (!first_with_ops) first_with_ops = &p;
+      else if (p.top_level_operators != first_with_ops->top_level_operators) r.operators_differ.push_back(p.batch);
+    }
+  if (!r.operators_differ.empty()) {
+    const SweepPoint& other = *std::find_if(r.points.begin(), r.points.end(), [&](const SweepPoint& p) {
+      return p.batch == r.operators_differ.front();
+    });
+    r.summary += " Caution: " + batches(r.operators_differ) + " " + (r.operators_differ.size() == 1 ? "runs" : "run") +
+                 " other top-level operators than batch " + std::to_string(first_with_ops->batch) + " (" +
+                 operator_difference(first_with_ops->top_level_operators, first_with_ops->batch, other.top_level_operators, other.batch) +
+                 "), so the traces may not be one model at several batch sizes.";
+  }
   // Decode windows with doubts (analysis/decode_window_check.h): said where the figures are read.
   std::vector<int64_t> doubted;
   for (const SweepPoint& p : r.points)
@@ -433,6 +469,15 @@ SweepResult analyze_sweep(std::vector<SweepPoint> points) {
     r.summary += " Caution: the decode window of " + batches(doubted) +
                  " may not be its trace's run (see the notes), so those figures may not be the decode steps'.";
   return r;
+}
+
+std::vector<std::string> top_level_operator_names(const Trace& t, const LaunchAnalysis& a) {
+  std::vector<std::string> names;
+  for (const HostOperatorStat& o : a.by_self.operators)
+    if (o.top_level > 0) names.emplace_back(t.str(o.name));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
 }
 
 std::optional<int64_t> batch_from_file_name(const std::string& path) {

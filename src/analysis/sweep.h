@@ -79,6 +79,11 @@ struct SweepPoint {
   // LaunchAnalysis::akd_ns, the mean kernel duration (SKIP Eq. 3): how the kernels grow with the
   // batch, beside TKLQT (review DW L6). Undefined (null, "-") without kernels.
   double akd_ns = 0;
+  // The names of the operators the trace runs at the top level (in no other operator of their
+  // thread), sorted, distinct; empty without operators (a recording). One model runs the same ones
+  // at every batch size (its nested operators may differ: BERT's bs1 trace lacks aten::clone
+  // under them), so points whose sets differ may not be one model (review MA L5).
+  std::vector<std::string> top_level_operators{};
 };
 
 // Whether a point's CPU-/GPU-bound verdict rests on clamped launch latencies: it has one, and more
@@ -108,10 +113,16 @@ struct SweepResult {
   std::vector<int64_t> balanced_batches;
   std::optional<BatchRange> balanced_region;
   std::string summary;  // what to do, in one or two sentences
+  // Batches whose top-level operators differ from those of the smallest batch with operators
+  // (SweepPoint::top_level_operators): the summary says the traces may not be one model.
+  std::vector<int64_t> operators_differ{};
 };
 
 SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAnalysis& a,
                        const LaunchCoverage& coverage = {});
+
+// SweepPoint::top_level_operators of the trace `a` was made from.
+std::vector<std::string> top_level_operator_names(const Trace& t, const LaunchAnalysis& a);
 
 // Sorts by batch; throws UsageError when a batch size appears twice.
 SweepResult analyze_sweep(std::vector<SweepPoint> points);

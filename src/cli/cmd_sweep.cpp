@@ -165,8 +165,10 @@ void run(const Options& o) {
     Trace trace = load_trace_noting(o.traces[i]);
     std::vector<std::string> doubts;
     if (!runs.empty()) doubts = cut_to_decode_window(trace, o.traces[i], runs[i], o.decode_windows[i]);
-    points.push_back(sweep_point(batches[i], clean_text(o.traces[i]), analyze_launches(trace), trace.launch_coverage));
+    const LaunchAnalysis analysis = analyze_launches(trace);
+    points.push_back(sweep_point(batches[i], clean_text(o.traces[i]), analysis, trace.launch_coverage));
     SweepPoint& p = points.back();
+    p.top_level_operators = top_level_operator_names(trace, analysis);
     p.skipped = trace.skipped;
     p.names_cleaned = trace.names_cleaned;
     if (!runs.empty()) {

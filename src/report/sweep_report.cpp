@@ -84,6 +84,8 @@ nlohmann::json sweep_json(const SweepResult& r) {
   j["balanced_region"] = r.balanced_region ? json{{"from", r.balanced_region->from}, {"to", r.balanced_region->to}}
                                            : json(nullptr);
   j["balanced_batches"] = r.balanced_batches;
+  // Batches whose top-level operators are not the smallest batch's (the summary's caution).
+  j["operators_differ"] = r.operators_differ;
   j["summary"] = r.summary;
   return j;
 }
