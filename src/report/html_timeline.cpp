@@ -70,7 +70,8 @@ void for_each_item(const Trace& t, const OnCpuSliceWalk& oncpu, const std::vecto
   for (size_t k = 0; k < op_order.size(); ++k) {
     const uint32_t i = op_order[k];
     fn(Item{t.ops.start[i], t.ops.start[i] + t.ops.dur[i],
-            {1, t.ops.pid[i], t.ops.tid[i], static_cast<int>(LaneKind::ThreadOps), op_depth[k]}, "#9ECAE1", Src::Op, i}, nullptr);
+            {1, t.ops.pid[i], t.ops.tid[i], static_cast<int>(LaneKind::ThreadOps), op_depth[k]}, "#9ECAE1", Src::Op, i},
+       nullptr);
   }
   for (uint32_t i = 0; i < t.api.size(); ++i)
     fn(Item{t.api.start[i], t.api.start[i] + std::max<ns_t>(t.api.dur[i], 0),
