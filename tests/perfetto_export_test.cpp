@@ -265,6 +265,44 @@ TEST(PerfettoExport, OnCpuSlicesAtTheEdgesOfTheRecording) {
   EXPECT_EQ(got, want);
 }
 
+// The walk the HTML timeline reads (OnCpuSliceWalk) gives on_cpu_slices()'s slices in its order
+// without holding them: by CPU, then start, a slice at a thread's first switch merged among those
+// between two switches, after one of an equal start (as the one stable sort of all slices had it).
+TEST(PerfettoExport, OnCpuSliceWalkMergesTheEdgeSlicesInOrder) {
+  Trace t;
+  for (int64_t tid : {101, 102, 103, 104}) t.threads.push({100, tid, t.strings.intern("t"), 0, 1000});
+  auto sw = [&](ns_t ts, int32_t cpu, int64_t prev, int64_t next) {
+    ContextSwitch s;
+    s.ts = ts, s.cpu = cpu, s.prev_pid = prev ? 100 : 0, s.prev_tid = prev, s.prev_state = prev ? 1 : 0;
+    s.next_pid = next ? 100 : 0, s.next_tid = next;
+    t.switches.push(s);
+  };
+  // 101 ran before its first switch (off CPU 0 at 400) from its syscall at 150, the start of 103's
+  // slice too; 104 ran on CPU 1 from its syscall at 20 to its first switch at 50.
+  t.syscalls.push({150, 10, 100, 101, 39, t.strings.intern("getpid"), 0, -1});
+  t.syscalls.push({20, 5, 100, 104, 39, t.strings.intern("getpid"), 0, -1});
+  sw(100, 0, 0, 102);
+  sw(150, 0, 102, 103);
+  sw(300, 0, 103, 0);
+  sw(400, 0, 101, 0);
+  sw(50, 1, 104, 0);
+  using Row = std::tuple<int32_t, ns_t, ns_t, int64_t, int64_t>;
+  auto row = [](const OnCpuSlice& o) { return Row{o.cpu, o.start, o.end, o.tid, o.end_switch}; };
+  const OnCpuSliceWalk walk(t);
+  std::vector<Row> walked, whole;
+  walk.for_each([&](const OnCpuSlice& o) { walked.push_back(row(o)); });
+  for (const OnCpuSlice& o : on_cpu_slices(t)) whole.push_back(row(o));
+  const std::vector<Row> want = {
+      {0, 100, 150, 102, 1},  // between two switches
+      {0, 150, 300, 103, 2},  // between two switches, first at its start
+      {0, 150, 400, 101, 3},  // 101's first switch (an edge slice)
+      {1, 20, 50, 104, 4},    // CPU 1 after CPU 0, though it starts first
+  };
+  EXPECT_EQ(walked, want);
+  EXPECT_EQ(whole, want);
+  EXPECT_EQ(walk.size(), want.size());
+}
+
 // Review SP M1 in the timeline: traced thread 101 (pid 100) exits at 300 (its final switch-out,
 // TASK_DEAD); an untraced process then gets id 101 and runs on CPU 0 from 400 to 500 between a
 // traced thread's switches (102 out at 400, back at 500). Its time is no slice of the traced

@@ -39,7 +39,7 @@ struct Item {
   LaneKey lane;
   const char* color;
   Src src;
-  uint32_t row;  // in its table (on-CPU slices: in on_cpu_slices())
+  uint32_t row;  // in its table (on-CPU slices: their place in the walk, then among those drawn)
   int64_t api_row() const { return src == Src::Api ? static_cast<int64_t>(row) : -1; }
   int64_t gpu_row() const { return src == Src::Gpu ? static_cast<int64_t>(row) : -1; }
 };
@@ -53,36 +53,40 @@ const char* api_color(ApiKind k) {
 // (by thread, then start: `op_order`, with each one's nesting depth at its place in `op_depth`),
 // CUDA API calls, syscalls, GPU activities. Items are made one at a time and not kept: a recording
 // of 50 M events held them all (72 bytes each, 3.8 GB) to draw 3,000 (review LR L3: `report` took
-// twice the memory of `analyze` or `sched`).
+// twice the memory of `analyze` or `sched`); so are the on-CPU slices (OnCpuSliceWalk), each given
+// to fn with its item (nullptr with the others) for the few drawn to be kept.
 template <class Fn>
-void for_each_item(const Trace& t, const std::vector<OnCpuSlice>& oncpu, const std::vector<uint32_t>& op_order,
+void for_each_item(const Trace& t, const OnCpuSliceWalk& oncpu, const std::vector<uint32_t>& op_order,
                    const std::vector<uint8_t>& op_depth, Fn&& fn) {
-  for (uint32_t i = 0; i < oncpu.size(); ++i) {
-    const auto& s = oncpu[i];
-    fn(Item{s.start, s.end, {0, s.cpu, 0, static_cast<int>(LaneKind::Cpu), 0}, "#56B4E9", Src::OnCpu, i});
-  }
+  uint32_t place = 0;
+  oncpu.for_each([&](const OnCpuSlice& s) {
+    fn(Item{s.start, s.end, {0, s.cpu, 0, static_cast<int>(LaneKind::Cpu), 0}, "#56B4E9", Src::OnCpu, place++}, &s);
+  });
   for (uint32_t i = 0; i < t.irqs.size(); ++i) {
     const bool soft = t.irqs.kind[i] == IrqKind::Soft;
     fn(Item{t.irqs.ts[i], t.irqs.ts[i] + t.irqs.dur[i], {0, t.irqs.cpu[i], 0, static_cast<int>(LaneKind::CpuIrq), 0},
-            soft ? "#F0E442" : "#CC0000", Src::Irq, i});
+            soft ? "#F0E442" : "#CC0000", Src::Irq, i}, nullptr);
   }
   for (size_t k = 0; k < op_order.size(); ++k) {
     const uint32_t i = op_order[k];
     fn(Item{t.ops.start[i], t.ops.start[i] + t.ops.dur[i],
-            {1, t.ops.pid[i], t.ops.tid[i], static_cast<int>(LaneKind::ThreadOps), op_depth[k]}, "#9ECAE1", Src::Op, i});
+            {1, t.ops.pid[i], t.ops.tid[i], static_cast<int>(LaneKind::ThreadOps), op_depth[k]}, "#9ECAE1", Src::Op, i},
+       nullptr);
   }
   for (uint32_t i = 0; i < t.api.size(); ++i)
     fn(Item{t.api.start[i], t.api.start[i] + std::max<ns_t>(t.api.dur[i], 0),
             {1, t.api.pid[i], t.api.tid[i], static_cast<int>(LaneKind::ThreadApi), 0}, api_color(t.api.kind[i]), Src::Api,
-            i});
+            i},
+       nullptr);
   for (uint32_t i = 0; i < t.syscalls.size(); ++i)
     fn(Item{t.syscalls.ts[i], t.syscalls.ts[i] + t.syscalls.dur[i],
-            {1, t.syscalls.pid[i], t.syscalls.tid[i], static_cast<int>(LaneKind::ThreadSys), 0}, "#999999", Src::Sys, i});
+            {1, t.syscalls.pid[i], t.syscalls.tid[i], static_cast<int>(LaneKind::ThreadSys), 0}, "#999999", Src::Sys, i},
+       nullptr);
   for (uint32_t i = 0; i < t.gpu.size(); ++i)
     fn(Item{t.gpu.start[i], t.gpu.start[i] + t.gpu.dur[i],
             {2, t.gpu.device[i], t.gpu.stream[i], static_cast<int>(LaneKind::Gpu), 0},
             t.gpu.kind[i] == GpuKind::Kernel ? "#009E73" : t.gpu.kind[i] == GpuKind::Memcpy ? "#0072B2" : "#CC79A7",
-            Src::Gpu, i});
+            Src::Gpu, i}, nullptr);
 }
 
 }  // namespace
@@ -90,7 +94,8 @@ void for_each_item(const Trace& t, const std::vector<OnCpuSlice>& oncpu, const s
 Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   Timeline tl;
   const ThreadNameRows name_rows(t);  // a lane's thread name: its pid and tid's row (review XP L1)
-  const std::vector<OnCpuSlice> oncpu = on_cpu_slices(t);
+  const OnCpuSliceWalk oncpu(t);
+  std::vector<OnCpuSlice> oncpu_drawn;  // the on-CPU slices of `items` below (their row: a place here)
   // Operators nest: each gets its depth on its thread so nested ones get their own row.
   std::vector<uint32_t> op_order(t.ops.size());
   std::vector<uint8_t> op_depth(t.ops.size());
@@ -112,7 +117,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   auto label = [&](const Item& it) -> std::string {
     switch (it.src) {
       case Src::OnCpu: {
-        const auto& s = oncpu[it.row];
+        const auto& s = oncpu_drawn[it.row];
         return fmt::format("{} {} on CPU {}", t.str(s.comm), s.tid, s.cpu);
       }
       case Src::Irq:
@@ -141,7 +146,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   // plus the offset. A first pass finds the trace's first and last start; a second keeps only the
   // max_events+1 smallest starts at or after the threshold (a max-heap).
   size_t count = 0;
-  for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
+  for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it, const OnCpuSlice*) {
     tl.trace_begin = count == 0 ? it.start : std::min(tl.trace_begin, it.start);
     tl.trace_last_start = count == 0 ? it.start : std::max(tl.trace_last_start, it.start);
     ++count;
@@ -152,7 +157,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   ns_t first_start = 0, last_end = 0;
   std::priority_queue<ns_t> smallest;
   const size_t keep = opt.max_events == SIZE_MAX ? SIZE_MAX : opt.max_events + 1;
-  for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
+  for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it, const OnCpuSlice*) {
     if (it.start < threshold) return;
     first_start = after == 0 ? it.start : std::min(first_start, it.start);
     last_end = after == 0 ? it.end : std::max(last_end, it.end);
@@ -176,9 +181,10 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   // (one of no duration at the last end included); with from_offset also those that started
   // before the window and still run at its start. Only those are kept, in drawing order.
   std::vector<Item> items;
-  for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it) {
+  for_each_item(t, oncpu, op_order, op_depth, [&](const Item& it, const OnCpuSlice* slice) {
     if (it.end >= tl.begin && (excerpt ? it.start < tl.end : it.start <= tl.end)) {
       items.push_back(it);
+      if (slice) items.back().row = static_cast<uint32_t>(oncpu_drawn.size()), oncpu_drawn.push_back(*slice);
       tl.started_before += it.start < tl.begin;
     }
   });

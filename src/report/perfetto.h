@@ -56,6 +56,45 @@ struct OnCpuSlice {
 };
 std::vector<OnCpuSlice> on_cpu_slices(const Trace& trace);
 
+// The same slices one at a time, in the same order (by CPU, then start; on_cpu_slices() is made of
+// this walk), without holding them: for a reader that draws a few of them, such as the HTML
+// timeline. Kept: the switches' order by CPU and time (4 bytes a switch), the places in it where a
+// slice starts (4 bytes a slice) and the few slices at a thread's first or last switch. The whole
+// vector, 56 bytes a slice, made `report` of a 1.5 M-switch recording peak 176 MB above the trace
+// (the vector growing) for its timeline to draw 3,000 events (docs/benchmarks.md). The trace must
+// outlive the walk.
+class OnCpuSliceWalk {
+ public:
+  explicit OnCpuSliceWalk(const Trace& trace);
+  size_t size() const { return starts_.size() + edges_.size(); }
+  // fn(const OnCpuSlice&) for every slice, in order: the slices between two switches (already in
+  // order) merged with the edge slices, which come after those of an equal CPU and start (as the
+  // stable sort of on_cpu_slices() placed them).
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    size_t e = 0;
+    for (const uint32_t k : starts_) {
+      const OnCpuSlice s = between(k);
+      while (e < edges_.size() && (edges_[e].cpu != s.cpu ? edges_[e].cpu < s.cpu : edges_[e].start < s.start))
+        fn(edges_[e++]);
+      fn(s);
+    }
+    while (e < edges_.size()) fn(edges_[e++]);
+  }
+
+ private:
+  // The slice of the thread switched in at order_[k], up to the next switch on its CPU.
+  OnCpuSlice between(uint32_t k) const {
+    const uint32_t i = order_[k], j = order_[k + 1];
+    const SwitchTable& sw = trace_.switches;
+    return {sw.ts[i], sw.ts[j], sw.cpu[i], sw.next_pid[i], sw.next_tid[i], sw.next_comm[i], j};
+  }
+  const Trace& trace_;
+  std::vector<uint32_t> order_;    // switch rows by CPU, then time (stable)
+  std::vector<uint32_t> starts_;   // places k in order_ where a slice starts (ascending)
+  std::vector<OnCpuSlice> edges_;  // slices at a thread's first or last switch, by CPU then start
+};
+
 // A process's name for the exports: the source's own (Kineto's process_name metadata, kept in
 // Trace::meta, so a file read back keeps it), else the comm of its main thread (recordings), else "".
 std::string trace_process_name(const Trace& trace, int64_t pid);

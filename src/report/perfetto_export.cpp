@@ -187,7 +187,7 @@ std::string trace_process_name(const Trace& t, int64_t pid) {
   return "";
 }
 
-std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
+OnCpuSliceWalk::OnCpuSliceWalk(const Trace& t) : trace_(t) {
   const auto traced = traced_threads(t);
   std::set<int64_t> traced_tids;
   for (auto& [pid, tid] : traced) traced_tids.insert(tid);
@@ -197,24 +197,23 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
   const auto is_traced = [&](int64_t tid, ns_t ts) {
     return tid > 0 && (traced_tids.empty() || traced_tids.count(tid)) && lives.traced(tid, ts);
   };
-  std::vector<uint32_t> order(t.switches.size());
+  std::vector<uint32_t>& order = order_;
+  order.resize(t.switches.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     if (t.switches.cpu[a] != t.switches.cpu[b]) return t.switches.cpu[a] < t.switches.cpu[b];
     return t.switches.ts[a] < t.switches.ts[b];
   });
-  std::vector<size_t> pos(order.size());  // switch row -> its place in `order`
-  for (size_t k = 0; k < order.size(); ++k) pos[order[k]] = k;
-  std::vector<OnCpuSlice> out;
-  for (size_t k = 0; k < order.size(); ++k) {
+  std::unordered_map<int32_t, uint32_t> final_on_cpu;  // CPU -> its last switch row in `order`
+  for (size_t k = 0; k < order.size(); ++k)
+    if (k + 1 == order.size() || t.switches.cpu[order[k + 1]] != t.switches.cpu[order[k]])
+      final_on_cpu[t.switches.cpu[order[k]]] = order[k];
+  for (uint32_t k = 0; k < order.size(); ++k) {
     const uint32_t i = order[k];
-    const int64_t tid = t.switches.next_tid[i];
-    if (!is_traced(tid, t.switches.ts[i])) continue;
-    // The thread runs until the next switch on the same CPU; the last one is handled below.
+    if (!is_traced(t.switches.next_tid[i], t.switches.ts[i])) continue;
+    // The thread runs until the next switch on the same CPU (between()); the last one is handled below.
     if (k + 1 >= order.size() || t.switches.cpu[order[k + 1]] != t.switches.cpu[i]) continue;
-    const uint32_t j = order[k + 1];
-    out.push_back({t.switches.ts[i], t.switches.ts[j], t.switches.cpu[i], t.switches.next_pid[i],
-                   tid, t.switches.next_comm[i], j});
+    starts_.push_back(k);
   }
   // Each thread's first and last switch in time (either side). Why: a thread already running when
   // the recording began (the command's main thread, released before its switch-in could be seen)
@@ -249,18 +248,26 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
     const auto [first, last] = fl;
     const auto [ev_first, ev_last] = ev->second;
     if (t.switches.prev_tid[first] == tid && ev_first < t.switches.ts[first])
-      out.push_back({ev_first, t.switches.ts[first], t.switches.cpu[first], t.switches.prev_pid[first], tid,
-                     t.switches.prev_comm[first], first});
+      edges_.push_back({ev_first, t.switches.ts[first], t.switches.cpu[first], t.switches.prev_pid[first], tid,
+                        t.switches.prev_comm[first], first});
     // (When its CPU has a later switch, the loop above already ended the slice there.)
-    const size_t k = pos[last];
-    const bool cpu_has_later = k + 1 < order.size() && t.switches.cpu[order[k + 1]] == t.switches.cpu[last];
+    const bool cpu_has_later = final_on_cpu.at(t.switches.cpu[last]) != last;
     if (t.switches.next_tid[last] == tid && !cpu_has_later && ev_last > t.switches.ts[last])
-      out.push_back({t.switches.ts[last], ev_last, t.switches.cpu[last], t.switches.next_pid[last], tid,
-                     t.switches.next_comm[last], -1});
+      edges_.push_back({t.switches.ts[last], ev_last, t.switches.cpu[last], t.switches.next_pid[last], tid,
+                        t.switches.next_comm[last], -1});
   }
-  std::stable_sort(out.begin(), out.end(), [](const OnCpuSlice& a, const OnCpuSlice& b) {
+  // In their order of discovery where CPU and start tie, as the one stable sort of all slices had
+  // them (for_each merges them after the in-between slices, which that sort kept first).
+  std::stable_sort(edges_.begin(), edges_.end(), [](const OnCpuSlice& a, const OnCpuSlice& b) {
     return a.cpu != b.cpu ? a.cpu < b.cpu : a.start < b.start;
   });
+}
+
+std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
+  const OnCpuSliceWalk walk(t);
+  std::vector<OnCpuSlice> out;
+  out.reserve(walk.size());
+  walk.for_each([&](const OnCpuSlice& s) { out.push_back(s); });
   return out;
 }
 
