@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -92,10 +93,16 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
     if ((!file || !dir) && out_of_descriptors(err))
       throw Error(out + ": cannot hold the file open: " + std::strerror(err) + " (nothing was replaced)");
   }
+  // A file the caller would remove after a failure is listed for the signal handler too
+  // (CreatedOnSignal), the signals held from the rename until it is listed.
+  std::optional<CleanUpSignalsHeld> signals_held;
+  if (renamed) signals_held.emplace();
   partial.rename_into_place(out);
   if (renamed) {
-    const HeldEntry e{dir, at.filename().string(), file};
-    *renamed = e.still_there() ? std::optional<HeldEntry>(e) : std::nullopt;
+    HeldEntry e{dir, at.filename().string(), file};
+    const bool there = e.still_there();
+    if (there) e.on_signal = std::make_shared<CreatedOnSignal>(dir->fd(), e.name, partial.file(), false);
+    *renamed = there ? std::optional<HeldEntry>(e) : std::nullopt;
   }
   return result;
 }
