@@ -12,12 +12,15 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "cli/output_file.h"
+#include "util/held_file.h"
 #include "util/partial_file.h"
+#include "util/write_text_file.h"
 #include "file_text.h"
 
 namespace infertrace {
@@ -155,6 +158,52 @@ TEST(PartialFile, SignalAtAnyMomentLeavesNoPartial) {
       if (e.path().extension() == ".partial") left.push_back(e.path().filename().string());
     EXPECT_TRUE(left.empty()) << "trial " << trial << ": left " << left.size() << " partial(s), e.g. " << left[0];
   }
+  fs::remove_all(dir);
+}
+
+// CreatedOnSignal: what a run created and finished goes with the partials when a signal stops it
+// (export's --csv folder and its tables, a new file output: they stayed before), the latest listed
+// first, so a folder's files go before it; one kept (the run completed) and one never listed (it
+// existed before the run) stay.
+TEST(PartialFile, SignalRemovesListedFinishedOutputs) {
+  std::string t = (fs::temp_directory_path() / "created-signal-XXXXXX").string();
+  const fs::path dir = ::mkdtemp(t.data());
+  { std::ofstream(dir / "before.txt") << "earlier"; }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGINT, SIG_DFL);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGINT);
+    ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+    ::alarm(60);
+    remove_partials_on_signal();
+    try {
+      HeldFilePtr top = hold_at(AT_FDCWD, dir.string(), O_DIRECTORY);
+      if (!top || ::mkdirat(top->fd(), "made", 0777) != 0) ::_exit(3);
+      HeldFilePtr made = hold_at(top->fd(), "made", O_DIRECTORY | O_NOFOLLOW);
+      if (!made || !made->identity()) ::_exit(4);
+      CreatedOnSignal made_listed(top->fd(), "made", *made->identity(), true);
+      std::optional<HeldEntry> table, kept, replaced;
+      write_text_file((dir / "made" / "t.csv").string(), "a,b\n", &table);
+      write_text_file((dir / "kept.txt").string(), "kept\n", &kept);
+      write_text_file((dir / "before.txt").string(), "replaced\n");  // no `renamed`: never listed
+      if (!table || !table->on_signal || !kept || !kept->on_signal) ::_exit(5);
+      kept->on_signal->keep();
+      ::raise(SIGINT);
+    } catch (const std::exception& e) {
+      ::dprintf(2, "%s\n", e.what());
+      ::_exit(1);
+    }
+    ::_exit(6);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << "status " << status;
+  EXPECT_FALSE(fs::exists(dir / "made")) << "the folder made (and its table) stayed";
+  EXPECT_TRUE(fs::exists(dir / "kept.txt"));
+  EXPECT_EQ(slurp(dir / "before.txt"), "replaced\n");
   fs::remove_all(dir);
 }
 

@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -24,6 +23,7 @@
 #include "engine/runtime/thread_pool.h"
 #include "util/cpu_list.h"
 #include "util/error.h"
+#include "util/write_text_file.h"
 #include "report/json_text.h"
 
 namespace infertrace::cli {
@@ -76,13 +76,7 @@ std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(std:
         else std::cerr << "bench interference: " << r.recording << " does not say how long the command ran; its wall time includes the recorder's\n";
         const SchedAnalysis a = analyze_sched(trace);
         const std::string doc = result_json_text(sched_analysis_json(trace, a)) + "\n";
-        write_whole(r.recording + ".sched.json", [&](const std::string& to) {  // checked, whole, as every output
-          std::ofstream f(to, std::ios::binary);
-          f << doc;
-          f.close();
-          if (!f) throw Error("cannot write " + to + ": " + std::strerror(errno));
-          return 0;
-        });
+        write_text_file(r.recording + ".sched.json", doc);  // checked, whole, as every output
         out[i].back() = scenario_from_analysis(a, res[i].name, r.recording);
         r.lost_events = recorder_lost_total(trace);  // with the analysis, so it counts among the analysed runs
         // The CUPTI ring's unpublished slots apart: up to that many records (recorder_lost_total is exact).
@@ -152,13 +146,7 @@ void run(Args a) {
   // written, and one an earlier run left in DIR goes too (the recordings stay, for a look at why).
   const std::string doc = (std::filesystem::path(o.out_dir) / "interference.json").string();
   if (any) {
-    write_whole(doc, [&](const std::string& to) {
-      std::ofstream f(to, std::ios::binary);
-      f << result_json_text(j) << "\n";
-      f.close();
-      if (!f) throw Error("cannot write " + to + ": " + std::strerror(errno));
-      return 0;
-    });
+    write_text_file(doc, result_json_text(j) + "\n");
   } else {
     std::error_code ec;
     if (std::filesystem::remove(doc, ec)) std::cerr << "bench interference: removed " << doc << " (an earlier run's)\n";

@@ -26,6 +26,7 @@
 #include "cli/output_file.h"
 #include "cli/registry.h"
 #include "util/error.h"
+#include "util/write_text_file.h"
 
 namespace fs = std::filesystem;
 
@@ -320,11 +321,15 @@ class Demo {
   void remember(const std::vector<std::string>& names) {
     for (const std::string& n : names)
       if (const auto s = stamp_of(out_ / n)) written_[n] = *s;
-    std::ofstream list(out_ / kManifest, std::ios::trunc);
+    // Whole or not at all (util/write_text_file.h): a full disk no longer leaves a cut list.
+    std::ostringstream list;
     list << kManifestHeader << "\n";
     for (const auto& [name, s] : written_) list << name << "\t" << s.size << "\t" << s.mtime_ns << "\n";
-    list.close();
-    if (!list) std::cerr << "demo: cannot write " << (out_ / kManifest).string() << ": a later demo here will refuse this folder\n";
+    try {
+      write_text_file((out_ / kManifest).string(), list.str());
+    } catch (const Error& e) {
+      std::cerr << "demo: " << e.what() << ": a later demo here will refuse this folder\n";
+    }
   }
 
   void note(const std::string& what, const std::string& status) {

@@ -170,11 +170,14 @@ void run(const Options& o) {
   // leaves nothing that looks complete (outputs that existed before stay, replaced or not).
   std::vector<ExportOutput> created = outputs_to_be_created(outputs);
   // Ctrl-C or SIGTERM while the outputs are written: the OUT.partial files go, as a failed run's do
-  // (review CA L4); outputs already complete stay.
+  // (review CA L4), and so does what this run created and finished before (the outputs of
+  // `created`, the tables in a --csv directory it made, that directory): an interrupted export
+  // leaves nothing of its own, as a failed one. Outputs that existed before stay, replaced or not.
   remove_partials_on_signal();
   try {
     make_output_directories(created);  // the --csv directory, recording what mkdir made
     write_exports(o, trace, std::move(attachments), created);  // noting in `created` what it wrote
+    keep_created_outputs(created);  // the run is complete: a signal now leaves its outputs
   } catch (const std::exception& e) {
     const std::string removed = remove_created_outputs(created);
     if (removed.empty()) throw;

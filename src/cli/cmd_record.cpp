@@ -30,6 +30,7 @@
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/text_clean.h"
+#include "util/write_text_file.h"
 
 namespace infertrace::cli {
 
@@ -286,13 +287,7 @@ void check_summary_file(const Options& o) {
 // with the summary after it, and record exits 1 unless the command's own status is already its.
 void write_summary_file(const std::string& typed, const std::string& text) {
   try {
-    write_whole(dash_as_stdout(typed), [&](const std::string& to) {
-      std::ofstream f(to, std::ios::binary | std::ios::trunc);
-      if (!f) throw Error("cannot open " + to + ": " + std::strerror(errno));
-      f << text;
-      if (!f.flush()) throw Error("cannot write " + to + ": " + std::strerror(errno));
-      return 0;
-    });
+    write_text_file(dash_as_stdout(typed), text);
   } catch (const std::exception& e) {
     std::string why = e.what();
     const std::string shown = dash_as_stdout(typed);

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <utility>
 
@@ -22,6 +21,7 @@
 #include "util/json_error.h"
 #include "util/error.h"
 #include "util/text_clean.h"
+#include "util/write_text_file.h"
 
 namespace infertrace::cli {
 
@@ -91,14 +91,7 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
 
 std::vector<std::string> write_report(const ReportData& data, const std::string& out_path) {
   const std::string page = html::render_report(data.inputs);
-  write_whole(out_path, [&](const std::string& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
-    out << page;
-    out.close();
-    if (!out) throw Error("cannot write " + out_path + ": " + std::strerror(errno));
-    return 0;
-  });
+  write_text_file(out_path, page);
   return html::findings(data.inputs);
 }
 

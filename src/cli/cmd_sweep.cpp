@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -27,6 +26,7 @@
 #include "util/inherited_descriptor.h"
 #include "util/whole_number.h"
 #include "util/text_clean.h"
+#include "util/write_text_file.h"
 #include "report/json_text.h"
 
 namespace infertrace::cli {
@@ -107,14 +107,7 @@ std::vector<int64_t> batch_sizes(const Options& o, const std::vector<EngineRunDo
 }
 
 void write_plot(const std::string& svg, const std::string& path) {
-  write_whole(path, [&](const std::string& to) {
-    std::ofstream out(to, std::ios::binary);
-    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
-    out << svg;
-    out.close();
-    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
-    return 0;
-  });
+  write_text_file(path, svg);
 }
 
 void run(const Options& o) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "cli/output_file.h"
@@ -16,6 +17,7 @@
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/output_target.h"
+#include "util/partial_file.h"
 #include "util/temp_directory.h"
 
 namespace infertrace::cli {
@@ -157,11 +159,15 @@ void make_output_directories(std::vector<ExportOutput>& created) {
       at = at.empty() ? spelled.root_path() / part : at / part;
       if (!in) throw Error(named(o) + ": cannot create " + at.string() + ": " + std::strerror(in_errno));
       const std::string name = part.string();
+      // From the mkdir until the directory is listed for the signal handler (CreatedOnSignal).
+      const CleanUpSignalsHeld signals_held;
       if (::mkdirat(in->fd(), name.c_str(), 0777) == 0) {
         // O_NOFOLLOW: one already replaced by a link in this moment is not held (nothing of ours to
         // remove); the next component is then made where the name leads, as the writes will go.
         if (HeldFilePtr made = hold_at(in->fd(), name, O_DIRECTORY | O_NOFOLLOW)) {
+          const std::optional<FileIdentity> id = made->identity();
           o.made_directories.push_back({at.string(), {in, name, made}});
+          if (id) o.made_directories.back().entry.on_signal = std::make_shared<CreatedOnSignal>(in->fd(), name, *id, true);
           in = made;
           continue;
         }
@@ -243,6 +249,17 @@ std::string remove_created_outputs(const std::vector<ExportOutput>& created, con
     if (!tables.empty() && !tables_directory_removed) add(o.path + " (" + tables + "; the directory holds other files and stays)");
   }
   return removed.empty() ? "" : "removed the outputs " + run + " had written: " + removed;
+}
+
+void keep_created_outputs(std::vector<ExportOutput>& created) {
+  const auto keep = [](const HeldEntry& e) {
+    if (e.on_signal) e.on_signal->keep();
+  };
+  for (ExportOutput& o : created) {
+    if (o.written_file) keep(*o.written_file);
+    for (const HeldEntry& t : o.renamed.tables) keep(t);
+    for (const MadeDirectory& d : o.made_directories) keep(d.entry);
+  }
 }
 
 }  // namespace infertrace::cli

@@ -18,6 +18,7 @@
 #include "cli/empty_values.h"
 #include "cli/help_format.h"
 #include "cli/numeric_options.h"
+#include "cli/unexpected_words.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -145,8 +146,10 @@ inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_c
       return 2;
     }
     const std::string unknown = unknown_long_option(app, words);
+    const std::string extras = unexpected_words(words, app.remaining(true));
     std::cerr << "infertrace: error: "
-              << (unknown.empty() ? std::string(e.what()) : "The following argument was not expected: " + unknown)
+              << (!unknown.empty() ? "The following argument was not expected: " + unknown
+                                   : !extras.empty() ? extras : std::string(e.what()))
               << " (see --help)\n";
     return 2;
   } catch (const CLI::ParseError& e) {

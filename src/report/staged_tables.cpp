@@ -8,9 +8,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <optional>
 
 #include "util/error.h"
 #include "util/output_target.h"
+#include "util/partial_file.h"
 
 namespace infertrace {
 
@@ -147,11 +150,18 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
   require_opened_directory();  // again: the renames go by path too
   for (size_t i = 0; i < names_.size(); ++i) {
     try {
+      // Signals held from the rename until the table is listed for the handler (CreatedOnSignal).
+      std::optional<CleanUpSignalsHeld> signals_held;
+      if (renamed_) signals_held.emplace();
       partials_[i]->rename_into_place((dir_ / names_[i]).string());
       // Recorded while the name is the file renamed there (not a link whose target was replaced).
       if (renamed_) {
         HeldEntry table{renamed_->directory, names_[i], held[i]};
-        if (table.still_there()) renamed_->tables.push_back(table);
+        if (table.still_there()) {
+          table.on_signal = std::make_shared<CreatedOnSignal>(renamed_->directory->fd(), names_[i],
+                                                              partials_[i]->file(), false);
+          renamed_->tables.push_back(table);
+        }
       }
     } catch (const Error& e) {
       throw Error(std::string(e.what()) +

@@ -8,7 +8,6 @@
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <iostream>
 #include <optional>
@@ -31,6 +30,7 @@
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/temp_directory.h"
+#include "util/write_text_file.h"
 
 namespace infertrace::serve_cli {
 namespace {
@@ -76,13 +76,7 @@ struct Opts {
 // The JSON document via FILE.partial (cli/output_file.h, as export and report write theirs): a
 // failed write leaves no half file and no .partial behind.
 void write_file(const std::string& path, const std::string& text) {
-  cli::write_whole(path, [&](const std::string& tmp) {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
-    f << text;
-    if (!f.flush()) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
-    return 0;
-  });
+  write_text_file(path, text);
 }
 
 // --json prints the document on stdout; `-o /dev/stdout` has already written that same document

@@ -61,10 +61,15 @@ inline HeldFilePtr hold_descriptor(int fd) {
 inline bool out_of_descriptors(int err) { return err == EMFILE || err == ENFILE || err == ENOMEM; }
 
 // A name this run gave to a file or directory: the directory it is in and the file, both held.
+class CreatedOnSignal;  // util/partial_file.h
+
 struct HeldEntry {
   HeldFilePtr parent;
   std::string name;
   HeldFilePtr file;
+  // Listed for remove_partials_on_signal's handler (export's outputs that did not exist before the
+  // run): a signal removes `name` too. Declared last, so unlisted before `parent` may close.
+  std::shared_ptr<CreatedOnSignal> on_signal = {};
 
   // Whether `name` in `parent` is still `file` itself (a link put there is the link, not `file`).
   bool still_there() const {

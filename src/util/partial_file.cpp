@@ -66,32 +66,30 @@ void unlist_for_signal(int slot) {
   if (slot >= 0) g_signal_slots[slot].state.store(0);
 }
 
-// The signals remove_partials_on_signal handles, held back (blocked in this thread) while a partial
-// is between being on disk and being on the handler's list: created but not yet listed, unlisted but
-// not yet removed. A signal in such a window found a partial the handler could not see,
-// and the run ended leaving it (an export stopped as its CSV tables were created left
-// launches.csv.partial). A held signal is delivered when the window closes, when the list and the
-// disk agree again. This holds only while the process has one thread (export writes its outputs
-// after its worker pools have ended): a signal sent to the process goes to any thread that does not
-// block it, and another thread would run the handler inside the window.
-class CleanUpSignalsHeld {
- public:
-  CleanUpSignalsHeld() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
-    held_ = ::pthread_sigmask(SIG_BLOCK, &set, &before_) == 0;
-  }
-  ~CleanUpSignalsHeld() {
-    if (held_) ::pthread_sigmask(SIG_SETMASK, &before_, nullptr);
-  }
-  CleanUpSignalsHeld(const CleanUpSignalsHeld&) = delete;
-  CleanUpSignalsHeld& operator=(const CleanUpSignalsHeld&) = delete;
-
- private:
-  sigset_t before_{};
-  bool held_ = false;
+// The finished outputs this run created (CreatedOnSignal), for the same handler: removed through
+// their directory's descriptor (fstatat, unlinkat: async-signal-safe). States as above.
+struct CreatedSlot {
+  std::atomic<int> state{0};
+  int dir = -1;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool directory = false;
+  char name[256] = {};
 };
+CreatedSlot g_created_slots[kSignalSlots];
+
+void remove_created_on_signal() {
+  // The latest listed first: the slots fill in order (none is freed before the run's end), so a
+  // directory's tables go before it, and a directory before the one it was made in.
+  for (int i = kSignalSlots - 1; i >= 0; --i) {
+    CreatedSlot& slot = g_created_slots[i];
+    if (slot.state.load() != 2) continue;
+    struct stat at{};
+    if (::fstatat(slot.dir, slot.name, &at, AT_SYMLINK_NOFOLLOW) == 0 && at.st_dev == slot.dev &&
+        at.st_ino == slot.ino)
+      ::unlinkat(slot.dir, slot.name, slot.directory ? AT_REMOVEDIR : 0);
+  }
+}
 
 // As the destructor: the name only while it is the file created here (or a link put there).
 void remove_partials_and_die(int sig) {
@@ -102,12 +100,48 @@ void remove_partials_and_die(int sig) {
     if (::lstat(slot.path, &at) == 0 && (S_ISLNK(at.st_mode) || (at.st_dev == slot.dev && at.st_ino == slot.ino)))
       ::unlink(slot.path);
   }
+  remove_created_on_signal();
   errno = saved;
   // SA_RESETHAND restored the default action: the process ends by the signal, as it would have.
   ::raise(sig);
 }
 
 }  // namespace
+
+CleanUpSignalsHeld::CleanUpSignalsHeld() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
+  held_ = ::pthread_sigmask(SIG_BLOCK, &set, &before_) == 0;
+}
+
+CleanUpSignalsHeld::~CleanUpSignalsHeld() {
+  if (held_) ::pthread_sigmask(SIG_SETMASK, &before_, nullptr);
+}
+
+CreatedOnSignal::CreatedOnSignal(int dir, const std::string& name, FileIdentity id, bool directory) {
+  if (dir < 0 || name.size() >= sizeof(CreatedSlot::name)) return;
+  for (int i = 0; i < kSignalSlots; ++i) {
+    int free_slot = 0;
+    if (!g_created_slots[i].state.compare_exchange_strong(free_slot, 1)) continue;
+    CreatedSlot& slot = g_created_slots[i];
+    std::memcpy(slot.name, name.c_str(), name.size() + 1);
+    slot.dir = dir;
+    slot.dev = id.dev;
+    slot.ino = id.ino;
+    slot.directory = directory;
+    slot.state.store(2);
+    slot_ = i;
+    return;
+  }
+}
+
+CreatedOnSignal::~CreatedOnSignal() { keep(); }
+
+void CreatedOnSignal::keep() {
+  if (slot_ >= 0) g_created_slots[slot_].state.store(0);
+  slot_ = -1;
+}
 
 void remove_partials_on_signal() {
   for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {

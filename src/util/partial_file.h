@@ -7,6 +7,7 @@
 // planted between the write and the rename and hand any file to the output's owner.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <string>
@@ -62,12 +63,53 @@ class PartialFile {
   int signal_slot_ = -1;  // its place in the list remove_partials_on_signal's handler reads (-1: none)
 };
 
+// SIGINT, SIGTERM and SIGHUP held back (blocked in this thread) while alive: around a step that puts
+// something on disk and lists it for remove_partials_on_signal's handler (a partial's creation, an
+// output's rename into place, a directory's mkdir), so that a signal never finds it on disk but not
+// listed. A held signal is delivered when the object goes. This holds only while the process has
+// one thread (export writes its outputs after its worker pools have ended): a signal sent to the
+// process goes to any thread that does not block it, and another thread would run the handler
+// inside the window.
+class CleanUpSignalsHeld {
+ public:
+  CleanUpSignalsHeld();
+  ~CleanUpSignalsHeld();
+  CleanUpSignalsHeld(const CleanUpSignalsHeld&) = delete;
+  CleanUpSignalsHeld& operator=(const CleanUpSignalsHeld&) = delete;
+
+ private:
+  sigset_t before_{};
+  bool held_ = false;
+};
+
+// A finished output this run created (a file renamed into place, a table renamed into a --csv
+// directory the run made, a directory it made): listed, while this object lives and keep() was not
+// called, for remove_partials_on_signal's handler, which removes `name` in the directory `dir` (a
+// descriptor the caller holds open longer than this object) while it is still `id` (unlinkat,
+// AT_REMOVEDIR for a directory, which must then be empty), after the partials, the latest listed
+// first (a --csv directory's tables before it). A run stopped by a signal then leaves nothing it
+// created, as a failed run does (remove_created_outputs). Create it with the signals held
+// (CleanUpSignalsHeld) from the rename or mkdir on. A name too long or a full list: not listed.
+class CreatedOnSignal {
+ public:
+  CreatedOnSignal(int dir, const std::string& name, FileIdentity id, bool directory);
+  ~CreatedOnSignal();
+  CreatedOnSignal(const CreatedOnSignal&) = delete;
+  CreatedOnSignal& operator=(const CreatedOnSignal&) = delete;
+  // The run has finished: a signal from now on leaves the output.
+  void keep();
+
+ private:
+  int slot_ = -1;
+};
+
 // For a verb whose outputs are written through PartialFile (export): SIGINT, SIGTERM and SIGHUP,
 // where their action is the default (not ignored, not handled), first remove the partials that exist
 // (the name, while it is still the file created here, as the destructor does), then end the process
 // by that signal as before. A run ended by Ctrl-C left OUT.partial files where a failed run leaves
 // none (review CA L4). The handler only reads a table filled as partials are created (lstat, unlink:
-// async-signal-safe). Outputs already renamed into place stay.
+// async-signal-safe). Outputs already renamed into place stay, unless listed as CreatedOnSignal
+// (export's outputs that did not exist before the run: removed too, after the partials).
 void remove_partials_on_signal();
 
 }  // namespace infertrace

@@ -2,9 +2,12 @@
 // symlinks name), renamed into place only when complete (util/output_target.h has the rules).
 #pragma once
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,6 +16,7 @@
 #include "util/inherited_descriptor.h"
 #include "util/output_target.h"
 #include "util/partial_file.h"
+#include "util/write_text_file.h"
 
 namespace infertrace {
 
@@ -21,7 +25,8 @@ namespace infertrace {
 // until the new one is whole; the new file gets the old one's mode and owner (util/partial_file.h).
 // `out` goes through resolve_output_target (util/output_target.h): a symlink's target is what gets
 // replaced (the link stays), a device or FIFO gets write(out) itself (nothing renamed over the
-// node), one of our descriptors (/dev/stdout) is written through DescriptorOutput
+// node; a FIFO that no process reads is an Error after kFifoReaderWaitMs, util/write_text_file.h),
+// one of our descriptors (/dev/stdout) is written through DescriptorOutput
 // (util/inherited_descriptor.h: a pipe or tty streams, a redirected file gets the output appended
 // from an unlinked scratch file), a directory or a block device is an Error. Returns what write
 // returns. `renamed`, when given, gets the file renamed into place, held open with the directory it
@@ -53,7 +58,19 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
     into.finish();
     return result;
   }
-  if (target.stream) return write(out);
+  if (target.stream) {
+    // A FIFO: its reader is waited for here, bounded (open_for_writing), and this write end stays
+    // open while `write` opens its own, so a writer's blocking open never waits for ever on a FIFO
+    // that no process reads. Closed only after `write`: before, a reader already there would see EOF.
+    struct Held {
+      int fd = -1;
+      ~Held() {
+        if (fd >= 0) ::close(fd);
+      }
+    } held;
+    if (target.kind == "FIFO") held.fd = open_for_writing(out, false);
+    return write(out);
+  }
   PartialFile partial(target.path);  // removed again unless renamed into place
   auto result = [&] {
     try {
@@ -76,10 +93,16 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
     if ((!file || !dir) && out_of_descriptors(err))
       throw Error(out + ": cannot hold the file open: " + std::strerror(err) + " (nothing was replaced)");
   }
+  // A file the caller would remove after a failure is listed for the signal handler too
+  // (CreatedOnSignal), the signals held from the rename until it is listed.
+  std::optional<CleanUpSignalsHeld> signals_held;
+  if (renamed) signals_held.emplace();
   partial.rename_into_place(out);
   if (renamed) {
-    const HeldEntry e{dir, at.filename().string(), file};
-    *renamed = e.still_there() ? std::optional<HeldEntry>(e) : std::nullopt;
+    HeldEntry e{dir, at.filename().string(), file};
+    const bool there = e.still_there();
+    if (there) e.on_signal = std::make_shared<CreatedOnSignal>(dir->fd(), e.name, partial.file(), false);
+    *renamed = there ? std::optional<HeldEntry>(e) : std::nullopt;
   }
   return result;
 }

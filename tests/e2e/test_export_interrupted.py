@@ -1,7 +1,10 @@
 """export stopped by Ctrl-C (SIGINT), SIGTERM or SIGHUP while it writes its outputs: the OUT.partial
 files it was writing are removed, as a failed run's are, and the process still ends by that signal
 (review CA L4: each such stop left `s.db.partial` or `c.json.partial` next to the finished
-outputs). The signal is sent as soon as a .partial appears, so it lands while one is being written."""
+outputs). The signal is sent as soon as a .partial appears, so it lands while one is being written.
+What the run created and finished before the signal goes too (the --csv folder it made and its
+tables, a file output that did not exist): an interrupted export leaves nothing of its own, as a
+failed one; an output file and a folder that were there before the run stay."""
 import glob
 import json
 import os
@@ -69,11 +72,50 @@ with tempfile.TemporaryDirectory() as tmp:
         left = partials(out)
         if p.returncode == -sig:
             caught += 1
+            # Nothing this run created stays either: not the --csv directory it made, nor its tables
+            # (review: the finished outputs and the folder were left behind).
+            check(not os.listdir(out), "export stopped by %s (try %d) left %s" % (sig.name, attempt, sorted(os.listdir(out))))
         # A run that finished before the signal arrived exits 0 and has renamed every partial.
         check(p.returncode in (-sig, 0), "export (try %d) ended by %s: exit %d %r" % (attempt, sig.name, p.returncode, err))
         check(not left, "export stopped by %s (try %d) left %s" % (sig.name, attempt, [os.path.relpath(x, out) for x in left]))
     check(caught >= 2, "only %d of 4 exports were stopped while writing (want at least 2): the trace is too small "
                        "for this machine" % caught)
+
+    # Stopped once the CSV tables are finished, while the Chrome JSON is written: the tables, the
+    # --csv folder (and its parent, made with it) go; a --perfetto file that was there before the run
+    # stays as it was, and so does a folder that was there before (the one holding the outputs).
+    stopped_late = 0
+    for attempt in range(3):
+        out = os.path.join(tmp, "late%d" % attempt)
+        os.mkdir(out)
+        old = os.path.join(out, "p.pb")
+        with open(old, "w") as f:
+            f.write("earlier run")
+        chrome = os.path.join(out, "c.json")
+        p = subprocess.Popen([EXE, "export", trace, "--csv", os.path.join(out, "made", "csv"), "--chrome", chrome,
+                              "--perfetto", old], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        sent = False
+        deadline = time.monotonic() + 300
+        while p.poll() is None and time.monotonic() < deadline:
+            if os.path.exists(chrome + ".partial"):
+                p.send_signal(signal.SIGINT)
+                sent = True
+                break
+            time.sleep(0.002)
+        try:
+            _, err = p.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate()
+            check(False, "export (late try %d): still running 300 s after the signal" % attempt)
+        if not sent or p.returncode != -signal.SIGINT:
+            print("note: late try %d: export ended (%d) before the signal" % (attempt, p.returncode))
+            continue
+        stopped_late += 1
+        check(sorted(os.listdir(out)) == ["p.pb"], "export stopped while writing --chrome (late try %d) left %s"
+              % (attempt, sorted(os.listdir(out))))
+        check(open(old).read() == "earlier run", "export stopped while writing --chrome: the earlier p.pb changed")
+    check(stopped_late >= 1, "no export was stopped while writing --chrome (want at least 1)")
 
 if failures:
     sys.exit(1)

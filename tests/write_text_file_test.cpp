@@ -1,0 +1,93 @@
+// util/write_text_file.h: the whole-text writer every verb's in-memory output goes through, and its
+// open that never waits for ever on a FIFO no process reads (record --summary-file FIFO hung at the
+// end of the run; report -o FIFO, export --chrome FIFO hung the same way).
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "temp_dir.h"
+#include "util/error.h"
+#include "util/write_text_file.h"
+
+namespace infertrace {
+namespace {
+
+std::string contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(WriteTextFile, WritesEveryByteAndLeavesNoPartial) {
+  TempDir d("write-text");
+  const std::string out = (d.path / "a.txt").string();
+  std::string text(1 << 20, 'x');
+  text += "end\n";
+  write_text_file(out, text);
+  EXPECT_EQ(contents(out), text);
+  EXPECT_FALSE(std::filesystem::exists(out + ".partial"));
+}
+
+TEST(WriteTextFile, MissingFolderNamesTheOutputAndErrno) {
+  TempDir d("write-text");
+  const std::string out = (d.path / "no" / "a.txt").string();
+  try {
+    write_text_file(out, "x");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("No such file or directory"), std::string::npos) << e.what();
+  }
+}
+
+TEST(WriteTextFile, FifoWithoutReaderIsAnErrorNotAHang) {
+  TempDir d("write-text");
+  const std::string fifo = (d.path / "p").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    write_text_file(fifo, "summary\n");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fifo + ": a FIFO that no process reads"), std::string::npos) << e.what();
+  }
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(waited, std::chrono::milliseconds(kFifoReaderWaitMs));
+  EXPECT_LT(waited, std::chrono::milliseconds(kFifoReaderWaitMs + 3000));
+  struct stat st{};
+  ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
+TEST(WriteTextFile, FifoReaderThatComesLateGetsTheText) {
+  TempDir d("write-text");
+  const std::string fifo = (d.path / "p").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    got = contents(fifo);
+  });
+  write_text_file(fifo, "late but whole\n");
+  reader.join();
+  EXPECT_EQ(got, "late but whole\n");
+}
+
+// The descriptor it returns blocks as usual (O_NONBLOCK was for the open only).
+TEST(WriteTextFile, OpenForWritingReturnsABlockingDescriptor) {
+  TempDir d("write-text");
+  const int fd = open_for_writing((d.path / "b").string());
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(::fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+  ::close(fd);
+}
+
+}  // namespace
+}  // namespace infertrace
