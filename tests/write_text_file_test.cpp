@@ -47,13 +47,13 @@ TEST(WriteTextFile, MissingFolderNamesTheOutputAndErrno) {
   }
 }
 
-TEST(WriteTextFile, FifoWithoutReaderIsAnErrorNotAHang) {
+TEST(WriteTextFile, BoundedFifoWithoutReaderIsAnErrorNotAHang) {
   TempDir d("write-text");
   const std::string fifo = (d.path / "p").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    write_text_file(fifo, "summary\n");
+    write_text_file(fifo, "summary\n", nullptr, FifoWait::Bounded);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(fifo + ": a FIFO that no process reads"), std::string::npos) << e.what();
@@ -78,6 +78,25 @@ TEST(WriteTextFile, FifoReaderThatComesLateGetsTheText) {
   write_text_file(fifo, "late but whole\n");
   reader.join();
   EXPECT_EQ(got, "late but whole\n");
+}
+
+// By default a FIFO's reader is waited for as long as it takes (past the bounded wait here), and
+// stderr says what the verb waits for once kFifoWaitNoteMs have passed.
+TEST(WriteTextFile, FifoReaderIsWaitedForWithANote) {
+  TempDir d("write-text");
+  const std::string fifo = (d.path / "p").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(kFifoReaderWaitMs + 500));
+    got = contents(fifo);
+  });
+  testing::internal::CaptureStderr();
+  write_text_file(fifo, "whenever\n");
+  const std::string said = testing::internal::GetCapturedStderr();
+  reader.join();
+  EXPECT_EQ(got, "whenever\n");
+  EXPECT_NE(said.find("waiting for a process to open " + fifo + " for reading"), std::string::npos) << said;
 }
 
 // The descriptor it returns blocks as usual (O_NONBLOCK was for the open only).

@@ -287,7 +287,8 @@ void check_summary_file(const Options& o) {
 // with the summary after it, and record exits 1 unless the command's own status is already its.
 void write_summary_file(const std::string& typed, const std::string& text) {
   try {
-    write_text_file(dash_as_stdout(typed), text);
+    // Bounded: after a recording, a summary no process reads goes to stderr rather than hang the end.
+    write_text_file(dash_as_stdout(typed), text, nullptr, FifoWait::Bounded);
   } catch (const std::exception& e) {
     std::string why = e.what();
     const std::string shown = dash_as_stdout(typed);

@@ -11,20 +11,29 @@
 
 namespace infertrace {
 
-// How long an output that is a FIFO waits for a reader to open it (a reader started just after the
-// verb, `infertrace report -o p & cat p`), polled, before the write is an Error.
+// How an output that is a FIFO waits for a process to open it for reading (an open for writing
+// blocks until one does: `record --summary-file FIFO` hung at the end of a recording, saying nothing).
+enum class FifoWait {
+  // As any writer, for as long as it takes (`mkfifo p; infertrace report T -o p`, then `cat p` in
+  // another terminal), but after kFifoWaitNoteMs a line on stderr says what the verb waits for.
+  Forever,
+  // kFifoReaderWaitMs at most, then an Error "PATH: a FIFO that no process reads ...": for an
+  // output that has somewhere else to go (record's summary, which then follows on stderr).
+  Bounded,
+};
+inline constexpr int kFifoWaitNoteMs = 1000;
 inline constexpr int kFifoReaderWaitMs = 2000;
 
-// Opens `path` write-only (created 0666 less the umask, truncated, close-on-exec) without blocking
-// on a FIFO that no process reads: such a FIFO is polled for up to kFifoReaderWaitMs, then an Error
-// "PATH: a FIFO that no process reads ..." instead of an open that waits for ever. The descriptor
-// returned blocks as usual. `create` false: a name that is gone is an error (ENOENT), not a new file.
-// Throws Error with errno's text otherwise.
-int open_for_writing(const std::string& path, bool create = true);
+// Opens `path` write-only (created 0666 less the umask, truncated, close-on-exec); a FIFO that no
+// process reads is polled (non-blocking opens) as `wait` says. The descriptor returned blocks as
+// usual. `create` false: a name that is gone is an error (ENOENT), not a new file. Throws Error with
+// errno's text otherwise.
+int open_for_writing(const std::string& path, bool create = true, FifoWait wait = FifoWait::Forever);
 
 // `text` into `out` through write_whole (util/write_whole.h: OUT.partial renamed into place for a
 // file; a device, FIFO or our own descriptor written in place), every byte or an Error naming `out`
-// with errno's text; `renamed` as write_whole's.
-void write_text_file(const std::string& out, const std::string& text, std::optional<HeldEntry>* renamed = nullptr);
+// with errno's text; `renamed` as write_whole's; a FIFO's reader waited for as `wait` says.
+void write_text_file(const std::string& out, const std::string& text, std::optional<HeldEntry>* renamed = nullptr,
+                     FifoWait wait = FifoWait::Forever);
 
 }  // namespace infertrace

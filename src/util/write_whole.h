@@ -25,7 +25,7 @@ namespace infertrace {
 // until the new one is whole; the new file gets the old one's mode and owner (util/partial_file.h).
 // `out` goes through resolve_output_target (util/output_target.h): a symlink's target is what gets
 // replaced (the link stays), a device or FIFO gets write(out) itself (nothing renamed over the
-// node; a FIFO that no process reads is an Error after kFifoReaderWaitMs, util/write_text_file.h),
+// node; a FIFO that no process reads is waited for as `fifo_wait` says, util/write_text_file.h),
 // one of our descriptors (/dev/stdout) is written through DescriptorOutput
 // (util/inherited_descriptor.h: a pipe or tty streams, a redirected file gets the output appended
 // from an unlinked scratch file), a directory or a block device is an Error. Returns what write
@@ -42,7 +42,8 @@ inline std::string name_output(std::string message, const std::string& writer_pa
 }
 
 template <class Write>
-auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* renamed = nullptr) {
+auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* renamed = nullptr,
+                 FifoWait fifo_wait = FifoWait::Forever) {
   const OutputTarget target = resolve_output_target(out);
   if (target.descriptor >= 0) {
     DescriptorOutput into(target.descriptor, out);
@@ -59,7 +60,7 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
     return result;
   }
   if (target.stream) {
-    // A FIFO: its reader is waited for here, bounded (open_for_writing), and this write end stays
+    // A FIFO: its reader is waited for here, as fifo_wait says (open_for_writing), and this write end stays
     // open while `write` opens its own, so a writer's blocking open never waits for ever on a FIFO
     // that no process reads. Closed only after `write`: before, a reader already there would see EOF.
     struct Held {
@@ -68,7 +69,7 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
         if (fd >= 0) ::close(fd);
       }
     } held;
-    if (target.kind == "FIFO") held.fd = open_for_writing(out, false);
+    if (target.kind == "FIFO") held.fd = open_for_writing(out, false, fifo_wait);
     return write(out);
   }
   PartialFile partial(target.path);  // removed again unless renamed into place
