@@ -26,6 +26,25 @@ def run(*args, timeout=600):
     return subprocess.run([EXE, *args], capture_output=True, text=True, errors="replace", timeout=timeout)
 
 
+def run_peak_rss(*args, timeout=600):
+    """`run`, and the process's own peak resident set in bytes (its rusage from wait4). Compare two
+    such peaks, not one with a constant: a sanitized build's baseline is several times the plain one's."""
+    import threading
+    p = subprocess.Popen([EXE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+    out = {}
+    readers = [threading.Thread(target=lambda k=k: out.__setitem__(k, getattr(p, k).read())) for k in ("stdout", "stderr")]
+    for t in readers:
+        t.start()
+    killer = threading.Timer(timeout, p.kill)
+    killer.start()
+    _, status, usage = os.wait4(p.pid, 0)
+    killer.cancel()
+    for t in readers:
+        t.join()
+    p.returncode = os.waitstatus_to_exitcode(status)  # (Popen must not wait for it again)
+    return subprocess.CompletedProcess(p.args, p.returncode, out["stdout"], out["stderr"]), usage.ru_maxrss * 1024
+
+
 def as_json(r, verb):
     """The verb's stdout as JSON; a failed check (and {}) when it is not JSON."""
     try:
