@@ -51,11 +51,16 @@ with tempfile.TemporaryDirectory() as tmp:
         os.mkfifo(fifo)
         p = subprocess.Popen([a.replace("{}", fifo) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, errors="replace")
-        err = []
-        reader = threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)
+        err = []  # stderr's lines as they come
+        reader = threading.Thread(target=lambda: err.extend(iter(p.stderr.readline, "")), daemon=True)
         reader.start()
-        # Past record's bounded wait: still waiting, not failed.
-        time.sleep(2.5 + 0.5)
+        # The note comes once the verb has waited a second at the open (however long its work
+        # before took: a sanitized build is slower); then past record's bounded wait, still waiting.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and p.poll() is None and not any(WAITING in line for line in err):
+            time.sleep(0.05)
+        check(any(WAITING in line for line in err), "%s FIFO without a reader: no note (rc %s)" % (what, p.poll()))
+        time.sleep(1.5)
         check(p.poll() is None, "%s FIFO without a reader: ended (rc %s) instead of waiting" % (what, p.poll()))
         with open(fifo, "rb") as f:  # the reader comes
             got = f.read()
@@ -65,7 +70,7 @@ with tempfile.TemporaryDirectory() as tmp:
             p.kill()
             p.wait()
         reader.join(10)
-        said = err[0] if err else ""
+        said = "".join(err)
         check(p.returncode == 0, "%s FIFO, late reader: rc %s: %s" % (what, p.returncode, said.strip()[-400:]))
         check(len(got) > 100, "%s FIFO, late reader: got %d bytes" % (what, len(got)))
         check(said.count(WAITING + fifo + " for reading") == 1, "%s FIFO: the wait not said once: %r" % (what, said[-400:]))
