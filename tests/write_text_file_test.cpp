@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -97,6 +100,25 @@ TEST(WriteTextFile, FifoReaderIsWaitedForWithANote) {
   reader.join();
   EXPECT_EQ(got, "whenever\n");
   EXPECT_NE(said.find("waiting for a process to open " + fifo + " for reading"), std::string::npos) << said;
+}
+
+// ENXIO from a device without a driver is an error at once, not a wait for a FIFO's reader (it was
+// polled as one: review S54 L1). Needs CAP_MKNOD; skipped without it.
+TEST(WriteTextFile, DeviceWithoutDriverIsAnErrorAtOnce) {
+  TempDir d("write-text");
+  const std::string dev = (d.path / "nodev").string();
+  if (::mknod(dev.c_str(), S_IFCHR | 0600, makedev(240, 0)) != 0) GTEST_SKIP() << "mknod: " << std::strerror(errno);
+  const auto t0 = std::chrono::steady_clock::now();
+  testing::internal::CaptureStderr();
+  try {
+    write_text_file(dev, "x\n");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("No such device or address"), std::string::npos) << e.what();
+  }
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(kFifoWaitNoteMs));
+  EXPECT_EQ(said.find("waiting for"), std::string::npos) << said;
 }
 
 // The descriptor it returns blocks as usual (O_NONBLOCK was for the open only).

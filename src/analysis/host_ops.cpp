@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "analysis/host_annotations.h"
 #include "analysis/launch_intervals.h"
 #include "trace/thread_key.h"
 
@@ -28,6 +29,9 @@ namespace {
 
 struct Open {
   int32_t group;
+  // Framework operators (not user annotations) open, this one included: an operator is outermost
+  // (OperatorNesting::top_level_by_group) when none is open around it, annotations aside.
+  int32_t operators;
   ns_t end;
 };
 
@@ -42,7 +46,7 @@ struct ThreadWalk {
 
   // The next operator of the thread, in order of start (the longer first on a tie): the sorting
   // path's step (nest_in_file_order has the same in its loop, on locals).
-  void step(ns_t s, ns_t dur, int32_t group, OperatorNesting& r) {
+  void step(ns_t s, ns_t dur, int32_t group, bool annotation, OperatorNesting& r) {
     const ns_t end = end_of(s, dur);
     // torch's rule (_populate_cpu_children): what ends after an open operator, or starts at or
     // after its end (a zero-length event at its end), is not inside it.
@@ -53,7 +57,6 @@ struct ThreadWalk {
       r.self[static_cast<size_t>(open.back().group)] -= end - s;
     } else {
       ++r.top_level;
-      ++r.top_level_by_group[static_cast<size_t>(group)];
       if (!r.any || s < r.first_top) r.first_top = s;
       if (in_run && s <= run_end) {
         run_end = std::max(run_end, end);
@@ -64,7 +67,9 @@ struct ThreadWalk {
     }
     if (!r.any || end > r.last_end) r.last_end = end;
     r.any = true;
-    open.push_back({group, end});
+    const int32_t around = open.empty() ? 0 : open.back().operators;
+    if (!annotation && around == 0) ++r.top_level_by_group[static_cast<size_t>(group)];
+    open.push_back({group, around + !annotation, end});
   }
   void finish() {
     if (in_run) stat.active += run_end - run_start;
@@ -85,12 +90,13 @@ bool comes_before(ns_t start_x, ns_t dur_x, ns_t start_y, ns_t dur_y) {
 // in the structs, every figure is an int64 like the self-time array written each row, so GCC
 // reloaded them all after each write (docs/benchmarks.md, "Operators by self time for every
 // trace": the pass is ~93 instructions an operator as it is).
-bool nest_in_file_order(const Trace& t, const int32_t* group_of_name, OperatorNesting& r) {
+bool nest_in_file_order(const Trace& t, const int32_t* group_of_name, const uint8_t* step_group, OperatorNesting& r) {
   const OperatorTable& ops = t.ops;
   const size_t n = ops.size();
   const int64_t *pid_col = ops.pid.data(), *tid_col = ops.tid.data();
   const ns_t *start_col = ops.start.data(), *dur_col = ops.dur.data();
   const StrId* name_col = ops.name.data();
+  const uint8_t* annotation_col = ops.user_annotation.data();
   ns_t* self = r.self.data();
   int64_t* top_by_group = r.top_level_by_group.data();
   std::unordered_map<ThreadKey, size_t, ThreadKeyHash> index;
@@ -134,7 +140,6 @@ bool nest_in_file_order(const Trace& t, const int32_t* group_of_name, OperatorNe
       self[open.back().group] -= end - s;
     } else {
       ++top_level;
-      ++top_by_group[group];
       first_top = std::min(first_top, s);
       if (in_run && s <= run_end) {
         run_end = std::max(run_end, end);
@@ -144,7 +149,10 @@ bool nest_in_file_order(const Trace& t, const int32_t* group_of_name, OperatorNe
       }
     }
     last_end = std::max(last_end, end);
-    open.push_back({group, end});
+    const int32_t around = open.empty() ? 0 : open.back().operators;
+    const bool annotation = annotation_col[o] != 0 || step_group[group] != 0;
+    if (!annotation && around == 0) ++top_by_group[group];
+    open.push_back({group, around + !annotation, end});
   }
   if (cur != SIZE_MAX) park();
   r.top_level = top_level;
@@ -159,7 +167,7 @@ bool nest_in_file_order(const Trace& t, const int32_t* group_of_name, OperatorNe
 
 // Operators out of order on some thread: each thread's rows (threads in (pid, tid) order, rows in
 // file order: a counting sort) sorted into nesting order, then walked.
-void nest_sorted(const Trace& t, const int32_t* group_of_name, OperatorNesting& r) {
+void nest_sorted(const Trace& t, const int32_t* group_of_name, const uint8_t* step_group, OperatorNesting& r) {
   const OperatorTable& ops = t.ops;
   const size_t n = ops.size();
   std::unordered_map<ThreadKey, uint32_t, ThreadKeyHash> index;
@@ -190,7 +198,10 @@ void nest_sorted(const Trace& t, const int32_t* group_of_name, OperatorNesting& 
     std::stable_sort(b, e, [&](uint32_t x, uint32_t y) { return comes_before(ops.start[x], ops.dur[x], ops.start[y], ops.dur[y]); });
     ThreadWalk w;
     w.stat.pid = keys[by_key[k]].pid, w.stat.tid = keys[by_key[k]].tid;
-    for (auto i = b; i != e; ++i) w.step(ops.start[*i], ops.dur[*i], group_of_name[ops.name[*i]], r);
+    for (auto i = b; i != e; ++i) {
+      const int32_t group = group_of_name[ops.name[*i]];
+      w.step(ops.start[*i], ops.dur[*i], group, ops.user_annotation[*i] != 0 || step_group[group] != 0, r);
+    }
     w.finish();
     r.threads.push_back(w.stat);
   }
@@ -202,11 +213,17 @@ OperatorNesting nest_operators(const Trace& t, const std::vector<int32_t>& group
   OperatorNesting r;
   r.self.assign(groups, 0);
   r.top_level_by_group.assign(groups, 0);
-  if (nest_in_file_order(t, group_of_name.data(), r)) return r;
+  // Groups of ProfilerStep#N names: annotations for top_level_by_group even where an old trace
+  // writes them as operators (analysis/host_annotations.h).
+  std::vector<uint8_t> step_group(groups, 0);
+  for (size_t id = 0; id < group_of_name.size() && id < t.strings.size(); ++id)
+    if (group_of_name[id] >= 0 && is_profiler_step(t.strings.view(static_cast<StrId>(id))))
+      step_group[static_cast<size_t>(group_of_name[id])] = 1;
+  if (nest_in_file_order(t, group_of_name.data(), step_group.data(), r)) return r;
   r = OperatorNesting{};
   r.self.assign(groups, 0);
   r.top_level_by_group.assign(groups, 0);
-  nest_sorted(t, group_of_name.data(), r);
+  nest_sorted(t, group_of_name.data(), step_group.data(), r);
   return r;
 }
 

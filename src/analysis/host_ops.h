@@ -28,8 +28,11 @@ struct OperatorNesting {
   int64_t top_level = 0;                // operators contained in no other operator of their thread
   bool any = false;                     // some operator at all
   ns_t first_top = 0, last_end = 0;    // first top-level operator start, last operator end
-  // Per group: its operators contained in no other (sweep compares which names run at the top:
-  // one model's are the same at every batch size, its nested ones are not).
+  // Per group: its outermost framework operators, contained in no other operator of their thread
+  // but user annotations (ProfilerStep#N, also where an old trace writes it as an operator, and
+  // record_function ranges), themselves never counted: sweep
+  // compares which names run outermost (one model's are the same at every batch size, its nested
+  // ones are not, and annotations carry step numbers and labels that differ between runs).
   std::vector<int64_t> top_level_by_group{};
 };
 
@@ -42,7 +45,7 @@ struct HostOperatorStat {
   int64_t count = 0;
   ns_t total = 0;  // inclusive: sum of durations
   ns_t self = 0;   // total minus each instance's direct children (contained whole, same thread)
-  int64_t top_level = 0;  // instances contained in no other operator of their thread
+  int64_t top_level = 0;  // outermost framework instances (OperatorNesting::top_level_by_group)
 };
 
 // Operators by self time, every trace (LaunchAnalysis::by_self).

@@ -43,11 +43,13 @@ int64_t check_prompt_tokens_fit(const RunArgs& a, int64_t n_ctx_train) {
 }
 
 void check_run_memory(int64_t ctx, uint64_t context_bytes, uint64_t prompt_tokens) {
-  const uint64_t ram = physical_memory_bytes();
+  const uint64_t ram = physical_memory_bytes(), swap = swap_bytes();
   if (ram == 0) return;  // unknown: the allocation says it
   // (in double: saturated sums would print wrong sizes, and bytes this large need no exactness)
   const double prompt_bytes = static_cast<double>(prompt_tokens) * sizeof(int32_t);
-  if (static_cast<double>(context_bytes) + prompt_bytes <= static_cast<double>(ram)) return;
+  // Memory and swap: the KV cache is touched only as far as the run fills it, so a context between
+  // the two ran before and still runs; beyond both the kernel refuses the allocation anyway.
+  if (static_cast<double>(context_bytes) + prompt_bytes <= static_cast<double>(ram) + static_cast<double>(swap)) return;
   std::string parts;
   if (context_bytes > 0)
     parts = "the KV cache and attention scores of a context of " + std::to_string(ctx) + " " + plural(ctx, "token", "tokens") +
@@ -55,6 +57,7 @@ void check_run_memory(int64_t ctx, uint64_t context_bytes, uint64_t prompt_token
             " and ";
   throw Error("this run does not fit in memory: " + parts + "the prompt's " + std::to_string(prompt_tokens) + " token ids take " +
               format_bytes(prompt_bytes) + ", more than this machine's " + format_bytes(static_cast<double>(ram)) +
+              (swap > 0 ? " of memory and " + format_bytes(static_cast<double>(swap)) + " of swap" : std::string(" of memory")) +
               " (give a shorter prompt, a smaller -n or --ctx)");
 }
 

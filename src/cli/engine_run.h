@@ -59,7 +59,7 @@ int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train)
 // once encoded: nothing is checked).
 int64_t check_prompt_tokens_fit(const RunArgs& a, int64_t n_ctx_train);
 
-// Throws when a run cannot fit this machine's physical memory: `context_bytes`, what its context of
+// Throws when a run cannot fit this machine's physical memory and swap: `context_bytes`, what its context of
 // `ctx` tokens allocates (the CPU session's KV cache and attention scores, Session::context_bytes;
 // 0 where the context lives on a device), plus `prompt_tokens` token ids. Called before the prompt
 // is built where its length is known: a model with a huge training context let `--prompt-tokens

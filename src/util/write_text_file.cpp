@@ -1,10 +1,12 @@
 #include "util/write_text_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <iostream>
@@ -16,7 +18,10 @@ namespace infertrace {
 
 int open_for_writing(const std::string& path, bool create, FifoWait wait) {
   const int flags = O_WRONLY | O_CLOEXEC | O_NONBLOCK | (create ? O_CREAT | O_TRUNC : 0);
-  int64_t waited_ms = 0;  // (64 bits: a wait for ever may pass 2^31 ms)
+  // Measured on the monotonic clock: a signal that cuts a sleep short (record's SIGCHLD) must not
+  // shorten the wait.
+  const auto started = std::chrono::steady_clock::now();
+  bool noted = false;
   for (;;) {
     const int fd = ::open(path.c_str(), flags, 0666);
     if (fd >= 0) {
@@ -31,17 +36,23 @@ int open_for_writing(const std::string& path, bool create, FifoWait wait) {
     }
     const int err = errno;
     if (err == EINTR) continue;
-    // ENXIO: a FIFO (or a pipe reopened through /proc/self/fd) with no process at its read end.
-    if (err != ENXIO) throw Error("cannot write " + path + ": " + std::strerror(err));
+    // ENXIO: a FIFO with no process at its read end, or a device without a driver (`mknod c 240 0`:
+    // an error at once, as before, not a wait for a reader that cannot come).
+    struct stat st {};
+    if (err != ENXIO || ::stat(path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode))
+      throw Error("cannot write " + path + ": " + std::strerror(err));
+    const int64_t waited_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     if (wait == FifoWait::Bounded && waited_ms >= kFifoReaderWaitMs)
       throw Error(path + ": a FIFO that no process reads (none opened it for reading within " +
                   std::to_string(kFifoReaderWaitMs / 1000) + " s): nothing written");
-    if (wait == FifoWait::Forever && waited_ms == kFifoWaitNoteMs)
+    if (wait == FifoWait::Forever && waited_ms >= kFifoWaitNoteMs && !noted) {
+      noted = true;
       std::cerr << "infertrace: waiting for a process to open " << path
                 << " for reading (a FIFO nothing reads yet; Ctrl-C stops)" << std::endl;
+    }
     const timespec step{0, 50 * 1000 * 1000};
     ::nanosleep(&step, nullptr);
-    waited_ms += 50;
   }
 }
 

@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import as_json, check, failures, h100_fixtures, run, skip  # noqa: E402
@@ -69,6 +70,32 @@ check(want in j.get("summary", ""), "mixed: summary %r\n want %r" % (j.get("summ
 # The text output carries the same sentence.
 r = run("sweep", *bert, gpt2)
 check(r.returncode == 0 and want in " ".join(r.stdout.split()), "text: %r" % r.stdout[-600:])
+
+# One model whose steps are wrapped in ProfilerStep#N ranges with different N (a user annotation, or
+# an operator as old traces write it) and in record_function ranges of different labels: the
+# annotations are not operators of the model, and what they contain is compared (review S54 M1).
+def wrapped(src, dst, outer, cat):
+    with gzip.open(src, "rt") as f:
+        doc = json.load(f)
+    ops = [e for e in doc["traceEvents"] if e.get("cat") == "cpu_op" and e.get("ph") == "X"]
+    main = collections.Counter((e["pid"], e["tid"]) for e in ops).most_common(1)[0][0]
+    mine = [e for e in ops if (e["pid"], e["tid"]) == main]
+    t0 = min(e["ts"] for e in mine)
+    t1 = max(e["ts"] + e["dur"] for e in mine)
+    for name, c, pad in ((outer, cat, 2), ("label %s" % outer, "user_annotation", 1)):
+        doc["traceEvents"].append({"ph": "X", "cat": c, "name": name, "pid": main[0], "tid": main[1],
+                                   "ts": t0 - pad, "dur": t1 - t0 + 2 * pad})
+    with open(dst, "w") as f:
+        json.dump(doc, f)
+
+
+with tempfile.TemporaryDirectory() as d:
+    a1, a8 = os.path.join(d, "m_bs1.json"), os.path.join(d, "m_bs8.json")
+    wrapped(bert[0], a1, "ProfilerStep#3", "user_annotation")
+    wrapped(bert[3], a8, "ProfilerStep#5", "cpu_op")
+    j = as_json(run("sweep", a1, a8, "--json"), "sweep wrapped")
+    check(j.get("operators_differ") == [] and "top-level operators" not in j.get("summary", ""),
+          "annotations: %r %r" % (j.get("operators_differ"), j.get("summary")))
 
 if failures:
     sys.exit(1)
