@@ -1,4 +1,4 @@
-// Export throughput: Perfetto protobuf and SQLite writers on a synthetic trace shaped like a long
+// Export throughput: Perfetto protobuf, Chrome JSON and SQLite writers on a synthetic trace shaped like a long
 // LLM decode (one launching thread, kernels on two streams, operators around the launches, plus
 // scheduler/IRQ/syscall events as a recording has them). Prints events/s and output MB/s.
 //
@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "report/exports.h"
 #include "report/html_report.h"
 #include "report/perfetto.h"
 #include "report/sqlite_export.h"
@@ -63,6 +64,16 @@ void BM_Perfetto(benchmark::State& st) {
   std::filesystem::remove(path);
 }
 
+void BM_Chrome(benchmark::State& st) {
+  const Trace t = synthetic(st.range(0));
+  const std::string path = out_path("infertrace_bench.json");
+  for (auto _ : st) write_chrome_json(t, path);
+  st.SetItemsProcessed(st.iterations() * events(t));
+  st.SetBytesProcessed(st.iterations() * static_cast<int64_t>(std::filesystem::file_size(path)));
+  st.counters["bytes_per_event"] = static_cast<double>(std::filesystem::file_size(path)) / static_cast<double>(events(t));
+  std::filesystem::remove(path);
+}
+
 void BM_Sqlite(benchmark::State& st) {
   const Trace t = synthetic(st.range(0));
   const std::string path = out_path("infertrace_bench.db");
@@ -86,6 +97,7 @@ void BM_HtmlReport(benchmark::State& st) {
 }  // namespace
 
 BENCHMARK(BM_Perfetto)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Chrome)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Sqlite)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HtmlReport)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

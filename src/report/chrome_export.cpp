@@ -26,7 +26,7 @@
 #include "report/irq_number_arg.h"
 #include "report/export_categories.h"
 #include "report/thread_track_name.h"
-#include "report/perfetto.h"  // on_cpu_slices
+#include "report/perfetto.h"  // OnCpuSliceWalk
 #include "util/error.h"
 
 namespace infertrace {
@@ -285,8 +285,10 @@ void cpu_tracks(const Trace& t, Writer& w) {
   if (cpus.empty()) return;
   w.name_meta("process_name", kCpuPid, 0, "CPUs");
   for (int32_t c : cpus) w.name_meta("thread_name", kCpuPid, c, "CPU " + std::to_string(c));
-  // On-CPU slices of traced threads, as the Perfetto export and the HTML timeline draw them.
-  for (const OnCpuSlice& o : on_cpu_slices(t)) {
+  // On-CPU slices of traced threads, as the Perfetto export and the HTML timeline draw them. Walked
+  // (OnCpuSliceWalk), not built whole: each is written as it comes, and the 56-bytes-a-slice vector
+  // was the export's largest allocation after the trace (docs/benchmarks.md).
+  OnCpuSliceWalk(t).for_each([&](const OnCpuSlice& o) {
     std::string args = "\"pid\":" + std::to_string(o.pid) + ",\"tid\":" + std::to_string(o.tid);
     if (o.end_switch >= 0) {
       const size_t e = static_cast<size_t>(o.end_switch);
@@ -295,7 +297,7 @@ void cpu_tracks(const Trace& t, Writer& w) {
     }
     w.slice(ids(kCpuPid, o.cpu), o.start, o.end - o.start, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), category::kOnCpu,
             args);
-  }
+  });
   for (size_t i = 0; i < t.irqs.size(); ++i) {
     const bool soft = t.irqs.kind[i] == IrqKind::Soft;
     w.slice(ids(kCpuPid, t.irqs.cpu[i]), t.irqs.ts[i], t.irqs.dur[i],
