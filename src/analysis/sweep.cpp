@@ -84,9 +84,6 @@ std::string batch_list(const std::vector<int64_t>& v) {
 // "batch 4" or "batches 1, 2 and 8".
 std::string batches(const std::vector<int64_t>& v) { return (v.size() == 1 ? "batch " : "batches ") + batch_list(v); }
 
-// The GPU-bound batches at or past the transition whose GPU idles half the inference latency or more
-// (analysis/bound_verdict.h): there "the GPU is the limit" holds only for the bursts of queued
-// kernels, not for the run. Empty when there is no transition or no such batch.
 // "only in batch 64: aten::addmm, aten::arange, aten::cat and 5 more; only in batch 1: aten::gelu":
 // the names one sorted set has and the other lacks, three of each at most.
 std::string operator_difference(const std::vector<std::string>& a, int64_t batch_a, const std::vector<std::string>& b,
@@ -104,6 +101,9 @@ std::string operator_difference(const std::vector<std::string>& a, int64_t batch
   return in_b + (in_b.empty() || in_a.empty() ? "" : "; ") + in_a;
 }
 
+// The GPU-bound batches at or past the transition whose GPU idles half the inference latency or more
+// (analysis/bound_verdict.h): there "the GPU is the limit" holds only for the bursts of queued
+// kernels, not for the run. Empty when there is no transition or no such batch.
 std::vector<int64_t> bursty_batches(const SweepResult& r) {
   std::vector<int64_t> v;
   if (!r.transition_batch) return v;

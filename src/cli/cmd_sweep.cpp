@@ -106,10 +106,6 @@ std::vector<int64_t> batch_sizes(const Options& o, const std::vector<EngineRunDo
   return out;
 }
 
-void write_plot(const std::string& svg, const std::string& path) {
-  write_text_file(path, svg);
-}
-
 void run(const Options& o) {
   if (o.traces.size() < 2) throw UsageError("sweep: give at least two traces (one per batch size)");
   // The name is checked for a file only: a device, a FIFO or an open descriptor (`--plot /dev/stdout`)
@@ -179,7 +175,7 @@ void run(const Options& o) {
   // launches not measured) still prints its table and sentence, or JSON, then says why no plot was
   // written and exits 1: the output asked for does not exist (review SW L3).
   const std::string svg = o.plot.empty() ? "" : sweep_svg(r);
-  if (!svg.empty()) write_plot(svg, o.plot);
+  if (!svg.empty()) write_text_file(o.plot, svg);
   if (o.json) {
     std::cout << result_json_text(sweep_json(r)) << "\n";
   } else {

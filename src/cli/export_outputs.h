@@ -83,10 +83,10 @@ void make_output_directories(std::vector<ExportOutput>& created);
 // directory it was made in, and empty, deepest first); what it holds is closed with `created`;
 // returns the sentence for the error message ("removed the outputs this export had written: a,
 // b"; `run` names the run), or "".
+std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run = "this export");
+
 // The run has finished: what `created` lists for the signal handler (CreatedOnSignal: each file
 // renamed into place, each table, each directory made) stays if a signal comes now.
 void keep_created_outputs(std::vector<ExportOutput>& created);
-
-std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run = "this export");
 
 }  // namespace infertrace::cli

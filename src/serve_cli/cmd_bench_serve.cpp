@@ -73,12 +73,6 @@ struct Opts {
   std::vector<std::string> server_options_given;  // of --max-batch, --ctx, ... (with -m only), as typed
 };
 
-// The JSON document via FILE.partial (cli/output_file.h, as export and report write theirs): a
-// failed write leaves no half file and no .partial behind.
-void write_file(const std::string& path, const std::string& text) {
-  write_text_file(path, text);
-}
-
 // --json prints the document on stdout; `-o /dev/stdout` has already written that same document
 // there, and the verb's own stdout now goes to stderr (util/inherited_descriptor.h), where a
 // second copy would only interleave with the messages: the document is printed once.
@@ -224,7 +218,7 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   else
     std::cout << serve::render_study_text(study);
   std::cout.flush();
-  if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
+  if (!o.out.empty()) write_text_file(o.out, j.dump(2) + "\n");  // via FILE.partial, as every output
   bool empty = false;
   for (const auto& r : study.runs) {
     warn_failing_urls(r.run, "topology " + r.topology.name + ": ");
@@ -400,7 +394,7 @@ void run(const Opts& o) {
   else
     std::cout << serve::load::render_text(br);
   std::cout.flush();
-  if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
+  if (!o.out.empty()) write_text_file(o.out, j.dump(2) + "\n");  // via FILE.partial, as every output
   warn_failing_urls(br, "");
   fail_on_empty_points(br, "");
 }

@@ -2,8 +2,6 @@
 // symlinks name), renamed into place only when complete (util/output_target.h has the rules).
 #pragma once
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -63,13 +61,7 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
     // A FIFO: its reader is waited for here, as fifo_wait says (open_for_writing), and this write end stays
     // open while `write` opens its own, so a writer's blocking open never waits for ever on a FIFO
     // that no process reads. Closed only after `write`: before, a reader already there would see EOF.
-    struct Held {
-      int fd = -1;
-      ~Held() {
-        if (fd >= 0) ::close(fd);
-      }
-    } held;
-    if (target.kind == "FIFO") held.fd = open_for_writing(out, false, fifo_wait);
+    const HeldFile held(target.kind == "FIFO" ? open_for_writing(out, false, fifo_wait) : -1);
     return write(out);
   }
   PartialFile partial(target.path);  // removed again unless renamed into place
