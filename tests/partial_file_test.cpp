@@ -207,5 +207,47 @@ TEST(PartialFile, SignalRemovesListedFinishedOutputs) {
   fs::remove_all(dir);
 }
 
+// Files go before directories whatever order they were listed in: a folder listed after the file
+// written into it (S54 L6: the handler relied on the opposite order, and the folder stayed), and a
+// folder made inside it, listed last, goes before it.
+TEST(PartialFile, SignalRemovesAFolderListedAfterItsFile) {
+  std::string t = (fs::temp_directory_path() / "created-order-XXXXXX").string();
+  const fs::path dir = ::mkdtemp(t.data());
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGTERM, SIG_DFL);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGTERM);
+    ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+    ::alarm(60);
+    remove_partials_on_signal();
+    try {
+      HeldFilePtr top = hold_at(AT_FDCWD, dir.string(), O_DIRECTORY);
+      if (!top || ::mkdirat(top->fd(), "late", 0777) != 0) ::_exit(3);
+      std::optional<HeldEntry> table;
+      write_text_file((dir / "late" / "t.csv").string(), "a,b\n", &table);
+      if (!table || !table->on_signal) ::_exit(5);
+      HeldFilePtr late = hold_at(top->fd(), "late", O_DIRECTORY | O_NOFOLLOW);
+      if (!late || !late->identity() || ::mkdirat(late->fd(), "inner", 0777) != 0) ::_exit(4);
+      HeldFilePtr inner = hold_at(late->fd(), "inner", O_DIRECTORY | O_NOFOLLOW);
+      if (!inner || !inner->identity()) ::_exit(4);
+      CreatedOnSignal late_listed(top->fd(), "late", *late->identity(), true);
+      CreatedOnSignal inner_listed(late->fd(), "inner", *inner->identity(), true);
+      ::raise(SIGTERM);
+    } catch (const std::exception& e) {
+      ::dprintf(2, "%s\n", e.what());
+      ::_exit(1);
+    }
+    ::_exit(6);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << "status " << status;
+  EXPECT_FALSE(fs::exists(dir / "late")) << "the folder listed after its file stayed";
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace infertrace

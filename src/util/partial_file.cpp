@@ -79,15 +79,18 @@ struct CreatedSlot {
 CreatedSlot g_created_slots[kSignalSlots];
 
 void remove_created_on_signal() {
-  // The latest listed first: the slots fill in order (none is freed before the run's end), so a
-  // directory's tables go before it, and a directory before the one it was made in.
-  for (int i = kSignalSlots - 1; i >= 0; --i) {
-    CreatedSlot& slot = g_created_slots[i];
-    if (slot.state.load() != 2) continue;
-    struct stat at{};
-    if (::fstatat(slot.dir, slot.name, &at, AT_SYMLINK_NOFOLLOW) == 0 && at.st_dev == slot.dev &&
-        at.st_ino == slot.ino)
-      ::unlinkat(slot.dir, slot.name, slot.directory ? AT_REMOVEDIR : 0);
+  // Files first, then directories the latest listed first: a directory goes only once empty, and
+  // one made inside another is listed after it (it cannot be made before its parent). Files are
+  // not relied on to be listed after their directory (review S54 L6).
+  for (const bool directories : {false, true}) {
+    for (int i = kSignalSlots - 1; i >= 0; --i) {
+      CreatedSlot& slot = g_created_slots[i];
+      if (slot.state.load() != 2 || slot.directory != directories) continue;
+      struct stat at{};
+      if (::fstatat(slot.dir, slot.name, &at, AT_SYMLINK_NOFOLLOW) == 0 && at.st_dev == slot.dev &&
+          at.st_ino == slot.ino)
+        ::unlinkat(slot.dir, slot.name, directories ? AT_REMOVEDIR : 0);
+    }
   }
 }
 

@@ -86,8 +86,8 @@ class CleanUpSignalsHeld {
 // directory the run made, a directory it made): listed, while this object lives and keep() was not
 // called, for remove_partials_on_signal's handler, which removes `name` in the directory `dir` (a
 // descriptor the caller holds open longer than this object) while it is still `id` (unlinkat,
-// AT_REMOVEDIR for a directory, which must then be empty), after the partials, the latest listed
-// first (a --csv directory's tables before it). A run stopped by a signal then leaves nothing it
+// AT_REMOVEDIR for a directory, which must then be empty), after the partials: files first, then
+// directories the latest listed first (a directory made inside another before it). A run stopped by a signal then leaves nothing it
 // created, as a failed run does (remove_created_outputs). Create it with the signals held
 // (CleanUpSignalsHeld) from the rename or mkdir on. A name too long or a full list: not listed.
 class CreatedOnSignal {
