@@ -29,6 +29,18 @@ TEST(LoadMetrics, TpotDividesByUsageTokensNotTokenEvents) {
   EXPECT_EQ(m.output_tokens, 8);
 }
 
+// TPOT is a quotient kept with its fraction: (E2E - TTFT) / (tokens - 1) = 10 ns / 3 tokens is
+// 3.333 ns, not 3 (review R55 L1: cut to whole ns, every TPOT figure read up to 1 ns low).
+TEST(LoadMetrics, TpotKeepsItsFraction) {
+  std::vector<RequestSample> rs(1);
+  rs[0].token_ns = {5}, rs[0].end_ns = 15, rs[0].tokens = 4;
+  const PointMetrics m = compute_point_metrics(rs, 0);
+  ASSERT_EQ(m.tpot.n, 1u);
+  EXPECT_DOUBLE_EQ(m.tpot.p50, 10.0 / 3.0 / 1e6);
+  EXPECT_DOUBLE_EQ(m.tpot.p99, 10.0 / 3.0 / 1e6);
+  EXPECT_DOUBLE_EQ(m.tpot.mean, 10.0 / 3.0 / 1e6);
+}
+
 // Without a window the duration runs from the first send to the last completion: not from the
 // point's start (t = 0, before any send), and not to a failed or incomplete request's end.
 TEST(LoadMetrics, DurationIsFirstSendToLastCompletion) {

@@ -40,6 +40,7 @@ struct Dist {
   size_t n = 0;
 };
 Dist dist_ms(std::vector<int64_t> ns_samples);
+Dist dist_ms(std::vector<double> ns_samples);  // fractional ns (TPOT, a quotient)
 
 struct PointMetrics {
   size_t sent = 0, completed = 0, incomplete = 0, failed = 0;  // sent = completed + incomplete + failed
