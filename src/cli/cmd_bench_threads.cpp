@@ -124,6 +124,19 @@ nlohmann::json stat_json(const std::vector<double>& v, const std::vector<int64_t
           {"samples", v}, {"tokens", tokens}, {"seconds", seconds}};
 }
 
+// Each repetition's rate in one CSV field, space-separated (as llama-bench's samples_ts), so the
+// machine output keeps the samples (metrics.md §6; the JSON has them with tokens and seconds).
+std::string samples_field(const std::vector<double>& v) {
+  std::string out;
+  char b[32];
+  for (const double x : v) {
+    std::snprintf(b, sizeof b, "%.3f", x);
+    if (!out.empty()) out += ' ';
+    out += b;
+  }
+  return out;
+}
+
 // A stddev field of the CSV ("%.3f", empty for one repetition) or the markdown ("%.2f", "n/a").
 std::string sd_field(const std::vector<double>& v, double sd, bool csv) {
   if (v.size() < 2) return csv ? "" : "n/a";
@@ -260,9 +273,9 @@ void run_threads(const ThreadsArgs& a) {
   }
   const bool csv = a.format == "csv";
   if (csv)
-    // The medians are the last columns, added after the others existed, so column positions hold.
+    // Columns added later go last (the medians, then the samples), so earlier positions hold.
     std::printf("threads,pp_mean,pp_sd,tg_mean,tg_sd,ctx_switches_per_token,read_gbs,tg_roofline,roofline_fraction,ipc,llc_misses_per_token,"
-                "pp_median,tg_median\n");
+                "pp_median,tg_median,pp_samples,tg_samples\n");
   else
     std::printf("%s, %s kernels, prompt math %s%s%s, pp %lld / tg %lld %s, %d %s\n\n"
                 "| threads | pp t/s median | pp t/s mean +- sd | tg t/s median | tg t/s mean +- sd | ctx sw/token | tg roofline t/s | of roofline | IPC | LLC miss/token |\n"
@@ -285,11 +298,12 @@ void run_threads(const ThreadsArgs& a) {
       // Unknown values are empty fields (as in every CSV the project writes), never 0.00 or text in
       // a numeric column: read_gbs and the roofline when no bandwidth was measured (--no-roofline),
       // IPC and LLC misses without hardware counters.
-      std::printf("%d,%.3f,%s,%.3f,%s,%.3f,%s,%s,%s,%s,%s,%.3f,%.3f\n", p.threads, pp.mean, sd_field(p.pp, pp.sd, true).c_str(),
+      std::printf("%d,%.3f,%s,%.3f,%s,%.3f,%s,%s,%s,%s,%s,%.3f,%.3f,%s,%s\n", p.threads, pp.mean, sd_field(p.pp, pp.sd, true).c_str(),
                   tg.mean, sd_field(p.tg, tg.sd, true).c_str(),
                   p.ctx_switches_per_token, p.read_gbs > 0 ? fmt_gbs(p.read_gbs).c_str() : "",
                   p.roofline_tg > 0 ? roof : "", p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "",
-                  p.hw_supported ? ipc : "", p.hw_supported ? llc : "", median_of(p.pp), tg_median(p));
+                  p.hw_supported ? ipc : "", p.hw_supported ? llc : "", median_of(p.pp), tg_median(p),
+                  samples_field(p.pp).c_str(), samples_field(p.tg).c_str());
     else
       std::printf("| %d%s | %.2f | %.2f +- %s | %.2f | %.2f +- %s | %.3f | %s | %s | %s | %s |\n", p.threads,
                   p.threads > n_run_cpus ? " (oversubscribed)" : "", median_of(p.pp), pp.mean,

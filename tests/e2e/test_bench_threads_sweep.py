@@ -16,7 +16,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import check, failures, run  # noqa: E402
 
-ARGS = ["-r", "3", "-p", "4", "-n", "2", "--no-roofline"]
+REPS = 3
+ARGS = ["-r", str(REPS), "-p", "4", "-n", "2", "--no-roofline"]
 
 
 def median(v):
@@ -108,7 +109,16 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("bench", "threads", "-m", model, *ARGS, "-t", "1", "-o", "csv")
     rows = [line.split(",") for line in r.stdout.splitlines()]
     check(r.returncode == 0 and len(rows) == 2 and rows[0][:3] == ["threads", "pp_mean", "pp_sd"]
-          and rows[0][-2:] == ["pp_median", "tg_median"] and len(rows[1]) == len(rows[0]), "csv shape: " + r.stdout)
+          and rows[0][-4:] == ["pp_median", "tg_median", "pp_samples", "tg_samples"] and len(rows[1]) == len(rows[0]),
+          "csv shape: " + r.stdout)
+    # The per-repetition samples (metrics.md §6, review R55 L2): one per repetition, their mean the
+    # mean column (both printed to 3 decimals, so within a rounding step).
+    if r.returncode == 0 and len(rows) == 2 and len(rows[1]) == len(rows[0]):
+        col = dict(zip(rows[0], rows[1]))
+        for kind in ("pp", "tg"):
+            samples = [float(x) for x in col[kind + "_samples"].split(" ")]
+            check(len(samples) == REPS and abs(sum(samples) / len(samples) - float(col[kind + "_mean"])) < 0.002,
+                  "csv %s samples %s vs mean %s" % (kind, samples, col[kind + "_mean"]))
 
     # -r 1: one repetition has no sample standard deviation: null, an empty CSV field, "n/a" (review SB L2).
     one = ["-r", "1", "-p", "4", "-n", "2", "--no-roofline", "-t", "1"]
