@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -72,6 +73,34 @@ TEST(InputBuffer, WritingABytePutsItInTheBufferNotTheFile) {
   }
   const InputBuffer again = InputBuffer::open(f.path());
   expect_bytes_then_zero_padding(again, bytes);
+}
+
+// Lines that name their own offset: every byte of the inflated output is checkable, yet deflate
+// packs them tightly (fast to make, small to hold).
+std::string offset_lines(size_t n) {
+  std::string s;
+  s.reserve(n + 32);
+  char line[32];
+  while (s.size() < n) {
+    std::snprintf(line, sizeof line, "at %020zu\n", s.size());
+    s += line;
+  }
+  s.resize(n);
+  return s;
+}
+
+// Two gzip members (the streaming zlib path, not the one-call one) whose output, 100 MiB, spans
+// several of the 64 MiB steps zlib is given and faulted in at a time, and two growths of the
+// output block from the first guess: every byte lands where it belongs.
+TEST(InputBuffer, TwoGzipMembersOverSeveralOutputStepsInflateWhole) {
+  const std::string text = offset_lines(size_t{100} << 20);
+  const size_t cut = size_t{70} << 20;
+  const std::string gz = testing_kineto::gzip_member(text.substr(0, cut)) + testing_kineto::gzip_member(text.substr(cut));
+  const InputBuffer b = InputBuffer::from_memory(gz.data(), gz.size(), "two-members.gz");
+  EXPECT_TRUE(b.was_gzip());
+  ASSERT_EQ(b.size(), text.size());
+  EXPECT_EQ(std::memcmp(b.data(), text.data(), text.size()), 0);
+  for (size_t i = text.size(); i < text.size() + InputBuffer::kPadding; ++i) ASSERT_EQ(b.data()[i], '\0') << "padding byte " << i;
 }
 
 }  // namespace
