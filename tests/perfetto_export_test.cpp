@@ -303,6 +303,59 @@ TEST(PerfettoExport, OnCpuSliceWalkMergesTheEdgeSlicesInOrder) {
   EXPECT_EQ(walk.size(), want.size());
 }
 
+// The Perfetto export looks slices up by number (OnCpuSliceWalk::at) after its event sort: slice
+// i must be on_cpu_slices()'s i-th (the rows, and so the sort's tie-breaks, unchanged), with edge
+// slices first on a CPU, at a tie with an in-between slice's start (after it), at a thread's last
+// switch (after a zero-length in-between slice of the same start), and alone on a CPU.
+TEST(PerfettoExport, OnCpuSliceWalkLooksSlicesUpByNumber) {
+  Trace t;
+  for (int64_t tid = 101; tid <= 107; ++tid) t.threads.push({100, tid, t.strings.intern("t"), 0, 2000});
+  auto sw = [&](ns_t ts, int32_t cpu, int64_t prev, int64_t next) {
+    ContextSwitch s;
+    s.ts = ts, s.cpu = cpu, s.prev_pid = prev ? 100 : 0, s.prev_tid = prev, s.prev_state = prev ? 1 : 0;
+    s.next_pid = next ? 100 : 0, s.next_tid = next;
+    t.switches.push(s);
+  };
+  const StrId getpid = t.strings.intern("getpid");
+  t.syscalls.push({5, 1, 100, 107, 39, getpid, 0, -1});     // 107 on CPU 0 from 5 (first switch: off at 1000)
+  t.syscalls.push({200, 10, 100, 101, 39, getpid, 0, -1});  // 101 on CPU 0 from 200 (off at 500), 103's start
+  t.syscalls.push({850, 50, 100, 104, 39, getpid, 0, -1});  // 104 on CPU 1 from its last switch to 900
+  t.syscalls.push({10, 5, 100, 105, 39, getpid, 0, -1});    // 105 on CPU 2 from 10 (off at 50)
+  sw(100, 0, 0, 102);
+  sw(200, 0, 102, 103);
+  sw(300, 0, 103, 0);
+  sw(500, 0, 101, 0);
+  sw(1000, 0, 107, 0);
+  sw(700, 1, 0, 106);
+  sw(700, 1, 106, 104);  // 106's zero-length slice, then 104 stays on CPU 1
+  sw(50, 2, 105, 0);
+  using Row = std::tuple<int32_t, ns_t, ns_t, int64_t, int64_t>;
+  auto row = [](const OnCpuSlice& o) { return Row{o.cpu, o.start, o.end, o.tid, o.end_switch}; };
+  const std::vector<Row> want = {
+      {0, 5, 1000, 107, 4},   // an edge slice before every in-between one
+      {0, 100, 200, 102, 1},  // between two switches
+      {0, 200, 300, 103, 2},  // between two switches, first at its start
+      {0, 200, 500, 101, 3},  // 101's first switch (an edge slice) after it
+      {1, 700, 700, 106, 6},  // zero-length, between two switches at one time
+      {1, 700, 900, 104, -1}, // 104's last switch (an edge slice) after it
+      {2, 10, 50, 105, 7},    // an edge slice alone on its CPU, last of all
+  };
+  const OnCpuSliceWalk walk(t);
+  const std::vector<OnCpuSlice> whole = on_cpu_slices(t);  // the reference
+  ASSERT_EQ(walk.size(), want.size());
+  ASSERT_EQ(whole.size(), want.size());
+  std::vector<Row> walked;
+  walk.for_each([&](const OnCpuSlice& o) { walked.push_back(row(o)); });
+  EXPECT_EQ(walked, want);
+  for (size_t i = 0; i < want.size(); ++i) {
+    const OnCpuSlice got = walk.at(i);
+    EXPECT_EQ(row(got), row(whole[i])) << "slice " << i;
+    EXPECT_EQ(row(got), want[i]) << "slice " << i;
+    EXPECT_EQ(got.pid, whole[i].pid) << "slice " << i;
+    EXPECT_EQ(got.comm, whole[i].comm) << "slice " << i;
+  }
+}
+
 // Review SP M1 in the timeline: traced thread 101 (pid 100) exits at 300 (its final switch-out,
 // TASK_DEAD); an untraced process then gets id 101 and runs on CPU 0 from 400 to 500 between a
 // traced thread's switches (102 out at 400, back at 500). Its time is no slice of the traced

@@ -10,6 +10,7 @@
 // the output size. Schema: report/proto/perfetto_trace.proto (our subset of Perfetto's).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,32 +55,41 @@ struct OnCpuSlice {
   StrId comm;
   int64_t end_switch;  // row in Trace::switches that ended it; -1: ended at the thread's last event
 };
+// All of them, whole (56 bytes a slice). No caller but the tests, which take it as the reference
+// for OnCpuSliceWalk's order and lookup by number; the exports and the timeline use the walk.
 std::vector<OnCpuSlice> on_cpu_slices(const Trace& trace);
 
 // The same slices one at a time, in the same order (by CPU, then start; on_cpu_slices() is made of
 // this walk), without holding them: for a reader that draws a few of them, such as the HTML
-// timeline. Kept: the switches' order by CPU and time (4 bytes a switch), the places in it where a
-// slice starts (4 bytes a slice) and the few slices at a thread's first or last switch. The whole
-// vector, 56 bytes a slice, made `report` of a 1.5 M-switch recording peak 176 MB above the trace
-// (the vector growing) for its timeline to draw 3,000 events (docs/benchmarks.md). The trace must
-// outlive the walk.
+// timeline, or one that looks them up by number after a sort of its own, such as the Perfetto
+// export. Kept: the switches' order by CPU and time (4 bytes a switch), the places in it where a
+// slice starts (4 bytes a slice), the few slices at a thread's first or last switch and where each
+// of those falls among all slices. The whole vector, 56 bytes a slice, made `report` of a 1.5
+// M-switch recording peak 176 MB above the trace (the vector growing) for its timeline to draw
+// 3,000 events, and `export --perfetto` hold 85 MB more than this (docs/benchmarks.md). The trace
+// must outlive the walk.
 class OnCpuSliceWalk {
  public:
   explicit OnCpuSliceWalk(const Trace& trace);
   size_t size() const { return starts_.size() + edges_.size(); }
+  // Slice number i (< size()), the i-th that for_each() gives: a binary search among the edge
+  // slices' places, then between() for the others.
+  OnCpuSlice at(size_t i) const {
+    const size_t e = static_cast<size_t>(std::lower_bound(edge_at_.begin(), edge_at_.end(), i) - edge_at_.begin());
+    if (e < edge_at_.size() && edge_at_[e] == i) return edges_[e];
+    return between(starts_[i - e]);  // e edge slices come before it
+  }
   // fn(const OnCpuSlice&) for every slice, in order: the slices between two switches (already in
   // order) merged with the edge slices, which come after those of an equal CPU and start (as the
-  // stable sort of on_cpu_slices() placed them).
+  // stable sort of on_cpu_slices() placed them); where each edge slice falls is edge_at_ (the same
+  // places at() reads).
   template <class Fn>
   void for_each(Fn&& fn) const {
-    size_t e = 0;
-    for (const uint32_t k : starts_) {
-      const OnCpuSlice s = between(k);
-      while (e < edges_.size() && (edges_[e].cpu != s.cpu ? edges_[e].cpu < s.cpu : edges_[e].start < s.start))
-        fn(edges_[e++]);
-      fn(s);
+    size_t e = 0, k = 0;
+    for (size_t n = 0; n < size(); ++n) {
+      if (e < edge_at_.size() && edge_at_[e] == n) fn(edges_[e++]);
+      else fn(between(starts_[k++]));
     }
-    while (e < edges_.size()) fn(edges_[e++]);
   }
 
  private:
@@ -93,6 +103,7 @@ class OnCpuSliceWalk {
   std::vector<uint32_t> order_;    // switch rows by CPU, then time (stable)
   std::vector<uint32_t> starts_;   // places k in order_ where a slice starts (ascending)
   std::vector<OnCpuSlice> edges_;  // slices at a thread's first or last switch, by CPU then start
+  std::vector<size_t> edge_at_;    // per edge slice, its number among all slices (ascending)
 };
 
 // A process's name for the exports: the source's own (Kineto's process_name metadata, kept in
