@@ -20,21 +20,22 @@
 #include "cli/numeric_options.h"
 #include "cli/unexpected_words.h"
 #include "util/error.h"
+#include "util/watched_stdout.h"
 
 namespace infertrace::cli {
 
 // Whether what the verb wrote to standard output reached it. A write to a full disk or a closed
 // file fails only when the buffer is flushed, after the verb returned: unchecked, `analyze --json
 // T > out.json` on a full disk left an empty file and exit 0 (audit EW M1). std::cout writes
-// through C's stdout (synced with stdio), so both are flushed and checked. Empty when all went out.
+// through C's stdout, so both are flushed and checked. Empty when all went out, else why not: the
+// errno of the first write that failed (util/watched_stdout.h), which may have been long before
+// this flush (glibc's own stdout kept only its error flag: "a write to it failed", review CA L11).
 inline std::string standard_output_error() {
   errno = 0;  // (std::cout's flush is stdout's fflush: the error may come from either)
   std::cout.flush();
   const bool stdio_failed = std::fflush(stdout) != 0 || std::ferror(stdout);
-  const int err = errno;
+  const int err = standard_output_write_errno() != 0 ? standard_output_write_errno() : errno;
   if (!stdio_failed && std::cout.good()) return {};
-  // (errno is the flush's own; a write that failed earlier, when the buffer filled, left its
-  // error flag but not its errno)
   return err != 0 ? std::strerror(err) : "a write to it failed";
 }
 
@@ -103,6 +104,7 @@ inline std::string unknown_subcommand(CLI::App& app, const std::vector<std::stri
 
 // `verb_exit_code`: what a verb that completed set (findings); read after a successful parse.
 inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_code)()) {
+  watch_standard_output();     // before anything is written: a failed write's errno is kept
   refuse_empty_values(app);    // first: "" is no number either, and this says so plainly
   check_numeric_options(app);  // every verb's numeric options, in one place
   use_help_format(app);        // usage lines without hidden positionals
