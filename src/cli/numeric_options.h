@@ -23,6 +23,8 @@
 #include <type_traits>
 #include <cctype>
 
+#include "util/text_clean.h"
+
 namespace infertrace::cli {
 
 namespace numeric_detail {
@@ -45,31 +47,18 @@ bool whole_number(const std::string& value, Convert convert, bool* out_of_range)
   return end == value.c_str() + value.size();
 }
 
-inline std::string out_of_range(const std::string& value) { return "out of range (got " + value + ")"; }
-
-// A value as a message shows it: as typed, or, with a space, a quote or a control character in it,
-// in single quotes with the control characters as \n, \t or \xNN (a value holding a newline made
-// a two-line error: review CA L11).
+// A value as a message shows it: as typed, or, with a space, a quote, a backslash, a control
+// character or bytes that are not UTF-8 in it, in single quotes, written as util/text_clean's
+// escaped_text writes what every other error quotes (\xNN for each such byte, \\ for a backslash):
+// a value holding a newline made a two-line error (review CA L11), and a C1 control or a stray byte
+// went to the terminal as it was.
 inline std::string shown(const std::string& value) {
-  bool plain = !value.empty();
-  for (const char c : value)
-    if (static_cast<unsigned char>(c) <= ' ' || c == '\'' || c == '\\' || c == 0x7f) plain = false;
-  if (plain) return value;
-  std::string out = "'";
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\'' || c == '\\') out += std::string("\\") + c;
-    else if (u < ' ' || u == 0x7f) {
-      static const char hex[] = "0123456789abcdef";
-      out += "\\x";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    } else out += c;
-  }
-  return out + "'";
+  const std::string escaped = escaped_text(value);
+  const bool plain = !value.empty() && escaped == value && value.find_first_of(" '") == std::string::npos;
+  return plain ? value : "'" + escaped + "'";
 }
+
+inline std::string out_of_range(const std::string& value) { return "out of range (got " + shown(value) + ")"; }
 
 inline bool all_digits(const std::string& s, size_t from, size_t to) {
   if (from >= to) return false;
@@ -144,7 +133,7 @@ inline CLI::Option* check_unsigned(CLI::Option* opt) {
             whole_number(value, [&v](const char* s, char** e) { return v = std::strtoull(s, e, 0); }, &range);
         // "-0" (also "-00", "-0x0") is 0, which strtoull gives for it: a negative zero is no
         // negative number, so it is taken as the 0 it is.
-        if (starts_negative(value) && !(whole && !range && v == 0)) return "must not be negative (got " + value + ")";
+        if (starts_negative(value) && !(whole && !range && v == 0)) return "must not be negative (got " + shown(value) + ")";
         if (whole && range) return out_of_range(value);
         return {};
       },
@@ -183,7 +172,7 @@ inline CLI::Option* check_floating(CLI::Option* opt) {
         if (!whole_number(value, [&v](const char* s, char** e) { return v = std::strtod(s, e); }, &range)) return {};
         // glibc also sets ERANGE for a subnormal result; that one is still a number near the text.
         if (range && (std::isinf(v) || v == 0)) return out_of_range(value);
-        if (!std::isfinite(v)) return "must be a finite number (got " + value + ")";
+        if (!std::isfinite(v)) return "must be a finite number (got " + shown(value) + ")";
         return {};
       },
       ""));

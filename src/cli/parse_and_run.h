@@ -20,21 +20,22 @@
 #include "cli/numeric_options.h"
 #include "cli/unexpected_words.h"
 #include "util/error.h"
+#include "util/watched_stdout.h"
 
 namespace infertrace::cli {
 
 // Whether what the verb wrote to standard output reached it. A write to a full disk or a closed
 // file fails only when the buffer is flushed, after the verb returned: unchecked, `analyze --json
 // T > out.json` on a full disk left an empty file and exit 0 (audit EW M1). std::cout writes
-// through C's stdout (synced with stdio), so both are flushed and checked. Empty when all went out.
+// through C's stdout, so both are flushed and checked. Empty when all went out, else why not: the
+// errno of the first write that failed (util/watched_stdout.h), which may have been long before
+// this flush (glibc's own stdout kept only its error flag: "a write to it failed", review CA L11).
 inline std::string standard_output_error() {
   errno = 0;  // (std::cout's flush is stdout's fflush: the error may come from either)
   std::cout.flush();
   const bool stdio_failed = std::fflush(stdout) != 0 || std::ferror(stdout);
-  const int err = errno;
+  const int err = standard_output_write_errno() != 0 ? standard_output_write_errno() : errno;
   if (!stdio_failed && std::cout.good()) return {};
-  // (errno is the flush's own; a write that failed earlier, when the buffer filled, left its
-  // error flag but not its errno)
   return err != 0 ? std::strerror(err) : "a write to it failed";
 }
 
@@ -101,8 +102,33 @@ inline std::string unknown_subcommand(CLI::App& app, const std::vector<std::stri
   return "unknown verb '" + word + "' of " + path + " (its verbs: " + names + ")";
 }
 
+// What a usage error says, for parse_and_run's one line. CLI11's RequiredError and ExtrasError can
+// hide the word at fault: a mistyped sub-verb (`bench threadz`: "A subcommand is required") or an
+// unknown option; any other is CLI11's own text.
+inline std::string usage_error_text(CLI::App& app, const std::vector<std::string>& words, const CLI::ParseError& e) {
+  const bool required = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr;
+  if (!required && !dynamic_cast<const CLI::ExtrasError*>(&e)) return e.what();
+  if (std::string sub = unknown_subcommand(app, words); !sub.empty()) return sub;
+  std::string unknown = unknown_long_option(app, words);
+  if (required) {
+    // CLI11 checks requirements before it complains about words it did not take: `analyze
+    // --trcaes T` said "traces is required" and hid the misspelt option (review DJ M2). An unknown
+    // option is the error to name (a lone "-" is a path, "-5" a number, "--" the end of options).
+    for (const std::string& w : app.remaining(true))
+      if (unknown.empty() && w.size() > 1 && w != "--" && w[0] == '-' &&
+          !std::isdigit(static_cast<unsigned char>(w[1])) && w[1] != '.')
+        unknown = w;
+    return !unknown.empty() ? "The following argument was not expected: " + unknown : std::string(e.what());
+  }
+  const std::string extras = unexpected_words(words, app.remaining(true));
+  return !unknown.empty() ? "The following argument was not expected: " + unknown
+         : !extras.empty() ? extras
+                           : std::string(e.what());
+}
+
 // `verb_exit_code`: what a verb that completed set (findings); read after a successful parse.
 inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_code)()) {
+  watch_standard_output();     // before anything is written: a failed write's errno is kept
   refuse_empty_values(app);    // first: "" is no number either, and this says so plainly
   check_numeric_options(app);  // every verb's numeric options, in one place
   use_help_format(app);        // usage lines without hidden positionals
@@ -121,40 +147,9 @@ inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_c
     return checked_output(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
     return checked_output(app.exit(e));
-  } catch (const CLI::RequiredError& e) {
-    // CLI11 checks requirements before it complains about words it did not take: `analyze
-    // --trcaes T` said "traces is required" and hid the misspelt option (review DJ M2). An unknown
-    // option is the error to name (a lone "-" is a path, "-5" a number, "--" the end of options).
-    if (const std::string sub = unknown_subcommand(app, words); !sub.empty()) {
-      std::cerr << "infertrace: error: " << sub << " (see --help)\n";
-      return 2;
-    }
-    std::string unknown = unknown_long_option(app, words);
-    for (const std::string& w : app.remaining(true))
-      if (unknown.empty() && w.size() > 1 && w != "--" && w[0] == '-' &&
-          !std::isdigit(static_cast<unsigned char>(w[1])) && w[1] != '.')
-        unknown = w;
-    if (!unknown.empty()) {
-      std::cerr << "infertrace: error: The following argument was not expected: " << unknown << " (see --help)\n";
-      return 2;
-    }
-    std::cerr << "infertrace: error: " << e.what() << " (see --help)\n";
-    return 2;
-  } catch (const CLI::ExtrasError& e) {
-    if (const std::string sub = unknown_subcommand(app, words); !sub.empty()) {
-      std::cerr << "infertrace: error: " << sub << " (see --help)\n";
-      return 2;
-    }
-    const std::string unknown = unknown_long_option(app, words);
-    const std::string extras = unexpected_words(words, app.remaining(true));
-    std::cerr << "infertrace: error: "
-              << (!unknown.empty() ? "The following argument was not expected: " + unknown
-                                   : !extras.empty() ? extras : std::string(e.what()))
-              << " (see --help)\n";
-    return 2;
   } catch (const CLI::ParseError& e) {
     // One line in the form of every other error (CLI11's own print is two, without the prefix).
-    std::cerr << "infertrace: error: " << e.what() << " (see --help)\n";
+    std::cerr << "infertrace: error: " << usage_error_text(app, words, e) << " (see --help)\n";
     return 2;  // usage error
   } catch (const Error& e) {
     std::cerr << "infertrace: error: " << e.what() << "\n";

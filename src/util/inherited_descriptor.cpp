@@ -107,6 +107,9 @@ int stdout_for_output(const std::string& out) {
       ::close(null);
     }
   }
+  // By lines when that is a terminal, as glibc's stdout chooses at its first write (stdout is a
+  // stream of our own, util/watched_stdout.h, which chose when fd 1 was still the user's).
+  if (::isatty(1)) std::setvbuf(stdout, nullptr, _IOLBF, 0);
   return kept;
 }
 

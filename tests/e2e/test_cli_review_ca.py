@@ -165,9 +165,17 @@ with tempfile.TemporaryDirectory() as tmp:
     # Documented forms still work: decimals, exponents, negative zero, -N for a signed option.
     r = run("engine", "run", "-m", model, "-p", "a", "-n", "1", "--temp", "5e-1", "--top-p", ".9", "--seed", "-0")
     check(r.returncode == 0, "engine run --temp 5e-1 --top-p .9 --seed -0: %d %r" % (r.returncode, r.stderr))
-    # A value with a newline: one line, the newline shown as \n.
+    # A value with a newline: one line, the newline shown as \x0a.
     r = run("analyze", trace, "--top", "\n")
-    check(r.returncode == 2 and r.stderr.count("\n") == 1 and "'\\n'" in r.stderr, "analyze --top '\\n': %r" % r.stderr)
+    check(r.returncode == 2 and r.stderr.count("\n") == 1 and "(got '\\x0a')" in r.stderr, "analyze --top '\\n': %r" % r.stderr)
+    # Any byte that is no printable UTF-8 is quoted as every other error quotes it (util/text_clean's
+    # escaped_text, \xNN): a stray byte and a C1 control (CSI) reached the terminal as they were.
+    for value, want in ((b"\xff", b"(got '\\xff')"), (b"\xc2\x9b5", b"(got '\\xc2\\x9b5')"), (b"5\t", b"(got '5\\x09')"),
+                        (b"a\\b", b"(got 'a\\\\b')"), ("\u00e9".encode(), "(got \u00e9)".encode())):
+        r = subprocess.run([os.fsencode(EXE), b"analyze", os.fsencode(trace), b"--top", value], capture_output=True, timeout=60)
+        line = r.stderr.decode("utf-8", "replace").rstrip("\n")
+        check(r.returncode == 2 and r.stderr.count(b"\n") == 1 and want in r.stderr and line.isprintable()
+              and "\ufffd" not in line, "analyze --top %r: %d %r" % (value, r.returncode, r.stderr))
     # Lists parsed by the verbs: a trailing or doubled comma is an empty item everywhere.
     refused(["fusion", trace, "--lengths", "2,"], "--lengths", "empty item")
     refused(["fusion", trace, "--lengths", "2,,4"], "--lengths", "empty item")

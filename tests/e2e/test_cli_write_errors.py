@@ -25,8 +25,23 @@ for args in (["analyze", trace], ["analyze", "--json", trace], ["fusion", "--csv
              ["sweep", "--json", trace, trace.replace("bs1", "bs2")], ["--version"], ["analyze", "--help"]):
     r = to_full(*args)
     last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
-    check(r.returncode == 1 and last.startswith("infertrace: error: cannot write standard output: "),
+    # Why, too: a write that failed before the final flush (the buffer filled; `--version` and
+    # `--help` flush as they print) once left only "a write to it failed" (review CA L11).
+    check(r.returncode == 1 and last == "infertrace: error: cannot write standard output: No space left on device",
           "%s > /dev/full: rc %d, stderr %r" % (" ".join(args[:2]), r.returncode, r.stderr[-300:]))
+
+# A pipe whose reader is gone, with SIGPIPE ignored (as a shell's `trap '' PIPE` leaves it): the
+# write's own error, short output and long.
+for args in (["--version"], ["analyze", "--json", trace]):
+    gone, pipe_in = os.pipe()
+    os.close(gone)
+    try:
+        r = subprocess.run([EXE, *args], stdout=pipe_in, stderr=subprocess.PIPE, text=True, timeout=600,
+                           restore_signals=False)
+    finally:
+        os.close(pipe_in)
+    check(r.returncode == 1 and r.stderr.strip().splitlines()[-1:] == ["infertrace: error: cannot write standard output: Broken pipe"],
+          "%s into a closed pipe: rc %d, stderr %r" % (" ".join(args[:2]), r.returncode, r.stderr[-300:]))
 
 # The same verbs to a writable file still succeed, with the output whole.
 ok = run("analyze", "--json", trace)
