@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/parse_and_run.h"
+#include "util/text_clean.h"
 #include "cli/registry.h"
 
 namespace infertrace::cli {
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
     std::string names;
     for (const auto& e : reg)
       if (!e.name.empty()) names += (names.empty() ? "" : ", ") + e.name;
-    std::cerr << "infertrace: error: unknown verb '" << argv[1] << "' (verbs: " << names << "; see --help)\n";
+    std::cerr << "infertrace: error: unknown verb '" << escaped_text(argv[1]) << "' (verbs: " << names << "; see --help)\n";
     return 2;
   } else {
     for (auto& e : reg) e.fn(app);

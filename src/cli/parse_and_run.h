@@ -20,6 +20,7 @@
 #include "cli/numeric_options.h"
 #include "cli/unexpected_words.h"
 #include "util/error.h"
+#include "util/text_clean.h"
 #include "util/watched_stdout.h"
 
 namespace infertrace::cli {
@@ -98,8 +99,9 @@ inline std::string unknown_subcommand(CLI::App& app, const std::vector<std::stri
   if (word.empty() || word[0] == '-') return "";  // an option (or `--`): CLI11's message is about it
   std::string names;
   for (CLI::App* sub : subs_of(at)) names += (names.empty() ? "" : ", ") + sub->get_name();
-  if (path.empty()) return "unknown verb '" + word + "' (verbs: " + names + ")";
-  return "unknown verb '" + word + "' of " + path + " (its verbs: " + names + ")";
+  // The word as every error quotes user text (escaped_text): a control byte went to the terminal raw.
+  if (path.empty()) return "unknown verb '" + escaped_text(word) + "' (verbs: " + names + ")";
+  return "unknown verb '" + escaped_text(word) + "' of " + path + " (its verbs: " + names + ")";
 }
 
 // What a usage error says, for parse_and_run's one line. CLI11's RequiredError and ExtrasError can
@@ -118,10 +120,10 @@ inline std::string usage_error_text(CLI::App& app, const std::vector<std::string
       if (unknown.empty() && w.size() > 1 && w != "--" && w[0] == '-' &&
           !std::isdigit(static_cast<unsigned char>(w[1])) && w[1] != '.')
         unknown = w;
-    return !unknown.empty() ? "The following argument was not expected: " + unknown : std::string(e.what());
+    return !unknown.empty() ? "The following argument was not expected: " + escaped_text(unknown) : std::string(e.what());
   }
   const std::string extras = unexpected_words(words, app.remaining(true));
-  return !unknown.empty() ? "The following argument was not expected: " + unknown
+  return !unknown.empty() ? "The following argument was not expected: " + escaped_text(unknown)
          : !extras.empty() ? extras
                            : std::string(e.what());
 }

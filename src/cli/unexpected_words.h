@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "util/text_clean.h"
+
 namespace infertrace::cli {
 
 // CLI11's ExtrasError names the words it did not take last first, and with the `--` that ended the
@@ -32,7 +34,7 @@ inline std::string unexpected_words(const std::vector<std::string>& words, const
   std::string list;
   size_t n = 0;
   for (size_t i = 1; i < words.size(); ++i)
-    if (named[i]) list += (n++ ? " " : "") + words[i];
+    if (named[i]) list += (n++ ? " " : "") + escaped_text(words[i]);  // as every error quotes user text
   if (n == 0) return "";
   return n == 1 ? "The following argument was not expected: " + list
                 : "The following arguments were not expected: " + list;

@@ -176,6 +176,16 @@ with tempfile.TemporaryDirectory() as tmp:
         line = r.stderr.decode("utf-8", "replace").rstrip("\n")
         check(r.returncode == 2 and r.stderr.count(b"\n") == 1 and want in r.stderr and line.isprintable()
               and "\ufffd" not in line, "analyze --top %r: %d %r" % (value, r.returncode, r.stderr))
+    # An unknown verb or word is quoted the same way (a control sequence went to the terminal raw).
+    for argv, want in (([b"\x1b[31mred"], b"unknown verb '\\x1b[31mred'"),
+                       ([b"bench", b"thr\x9beads"], b"unknown verb 'thr\\x9beads' of bench"),
+                       ([b"analyze", os.fsencode(trace), b"--t\x07op"], b"not expected: --t\\x07op"),
+                       ([b"model", b"synth", b"--preset", b"tiny", b"-o", os.fsencode(os.path.join(tmp, "w.gguf")), b"x\xff"],
+                        b"not expected: x\\xff")):
+        r = subprocess.run([os.fsencode(EXE), *argv], capture_output=True, timeout=60)
+        line = r.stderr.decode("utf-8", "replace").rstrip("\n")
+        check(r.returncode == 2 and r.stderr.count(b"\n") == 1 and want in r.stderr and line.isprintable()
+              and "\ufffd" not in line, "%r: %d %r" % (argv, r.returncode, r.stderr))
     # Lists parsed by the verbs: a trailing or doubled comma is an empty item everywhere.
     refused(["fusion", trace, "--lengths", "2,"], "--lengths", "empty item")
     refused(["fusion", trace, "--lengths", "2,,4"], "--lengths", "empty item")
