@@ -161,6 +161,33 @@ TEST(PartialFile, SignalAtAnyMomentLeavesNoPartial) {
   fs::remove_all(dir);
 }
 
+// Runs `body` in a forked child with remove_partials_on_signal's handler set for `sig` (default
+// action, unblocked), then waits: the child's wait status. The body raises the signal; an exception
+// exits 1 with its text on stderr, a body that returns exits 6.
+template <class Body>
+int status_of_child_until_signal(int sig, Body body) {
+  const pid_t child = ::fork();
+  if (child < 0) return -1;
+  if (child == 0) {
+    ::signal(sig, SIG_DFL);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, sig);
+    ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+    ::alarm(60);
+    remove_partials_on_signal();
+    try {
+      body();
+    } catch (const std::exception& e) {
+      ::dprintf(2, "%s\n", e.what());
+      ::_exit(1);
+    }
+    ::_exit(6);
+  }
+  int status = 0;
+  return ::waitpid(child, &status, 0) == child ? status : -1;
+}
+
 // CreatedOnSignal: what a run created and finished goes with the partials when a signal stops it
 // (export's --csv folder and its tables, a new file output: they stayed before), the latest listed
 // first, so a folder's files go before it; one kept (the run completed) and one never listed (it
@@ -169,37 +196,20 @@ TEST(PartialFile, SignalRemovesListedFinishedOutputs) {
   std::string t = (fs::temp_directory_path() / "created-signal-XXXXXX").string();
   const fs::path dir = ::mkdtemp(t.data());
   { std::ofstream(dir / "before.txt") << "earlier"; }
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::signal(SIGINT, SIG_DFL);
-    sigset_t unblock;
-    sigemptyset(&unblock);
-    sigaddset(&unblock, SIGINT);
-    ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
-    ::alarm(60);
-    remove_partials_on_signal();
-    try {
-      HeldFilePtr top = hold_at(AT_FDCWD, dir.string(), O_DIRECTORY);
-      if (!top || ::mkdirat(top->fd(), "made", 0777) != 0) ::_exit(3);
-      HeldFilePtr made = hold_at(top->fd(), "made", O_DIRECTORY | O_NOFOLLOW);
-      if (!made || !made->identity()) ::_exit(4);
-      CreatedOnSignal made_listed(top->fd(), "made", *made->identity(), true);
-      std::optional<HeldEntry> table, kept, replaced;
-      write_text_file((dir / "made" / "t.csv").string(), "a,b\n", &table);
-      write_text_file((dir / "kept.txt").string(), "kept\n", &kept);
-      write_text_file((dir / "before.txt").string(), "replaced\n");  // no `renamed`: never listed
-      if (!table || !table->on_signal || !kept || !kept->on_signal) ::_exit(5);
-      kept->on_signal->keep();
-      ::raise(SIGINT);
-    } catch (const std::exception& e) {
-      ::dprintf(2, "%s\n", e.what());
-      ::_exit(1);
-    }
-    ::_exit(6);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const int status = status_of_child_until_signal(SIGINT, [&] {
+    HeldFilePtr top = hold_at(AT_FDCWD, dir.string(), O_DIRECTORY);
+    if (!top || ::mkdirat(top->fd(), "made", 0777) != 0) ::_exit(3);
+    HeldFilePtr made = hold_at(top->fd(), "made", O_DIRECTORY | O_NOFOLLOW);
+    if (!made || !made->identity()) ::_exit(4);
+    CreatedOnSignal made_listed(top->fd(), "made", *made->identity(), true);
+    std::optional<HeldEntry> table, kept, replaced;
+    write_text_file((dir / "made" / "t.csv").string(), "a,b\n", &table);
+    write_text_file((dir / "kept.txt").string(), "kept\n", &kept);
+    write_text_file((dir / "before.txt").string(), "replaced\n");  // no `renamed`: never listed
+    if (!table || !table->on_signal || !kept || !kept->on_signal) ::_exit(5);
+    kept->on_signal->keep();
+    ::raise(SIGINT);
+  });
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << "status " << status;
   EXPECT_FALSE(fs::exists(dir / "made")) << "the folder made (and its table) stayed";
   EXPECT_TRUE(fs::exists(dir / "kept.txt"));
@@ -213,37 +223,20 @@ TEST(PartialFile, SignalRemovesListedFinishedOutputs) {
 TEST(PartialFile, SignalRemovesAFolderListedAfterItsFile) {
   std::string t = (fs::temp_directory_path() / "created-order-XXXXXX").string();
   const fs::path dir = ::mkdtemp(t.data());
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::signal(SIGTERM, SIG_DFL);
-    sigset_t unblock;
-    sigemptyset(&unblock);
-    sigaddset(&unblock, SIGTERM);
-    ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
-    ::alarm(60);
-    remove_partials_on_signal();
-    try {
-      HeldFilePtr top = hold_at(AT_FDCWD, dir.string(), O_DIRECTORY);
-      if (!top || ::mkdirat(top->fd(), "late", 0777) != 0) ::_exit(3);
-      std::optional<HeldEntry> table;
-      write_text_file((dir / "late" / "t.csv").string(), "a,b\n", &table);
-      if (!table || !table->on_signal) ::_exit(5);
-      HeldFilePtr late = hold_at(top->fd(), "late", O_DIRECTORY | O_NOFOLLOW);
-      if (!late || !late->identity() || ::mkdirat(late->fd(), "inner", 0777) != 0) ::_exit(4);
-      HeldFilePtr inner = hold_at(late->fd(), "inner", O_DIRECTORY | O_NOFOLLOW);
-      if (!inner || !inner->identity()) ::_exit(4);
-      CreatedOnSignal late_listed(top->fd(), "late", *late->identity(), true);
-      CreatedOnSignal inner_listed(late->fd(), "inner", *inner->identity(), true);
-      ::raise(SIGTERM);
-    } catch (const std::exception& e) {
-      ::dprintf(2, "%s\n", e.what());
-      ::_exit(1);
-    }
-    ::_exit(6);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const int status = status_of_child_until_signal(SIGTERM, [&] {
+    HeldFilePtr top = hold_at(AT_FDCWD, dir.string(), O_DIRECTORY);
+    if (!top || ::mkdirat(top->fd(), "late", 0777) != 0) ::_exit(3);
+    std::optional<HeldEntry> table;
+    write_text_file((dir / "late" / "t.csv").string(), "a,b\n", &table);
+    if (!table || !table->on_signal) ::_exit(5);
+    HeldFilePtr late = hold_at(top->fd(), "late", O_DIRECTORY | O_NOFOLLOW);
+    if (!late || !late->identity() || ::mkdirat(late->fd(), "inner", 0777) != 0) ::_exit(4);
+    HeldFilePtr inner = hold_at(late->fd(), "inner", O_DIRECTORY | O_NOFOLLOW);
+    if (!inner || !inner->identity()) ::_exit(4);
+    CreatedOnSignal late_listed(top->fd(), "late", *late->identity(), true);
+    CreatedOnSignal inner_listed(late->fd(), "inner", *inner->identity(), true);
+    ::raise(SIGTERM);
+  });
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << "status " << status;
   EXPECT_FALSE(fs::exists(dir / "late")) << "the folder listed after its file stayed";
   fs::remove_all(dir);
