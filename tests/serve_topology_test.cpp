@@ -80,6 +80,72 @@ TEST(ServeTopology, BadNamesAndTooFewCpusAreUsageErrors) {
   EXPECT_THROW(plan_topology("dp3", {0, 1}, one_node), UsageError);
 }
 
+// bench serve --client-cpus (review R55): the servers are planned on the allowed CPUs the load
+// generator does not take; a list outside the allowed CPUs, one that takes them all, or one that
+// leaves too few for the topology is a usage error naming the option.
+TEST(ServeTopology, ClientCpusAreTakenFromTheServers) {
+  auto one_node = [](int) { return 0; };
+  const Topology sn = plan_topology_beside_client("sn", {0, 1}, {1}, one_node);
+  ASSERT_EQ(sn.servers.size(), 1u);
+  EXPECT_EQ(sn.servers[0].cpus, std::vector<int>{0});
+  EXPECT_EQ(sn.note, "one server on every allowed CPU (0); the load generator on --client-cpus 1");
+  EXPECT_TRUE(cpus_shared_with_servers({1}, sn).empty());
+  EXPECT_EQ(cpus_shared_with_servers({0, 1}, sn), std::vector<int>{0});
+  const Topology dp2 = plan_topology_beside_client("dp2", range(0, 7), {6, 7}, one_node);
+  ASSERT_EQ(dp2.servers.size(), 2u);
+  EXPECT_EQ(dp2.servers[0].cpus, range(0, 2));
+  EXPECT_EQ(dp2.servers[1].cpus, range(3, 5));
+  // No client list: every allowed CPU, shared with the (unpinned) client.
+  EXPECT_EQ(plan_topology_beside_client("sn", {0, 1}, {}, one_node).servers[0].cpus, range(0, 1));
+
+  const auto message = [&](const std::string& name, const std::vector<int>& allowed, const std::vector<int>& client) {
+    try {
+      plan_topology_beside_client(name, allowed, client, one_node);
+    } catch (const UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message("sn", {0, 1}, {2}), "--client-cpus 2: CPU 2 is not among the CPUs this process may use (0-1)");
+  EXPECT_EQ(message("sn", {0, 1}, {0, 1}),
+            "--client-cpus 0-1 takes every CPU this process may use (0-1): none is left for the servers");
+  EXPECT_EQ(message("dp2", {0, 1}, {1}), "topology dp2 needs at least 2 CPUs; --client-cpus 1 leaves the servers 1 (0)");
+  EXPECT_NO_THROW(check_client_cpus({0, 1}, {0, 1}));  // --url: the client may take every CPU
+  EXPECT_THROW(check_client_cpus({0, 1}, {1, 5}), UsageError);
+}
+
+// Without --client-cpus the text says the load generator shares the servers' CPUs and the JSON
+// flags it; pinned off them, neither.
+TEST(ServeTopology, SharedCpusNoteAndJsonFields) {
+  TopologyStudy study;
+  TopologyRun run;
+  run.topology.name = "sn";
+  run.topology.servers.push_back({{0, 1}, 0});
+  run.run.target.base_urls = {"http://127.0.0.1:8080"};
+  run.shared_cpus = {0, 1};
+  study.runs.push_back(run);
+  std::string text = render_study_text(study);
+  EXPECT_NE(text.find("note: the load generator shares CPUs 0-1 with the server(s); client-side TTFT/ITL include its "
+                      "own scheduling delays; --client-cpus keeps it off them\n"),
+            std::string::npos)
+      << text;
+  nlohmann::json t = study_json(study)["topologies"][0];
+  EXPECT_TRUE(t["client_cpus"].is_null());
+  EXPECT_EQ(t["client_shares_server_cpus"], true);
+  EXPECT_EQ(t["client_shared_cpus"], "0-1");
+
+  study.runs[0].topology.servers[0].cpus = {0};
+  study.runs[0].client_cpus = {1};
+  study.runs[0].shared_cpus = {};
+  text = render_study_text(study);
+  EXPECT_EQ(text.find("note: the load generator shares"), std::string::npos) << text;
+  EXPECT_NE(text.find("load generator: pinned to CPUs 1 (--client-cpus)"), std::string::npos) << text;
+  t = study_json(study)["topologies"][0];
+  EXPECT_EQ(t["client_cpus"], "1");
+  EXPECT_EQ(t["client_shares_server_cpus"], false);
+  EXPECT_TRUE(t["client_shared_cpus"].is_null());
+}
+
 TEST(ServeTopology, CpuListFormat) {
   EXPECT_EQ(format_cpu_list({3, 0, 1, 2, 6, 8, 9}), "0-3,6,8-9");
   EXPECT_EQ(format_cpu_list({5}), "5");

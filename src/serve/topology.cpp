@@ -43,8 +43,11 @@ std::string format_cpu_list(const std::vector<int>& cpus_in) {
   return s;
 }
 
-Topology plan_topology(const std::string& name, const std::vector<int>& allowed_in,
-                       const std::function<int(int)>& node_of) {
+namespace {
+
+// plan_topology, with `whose` saying where `allowed_in` came from in the too-few-CPUs message.
+Topology plan(const std::string& name, const std::vector<int>& allowed_in, const std::function<int(int)>& node_of,
+              const std::string& whose) {
   std::vector<int> allowed = allowed_in;
   std::sort(allowed.begin(), allowed.end());
   allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
@@ -80,7 +83,7 @@ Topology plan_topology(const std::string& name, const std::vector<int>& allowed_
     n = std::stoi(name.substr(2));
   if (n < 2) throw UsageError("unknown topology '" + name + "' (expected sn or dpN with N >= 2, e.g. dp2)");
   if (static_cast<int>(allowed.size()) < n)
-    throw UsageError("topology " + name + " needs at least " + std::to_string(n) + " CPUs; this process may use " +
+    throw UsageError("topology " + name + " needs at least " + std::to_string(n) + " CPUs; " + whose + " " +
                      std::to_string(allowed.size()) + " (" + format_cpu_list(allowed) + ")");
   const int nodes = static_cast<int>(by_node.size());
   if (nodes >= n && nodes % n == 0) {
@@ -108,6 +111,59 @@ Topology plan_topology(const std::string& name, const std::vector<int>& allowed_
   for (size_t i = 0; i < t.servers.size(); ++i)
     t.note += std::string(i == 0 ? ": " : "; ") + format_cpu_list(t.servers[i].cpus);
   return t;
+}
+
+}  // namespace
+
+Topology plan_topology(const std::string& name, const std::vector<int>& allowed,
+                       const std::function<int(int)>& node_of) {
+  return plan(name, allowed, node_of, "this process may use");
+}
+
+void check_client_cpus(const std::vector<int>& allowed_in, const std::vector<int>& client, const std::string& option) {
+  std::vector<int> allowed = allowed_in;
+  std::sort(allowed.begin(), allowed.end());
+  std::vector<int> outside;
+  for (int c : client)
+    if (!std::binary_search(allowed.begin(), allowed.end(), c)) outside.push_back(c);
+  if (!outside.empty())
+    throw UsageError(option + " " + format_cpu_list(client) + ": " + (outside.size() == 1 ? "CPU " : "CPUs ") +
+                     format_cpu_list(outside) + (outside.size() == 1 ? " is" : " are") +
+                     " not among the CPUs this process may use (" + format_cpu_list(allowed) + ")");
+}
+
+std::vector<int> cpus_for_servers(const std::vector<int>& allowed_in, const std::vector<int>& client,
+                                  const std::string& option) {
+  check_client_cpus(allowed_in, client, option);
+  std::vector<int> allowed = allowed_in;
+  std::sort(allowed.begin(), allowed.end());
+  std::vector<int> left;
+  for (int c : allowed)
+    if (std::find(client.begin(), client.end(), c) == client.end()) left.push_back(c);
+  if (left.empty())
+    throw UsageError(option + " " + format_cpu_list(client) + " takes every CPU this process may use (" +
+                     format_cpu_list(allowed) + "): none is left for the servers");
+  return left;
+}
+
+Topology plan_topology_beside_client(const std::string& name, const std::vector<int>& allowed,
+                                     const std::vector<int>& client, const std::function<int(int)>& node_of) {
+  if (client.empty()) return plan_topology(name, allowed, node_of);
+  const std::vector<int> left = cpus_for_servers(allowed, client);
+  Topology t = plan(name, left, node_of, "--client-cpus " + format_cpu_list(client) + " leaves the servers");
+  // "every allowed CPU" then means every one the load generator left.
+  t.note += "; the load generator on --client-cpus " + format_cpu_list(client);
+  return t;
+}
+
+std::vector<int> cpus_shared_with_servers(const std::vector<int>& client, const Topology& t) {
+  std::vector<int> shared;
+  for (const auto& s : t.servers)
+    for (int c : s.cpus)
+      if (std::find(client.begin(), client.end(), c) != client.end()) shared.push_back(c);
+  std::sort(shared.begin(), shared.end());
+  shared.erase(std::unique(shared.begin(), shared.end()), shared.end());
+  return shared;
 }
 
 std::vector<int> allowed_cpus() {

@@ -28,10 +28,30 @@ struct Topology {
 // Throws UsageError for an unknown name, TP, or fewer CPUs than servers.
 Topology plan_topology(const std::string& name, const std::vector<int>& allowed, const std::function<int(int)>& node_of);
 
+// plan_topology on the CPUs `client` (bench serve --client-cpus, the load generator's) leaves to
+// the servers (cpus_for_servers below; `client` empty: every allowed CPU). Too few CPUs left for
+// the topology is a UsageError that names --client-cpus.
+Topology plan_topology_beside_client(const std::string& name, const std::vector<int>& allowed,
+                                     const std::vector<int>& client, const std::function<int(int)>& node_of);
+
 // The CPUs this process may run on (sched_getaffinity), sorted.
 std::vector<int> allowed_cpus();
 
 // "0-3,6": the form --cpus takes.
 std::string format_cpu_list(const std::vector<int>& cpus);
+
+// bench serve --client-cpus: throws UsageError naming `option` when a CPU of `client` is not in
+// `allowed` (the process's CPUs: the load generator could not be pinned there).
+void check_client_cpus(const std::vector<int>& allowed, const std::vector<int>& client,
+                       const std::string& option = "--client-cpus");
+
+// bench serve --client-cpus: the CPUs left to the servers, `allowed` minus `client` (sorted).
+// Throws UsageError naming `option` as check_client_cpus does, or when none is left.
+std::vector<int> cpus_for_servers(const std::vector<int>& allowed, const std::vector<int>& client,
+                                  const std::string& option = "--client-cpus");
+
+// The CPUs of `client` that some server of `t` runs on (sorted): where the load generator
+// competes with the servers under test for the CPU.
+std::vector<int> cpus_shared_with_servers(const std::vector<int>& client, const Topology& t);
 
 }  // namespace infertrace::serve

@@ -11,6 +11,7 @@
 #include "serve/energy_meter.h"
 #include "serve/server_process.h"
 #include "util/error.h"
+#include "util/thread_affinity.h"
 
 namespace infertrace::serve {
 
@@ -68,7 +69,8 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
   if (o.topologies.empty()) throw UsageError("--topology needs at least one of sn, dpN");
   const std::vector<int> cpus = allowed_cpus();
   std::vector<Topology> plans;
-  for (const auto& name : o.topologies) plans.push_back(plan_topology(name, cpus, engine::numa_node_of_cpu));
+  for (const auto& name : o.topologies)
+    plans.push_back(plan_topology_beside_client(name, cpus, o.client_cpus, engine::numa_node_of_cpu));
   const bool several_nodes = engine::online_numa_nodes().size() > 1;
 
   TopologyStudy study;
@@ -104,6 +106,11 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
     run.server_args = common;
     run.run.target = target;
     run.run.profile = o.profile;
+    // Pinned after the servers were forked (they must not inherit the client's mask) and before
+    // the first request: every thread of the load generator starts from this one and inherits it.
+    const ScopedThreadAffinity client_pin(o.client_cpus);
+    run.client_cpus = client_pin.cpus();
+    run.shared_cpus = cpus_shared_with_servers(run.client_cpus.empty() ? cpus : run.client_cpus, t);
     run.run.model = load::fetch_model_info(target, o.timeout_s);
     for (const auto& spec : o.points) {
       std::cerr << "bench serve: " << t.name << " load " << load::point_label(spec) << "\n";
@@ -139,7 +146,13 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
 std::string render_study_text(const TopologyStudy& study) {
   std::ostringstream o;
   for (const auto& r : study.runs) {
-    o << "## topology " << r.topology.name << ": " << r.topology.note << "\n\n" << load::render_text(r.run, false);
+    o << "## topology " << r.topology.name << ": " << r.topology.note << "\n\n";
+    if (!r.shared_cpus.empty())
+      o << "note: the load generator shares CPUs " << format_cpu_list(r.shared_cpus)
+        << " with the server(s); client-side TTFT/ITL include its own scheduling delays; --client-cpus keeps it off them\n";
+    else if (!r.client_cpus.empty())
+      o << "load generator: pinned to CPUs " << format_cpu_list(r.client_cpus) << " (--client-cpus), off the servers' CPUs\n";
+    o << load::render_text(r.run, false);
     if (study.energy_supported) {
       o << "\nenergy (CPU packages):\n";
       for (size_t i = 0; i < r.run.points.size(); ++i) {
@@ -202,6 +215,9 @@ nlohmann::json study_json(const TopologyStudy& study) {
       t["energy_j"].push_back(e.joules ? nlohmann::json(*e.joules) : nlohmann::json());
       t["energy_window_s"].push_back(e.joules ? nlohmann::json(e.window_s) : nlohmann::json());
     }
+    t["client_cpus"] = r.client_cpus.empty() ? nlohmann::json() : nlohmann::json(format_cpu_list(r.client_cpus));
+    t["client_shares_server_cpus"] = !r.shared_cpus.empty();
+    t["client_shared_cpus"] = r.shared_cpus.empty() ? nlohmann::json() : nlohmann::json(format_cpu_list(r.shared_cpus));
     j["topologies"].push_back(t);
   }
   j["crossovers"] = nlohmann::json::array();

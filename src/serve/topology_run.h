@@ -30,6 +30,9 @@ struct TopologyStudyOptions {
   std::string profile;          // as given on the command line
   double timeout_s = 600;       // for /v1/models
   std::vector<load::PointSpec> points;
+  // --client-cpus: the load generator's CPUs (its thread pinned there while it runs; the servers
+  // planned on the other allowed CPUs); empty: unpinned, sharing the servers' CPUs.
+  std::vector<int> client_cpus{};
 };
 
 struct PointEnergy {
@@ -50,6 +53,11 @@ struct TopologyRun {
   load::BenchRun run;
   std::vector<PointEnergy> energy;  // per point
   std::vector<std::string> server_args;  // the options every server had beyond its -t and --cpus
+  // The load generator's CPU mask as read back after pinning it (--client-cpus); empty: unpinned.
+  std::vector<int> client_cpus{};
+  // The CPUs the load generator may run on that a server of this topology runs on too: its
+  // client-side TTFT/ITL then include its own scheduling delays (review R55).
+  std::vector<int> shared_cpus{};
 };
 
 struct TopologyStudy {

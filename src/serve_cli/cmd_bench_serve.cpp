@@ -27,9 +27,11 @@
 #include "serve/topology_run.h"
 #include "serve_cli/chat_prompt_bound.h"
 #include "serve_cli/serve_registry.h"
+#include "util/cpu_list.h"
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/temp_directory.h"
+#include "util/thread_affinity.h"
 #include "util/write_text_file.h"
 
 namespace infertrace::serve_cli {
@@ -71,6 +73,8 @@ struct Opts {
   int repeat = 1;  // runs of every load point (--repeat)
   bool json = false;
   std::vector<std::string> server_options_given;  // of --max-batch, --ctx, ... (with -m only), as typed
+  std::optional<std::string> client_cpus_text{};     // --client-cpus as typed
+  std::vector<int> client_cpus{};                    // parsed: the load generator's CPUs; empty: unpinned
 };
 
 // --json prints the document on stdout; `-o /dev/stdout` has already written that same document
@@ -92,7 +96,9 @@ int64_t check_study(const Opts& o) {
   const gguf::File file = gguf::File::open(o.model);  // InputError
   const engine::ModelConfig config = engine::ModelConfig::from_gguf(file);
   const std::vector<int> cpus = serve::allowed_cpus();
-  for (const auto& name : o.topologies) serve::plan_topology(name, cpus, engine::numa_node_of_cpu);  // UsageError
+  // On the CPUs --client-cpus leaves to the servers (UsageError: outside the allowed ones, none left).
+  for (const auto& name : o.topologies.empty() ? std::vector<std::string>{"sn"} : o.topologies)
+    serve::plan_topology_beside_client(name, cpus, o.client_cpus, engine::numa_node_of_cpu);
   int64_t prompt = o.prompt_tokens;  // completions: exactly that many token ids
   std::string what = "--prompt-tokens + --output-tokens";
   if (o.endpoint == "chat") {
@@ -183,6 +189,7 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   so.profile = o.profile;
   so.timeout_s = o.timeout;
   so.points = points;
+  so.client_cpus = o.client_cpus;
   // The servers' logs go to a fresh directory, removed on every way out (a thrown error, Ctrl-C,
   // SIGTERM, SIGHUP) except a server that failed, whose error names its log there, and a study
   // where a point completed no request (below), whose diagnosis they are. (Before, it was
@@ -268,6 +275,9 @@ void run(const Opts& o) {
   if (o.model.empty() == target.base_urls.empty())
     throw UsageError("give either --url http://HOST:PORT (a running server) or -m M.gguf (servers started here)");
   if (o.model.empty() && !o.topologies.empty()) throw UsageError("--topology needs -m M.gguf");
+  // The load generator's CPUs: within this process's (with -m, check_study also leaves the servers
+  // at least one and plans every topology on the rest).
+  if (o.client_cpus_text) serve::check_client_cpus(serve::allowed_cpus(), o.client_cpus);
   // A topology given twice would be compared with itself (review BS M5).
   for (size_t i = 0; i < o.topologies.size(); ++i)
     for (size_t k = 0; k < i; ++k)
@@ -385,14 +395,24 @@ void run(const Opts& o) {
   serve::load::BenchRun br;
   br.target = target;
   br.profile = o.profile;
-  br.model = serve::load::fetch_model_info(target, o.timeout);
-  for (const auto& p : points) br.points.push_back(serve::load::run_point(target, br.model, p));
+  std::vector<int> pinned;
+  {
+    // Every thread of the load generator starts from this one and inherits its mask.
+    const ScopedThreadAffinity client_pin(o.client_cpus);
+    pinned = client_pin.cpus();
+    br.model = serve::load::fetch_model_info(target, o.timeout);
+    for (const auto& p : points) br.points.push_back(serve::load::run_point(target, br.model, p));
+  }
 
-  const auto j = serve::load::to_json(br);
+  auto j = serve::load::to_json(br);
+  // The mask read back after pinning (--client-cpus), null when the load generator was not pinned.
+  j["client_cpus"] = pinned.empty() ? nlohmann::json() : nlohmann::json(serve::format_cpu_list(pinned));
   if (o.json)  // printed first, as in run_topologies
     print_json_unless_written_there(o, j);
-  else
+  else {
+    if (!pinned.empty()) std::cout << "load generator: pinned to CPUs " << serve::format_cpu_list(pinned) << " (--client-cpus)\n";
     std::cout << serve::load::render_text(br);
+  }
   std::cout.flush();
   if (!o.out.empty()) write_text_file(o.out, j.dump(2) + "\n");  // via FILE.partial, as every output
   warn_failing_urls(br, "");
@@ -440,12 +460,16 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("--repeat", o->repeat,
                 "Run the whole load list N times (1,2,4,1,2,4; default 1, at most 1000); a crossover compares each load's median "
                 "and calls no winner within the spread of the runs");
+  c->add_option("--client-cpus", o->client_cpus_text,
+                "Pin the load generator (every thread that sends and reads requests) to these CPUs, e.g. 1 or 2-3; "
+                "with -m the servers are planned on the other CPUs this process may use");
   c->add_flag("--json", o->json, "Print the JSON document instead of the table");
   c->add_option("-o,--output", o->out, "Also write the JSON document to FILE (-: stdout)");
   c->callback([o, c] {
     for (const char* name : {"--max-batch", "--ctx", "--prefill-chunk", "--prompt-math", "--start-timeout"})
       if (c->count(name) > 0) o->server_options_given.push_back(name);
     o->out = cli::dash_as_stdout(o->out);  // `-o -`: the document on stdout (review CX L9)
+    if (o->client_cpus_text) o->client_cpus = parse_cpu_list(*o->client_cpus_text, "--client-cpus");  // UsageError
     run(*o);
   });
 });
