@@ -83,6 +83,17 @@ TEST(TextClean, EscapedTextKeepsEveryByteVisible) {
   EXPECT_EQ(escaped_text(""), "");
 }
 
+// terminal_safe_message: the same bytes escaped, but a line feed kept and a backslash left alone,
+// so a part already escaped (a numeric option's quoted value) reads as it did.
+TEST(TextClean, TerminalSafeMessageEscapesControlsOnly) {
+  using infertrace::terminal_safe_message;
+  EXPECT_EQ(terminal_safe_message("\x1b[2J: cannot open"), "\\x1b[2J: cannot open");
+  EXPECT_EQ(terminal_safe_message("line one\nline two\t"), "line one\nline two\\x09");
+  EXPECT_EQ(terminal_safe_message("got '\\xff' \xFF x\xC2\x9By"), "got '\\xff' \\xff x\\xc2\\x9by");
+  EXPECT_EQ(terminal_safe_message("caf\xC3\xA9"), "caf\xC3\xA9");
+  EXPECT_EQ(terminal_safe_message(std::string("a\0b", 3)), "a\\x00b");
+}
+
 TEST(NaturalOrder, NumbersCompareByValue) {
   using infertrace::natural_less;
   std::vector<std::string> keys = {"api.10", "api.2", "api.0", "api.1", "events", "api.11", "api.", "apix", "cupti.ring"};

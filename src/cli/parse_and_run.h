@@ -99,7 +99,8 @@ inline std::string unknown_subcommand(CLI::App& app, const std::vector<std::stri
   if (word.empty() || word[0] == '-') return "";  // an option (or `--`): CLI11's message is about it
   std::string names;
   for (CLI::App* sub : subs_of(at)) names += (names.empty() ? "" : ", ") + sub->get_name();
-  // The word as every error quotes user text (escaped_text): a control byte went to the terminal raw.
+  // The word quoted as numeric values are (escaped_text, a backslash doubled): a control byte went
+  // to the terminal raw (parse_and_run escapes whole messages too, backslashes left alone).
   if (path.empty()) return "unknown verb '" + escaped_text(word) + "' (verbs: " + names + ")";
   return "unknown verb '" + escaped_text(word) + "' of " + path + " (its verbs: " + names + ")";
 }
@@ -136,7 +137,7 @@ inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_c
   use_help_format(app);        // usage lines without hidden positionals
   std::vector<std::string> words(argv, argv + argc);
   if (const std::string refused = split_empty_equals(app, words); !refused.empty()) {
-    std::cerr << "infertrace: error: " << refused << " (see --help)\n";
+    std::cerr << "infertrace: error: " << terminal_safe_message(refused) << " (see --help)\n";
     return 2;  // usage error, as the same empty value given as its own word
   }
   std::vector<char*> word_ptrs;
@@ -151,16 +152,17 @@ inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_c
     return checked_output(app.exit(e));
   } catch (const CLI::ParseError& e) {
     // One line in the form of every other error (CLI11's own print is two, without the prefix).
-    std::cerr << "infertrace: error: " << usage_error_text(app, words, e) << " (see --help)\n";
+    std::cerr << "infertrace: error: " << terminal_safe_message(usage_error_text(app, words, e)) << " (see --help)\n";
     return 2;  // usage error
   } catch (const Error& e) {
-    std::cerr << "infertrace: error: " << e.what() << "\n";
+    // Messages quote paths and values as given: escaped here once for all of them (review S55 M1).
+    std::cerr << "infertrace: error: " << terminal_safe_message(e.what()) << "\n";
     return e.exit_code();
   } catch (const std::bad_alloc&) {
     std::cerr << "infertrace: error: out of memory\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "infertrace: error: " << e.what() << "\n";
+    std::cerr << "infertrace: error: " << terminal_safe_message(e.what()) << "\n";
     return 1;
   }
   return checked_output(verb_exit_code());

@@ -34,7 +34,7 @@ inline std::string unexpected_words(const std::vector<std::string>& words, const
   std::string list;
   size_t n = 0;
   for (size_t i = 1; i < words.size(); ++i)
-    if (named[i]) list += (n++ ? " " : "") + escaped_text(words[i]);  // as every error quotes user text
+    if (named[i]) list += (n++ ? " " : "") + escaped_text(words[i]);  // quoted as numeric values are
   if (n == 0) return "";
   return n == 1 ? "The following argument was not expected: " + list
                 : "The following arguments were not expected: " + list;

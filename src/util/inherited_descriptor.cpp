@@ -107,8 +107,9 @@ int stdout_for_output(const std::string& out) {
       ::close(null);
     }
   }
-  // By lines when that is a terminal, as glibc's stdout chooses at its first write (stdout is a
-  // stream of our own, util/watched_stdout.h, which chose when fd 1 was still the user's).
+  // By lines when that is a terminal (stdout is a stream of our own, util/watched_stdout.h, which
+  // chose when fd 1 was still the user's). A stream already by lines stays so when stderr is a
+  // file: its lines then keep their order among stderr's own, unbuffered ones (review S55 L2).
   if (::isatty(1)) std::setvbuf(stdout, nullptr, _IOLBF, 0);
   return kept;
 }

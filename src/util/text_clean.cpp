@@ -54,12 +54,21 @@ std::string clean_text_prefix(std::string_view in, size_t max_chars, bool& chang
   return out;
 }
 
-std::string escaped_text(std::string_view in) {
+namespace {
+
+// Every byte clean_text would replace as \xNN; `keep_newlines`: a line feed stays one (a message's
+// own line breaks); `double_backslashes`: a backslash becomes \\, so a quote is unambiguous.
+std::string escape_bytes(std::string_view in, bool keep_newlines, bool double_backslashes) {
   static const char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(in.size());
   for (size_t i = 0; i < in.size();) {
     const uint8_t c = static_cast<uint8_t>(in[i]);
+    if (keep_newlines && c == '\n') {
+      out += '\n';
+      ++i;
+      continue;
+    }
     const size_t n = c < 0x20 || c == 0x7F ? 0 : utf8_sequence(in, i);
     if (n == 0) {
       out += "\\x";
@@ -68,12 +77,18 @@ std::string escaped_text(std::string_view in) {
       ++i;
       continue;
     }
-    if (c == '\\') out += '\\';
+    if (c == '\\' && double_backslashes) out += '\\';
     out.append(in.substr(i, n));
     i += n;
   }
   return out;
 }
+
+}  // namespace
+
+std::string escaped_text(std::string_view in) { return escape_bytes(in, false, true); }
+
+std::string terminal_safe_message(std::string_view in) { return escape_bytes(in, true, false); }
 
 std::string clean_text(std::string_view in, bool& changed) {
   return clean_text_prefix(in, in.size(), changed);

@@ -29,4 +29,10 @@ std::string clean_text_prefix(std::string_view in, size_t max_chars, bool& chang
 // it: what() is a C string), and a backslash \\, so the quote says exactly which bytes were there.
 std::string escaped_text(std::string_view in);
 
+// A whole message for the terminal: the bytes escaped_text would write \xNN written so, line feeds
+// kept, backslashes left as they are (parts already escaped stay as they were). The last guard of
+// the one error line: a path or word quoted raw somewhere (`infertrace analyze $'\x1b[2J'`) can
+// no longer clear the terminal or send it a control sequence.
+std::string terminal_safe_message(std::string_view in);
+
 }  // namespace infertrace

@@ -186,6 +186,15 @@ with tempfile.TemporaryDirectory() as tmp:
         line = r.stderr.decode("utf-8", "replace").rstrip("\n")
         check(r.returncode == 2 and r.stderr.count(b"\n") == 1 and want in r.stderr and line.isprintable()
               and "\ufffd" not in line, "%r: %d %r" % (argv, r.returncode, r.stderr))
+    # A path with a control sequence, in any error: escaped at the one place errors are printed
+    # (review S55 M1: `analyze $'\x1b[2J'` cleared the terminal).
+    for argv, want in (([b"analyze", b"\x1b[2J"], b"\\x1b[2J: cannot open"),
+                       ([b"export", os.fsencode(trace), b"--chrome", os.fsencode(os.path.join(tmp, "no")) + b"/\x1b[2Jy"],
+                        b"\\x1b[2Jy")):
+        r = subprocess.run([os.fsencode(EXE), *argv], capture_output=True, timeout=60)
+        line = r.stderr.decode("utf-8", "replace").rstrip("\n")
+        check(r.returncode in (1, 2) and b"\x1b" not in r.stderr and want in r.stderr and line.isprintable(),
+              "%r: %d %r" % (argv, r.returncode, r.stderr))
     # Lists parsed by the verbs: a trailing or doubled comma is an empty item everywhere.
     refused(["fusion", trace, "--lengths", "2,"], "--lengths", "empty item")
     refused(["fusion", trace, "--lengths", "2,,4"], "--lengths", "empty item")
