@@ -351,6 +351,18 @@ TEST(ChatInst, MistralV01) {
   // No system role: a system message first breaks the alternation, anywhere else the role check.
   EXPECT_THROW(render(plain, kWithSystem), std::invalid_argument);
   EXPECT_THROW(render(plain, {{"user", "a"}, {"system", "s"}}), std::invalid_argument);
+  // Their messages never speak of an optional system message these templates do not take
+  // (review CT55 M2).
+  for (const std::vector<ChatMessage>& bad : std::vector<std::vector<ChatMessage>>{
+           kWithSystem, {{"user", "a"}, {"assistant", "b"}, {"user", "c"}, {"system", "s"}}}) {
+    try {
+      render(plain, bad);
+      ADD_FAILURE() << "rendered";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).find("optional"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("no system message"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(ChatInst, MistralV1AndV3) {

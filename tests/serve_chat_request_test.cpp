@@ -156,6 +156,8 @@ TEST(ServeChatRequest, NoTemplateRefusesEveryRequest) {
   } catch (const RequestError& e) {
     EXPECT_EQ(e.status(), 400);
     EXPECT_NE(std::string(e.what()).find("no chat template"), std::string::npos) << e.what();
+    // ... and names the way round (review CT55 L3).
+    EXPECT_NE(std::string(e.what()).find("/v1/completions"), std::string::npos) << e.what();
   }
   // enable_thinking is Qwen3's: refused for a Llama template.
   ChatSetup llama;

@@ -192,14 +192,20 @@ const std::vector<InstShape>& published_shapes() {
 // A ScopedInstShapes' table while one lives (tests only), else null.
 const std::vector<InstShape>* g_test_shapes = nullptr;
 
-void alternate(const ChatMessage& m, size_t i) {
+// `system_allowed`: whether the template takes an optional first system message; Mistral v0.1/v0.2
+// take none, and their errors must not say otherwise (review CT55 M2).
+void alternate(const ChatMessage& m, size_t i, bool system_allowed = true) {
   if ((m.role == "user") != (i % 2 == 0))
-    throw std::invalid_argument("after the optional system message, roles must alternate user/assistant/user/...");
+    throw std::invalid_argument(system_allowed
+                                    ? "after the optional system message, roles must alternate user/assistant/user/..."
+                                    : "this template takes no system message; roles must alternate "
+                                      "user/assistant/user/...");
 }
 
-[[noreturn]] void only_user_and_assistant() {
-  throw std::invalid_argument("this template takes only user and assistant messages after an optional first system "
-                              "message");
+[[noreturn]] void only_user_and_assistant(bool system_allowed = true) {
+  throw std::invalid_argument(system_allowed ? "this template takes only user and assistant messages after an optional "
+                                               "first system message"
+                                             : "this template takes only user and assistant messages (no system message)");
 }
 
 std::string render_llama2(const std::vector<ChatMessage>& m, const ChatRenderOptions& o) {
@@ -226,10 +232,10 @@ std::string render_llama2(const std::vector<ChatMessage>& m, const ChatRenderOpt
 std::string render_mistral_v01(const std::vector<ChatMessage>& m, const ChatRenderOptions& o, bool space) {
   std::string out = o.bos;
   for (size_t i = 0; i < m.size(); ++i) {
-    alternate(m[i], i);
+    alternate(m[i], i, false);
     if (m[i].role == "user") out += "[INST] " + m[i].content + " [/INST]";
     else if (m[i].role == "assistant") out += m[i].content + o.eos_token + (space ? " " : "");
-    else only_user_and_assistant();
+    else only_user_and_assistant(false);
   }
   return out;
 }

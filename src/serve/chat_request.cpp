@@ -62,7 +62,11 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
                                      const std::function<std::vector<int32_t>(const std::string&)>& encode,
                                      uint64_t seed, std::string* prompt_text) {
   const json j = parse_request_object(body, limits);
-  if (!chat.tmpl) bad("this server cannot render chat prompts for its model: " + chat.refusal);
+  // The way round named with it (review CT55 L3): the completions endpoint takes a prompt rendered
+  // by the client.
+  if (!chat.tmpl)
+    bad("this server cannot render chat prompts for its model: " + chat.refusal +
+        "; /v1/completions takes a prompt the client rendered");
   if (!j.contains("messages") || j["messages"].is_null()) bad("'messages' is required");
   std::optional<int64_t> max_completion_tokens, max_tokens;
   ChatRenderOptions render;
