@@ -101,13 +101,18 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
     } else if (key == "chat_template") {
       bad("'chat_template' is not supported (the model's own template is used)");
     } else if (key == "chat_template_kwargs") {
-      // vLLM's extension; of its keys only Qwen3's enable_thinking changes these renderings.
+      // vLLM's extension: extra variables for the template. Of those a template reads, only Qwen3's
+      // enable_thinking changes these renderings; one the template never names is ignored, as
+      // jinja2 ignores it (clients send enable_thinking to every model: review CT55 L4); any other
+      // it names would change the prompt in a way not rendered here, so it is refused.
       if (!v.is_object()) bad("'chat_template_kwargs' must be an object");
       for (const auto& [k2, v2] : v.items()) {
-        if (k2 != "enable_thinking" || !chat.tmpl->has_enable_thinking())
+        if (k2 == "enable_thinking" && chat.tmpl->has_enable_thinking()) {
+          if (!v2.is_boolean()) bad("'chat_template_kwargs.enable_thinking' must be true or false");
+          render.enable_thinking = v2.get<bool>();
+        } else if (chat.tmpl->names(k2)) {
           bad("'chat_template_kwargs." + k2 + "' is not supported by this model's template (" + chat.tmpl->name() + ")");
-        if (!v2.is_boolean()) bad("'chat_template_kwargs.enable_thinking' must be true or false");
-        render.enable_thinking = v2.get<bool>();
+        }
       }
     } else {
       return false;

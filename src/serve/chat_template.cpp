@@ -9,6 +9,7 @@
 #include "serve/stop_matcher.h"  // utf8_incomplete_tail
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <stdexcept>
 #include <utility>
@@ -334,8 +335,19 @@ std::string render_zephyr(const ZephyrStructure& z, const std::vector<ChatMessag
 
 }  // namespace
 
+bool ChatTemplate::names(std::string_view name) const {
+  auto ident = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; };
+  if (name.empty()) return false;
+  for (size_t at = text_.find(name); at != std::string::npos; at = text_.find(name, at + 1)) {
+    const size_t end = at + name.size();
+    if ((at == 0 || !ident(text_[at - 1])) && (end == text_.size() || !ident(text_[end]))) return true;
+  }
+  return false;
+}
+
 std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string* why) {
   ChatTemplate c;
+  c.text_ = std::string(t);
   auto refuse = [&](const std::string& reason) -> std::optional<ChatTemplate> {
     if (why) *why = reason;
     return std::nullopt;

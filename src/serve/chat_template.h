@@ -58,6 +58,9 @@ class ChatTemplate {
   std::string name() const;  // "qwen3 (ChatML with think blocks)", ...
   // Qwen3's enable_thinking switch: only templates that test it (Qwen3-2507-Instruct's does not).
   bool has_enable_thinking() const { return enable_thinking_; }
+  // Whether the template's text names `name` as a whole identifier anywhere: a variable it never
+  // names is one jinja2 passes and the template ignores (vLLM's chat_template_kwargs).
+  bool names(std::string_view name) const;
 
   // The prompt text for `messages` followed by the assistant's generation prompt. Throws
   // std::invalid_argument for a conversation the family's templates cannot render (empty, a role
@@ -80,6 +83,7 @@ class ChatTemplate {
   std::optional<std::string> default_system_;
   ZephyrStructure zephyr_;  // kZephyr: what each role's message and the generation prompt write
   Llama3Structure llama3_;  // kLlama3, kLlama31: what the template writes (serve/llama3_structure.h)
+  std::string text_{};      // the template as the model gave it (names())
 };
 
 }  // namespace infertrace::serve
