@@ -17,15 +17,18 @@ inline size_t nearest_rank_index(size_t n, double p) {
   return std::clamp<size_t>(rank, 1, n) - 1;
 }
 
-// `sorted` must be ascending. Returns 0 for no samples.
-inline int64_t nearest_rank(const std::vector<int64_t>& sorted, double p) {
+// `sorted` must be ascending. Returns 0 for no samples. Whole nanoseconds as a rule; fractional
+// ones (bench serve's TPOT, a quotient) as doubles.
+template <class T = int64_t>
+inline T nearest_rank(const std::vector<T>& sorted, double p) {
   if (sorted.empty()) return 0;
   return sorted[nearest_rank_index(sorted.size(), p)];
 }
 
 // The median of ascending samples: the middle value, or the mean of the middle two for an even
 // count (what "median" means in docs/metrics.md, and in Python's statistics.median). 0 for none.
-inline double median_of_sorted(const std::vector<int64_t>& sorted) {
+template <class T = int64_t>
+inline double median_of_sorted(const std::vector<T>& sorted) {
   const size_t n = sorted.size();
   if (n == 0) return 0;
   if (n % 2 == 1) return static_cast<double>(sorted[n / 2]);

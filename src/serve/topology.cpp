@@ -25,26 +25,6 @@ std::vector<std::vector<int>> split_even(const std::vector<int>& cpus, int n) {
   return parts;
 }
 
-}  // namespace
-
-std::string format_cpu_list(const std::vector<int>& cpus_in) {
-  std::vector<int> cpus = cpus_in;
-  std::sort(cpus.begin(), cpus.end());
-  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
-  std::string s;
-  for (size_t i = 0; i < cpus.size();) {
-    size_t j = i;
-    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
-    if (!s.empty()) s += ",";
-    s += std::to_string(cpus[i]);
-    if (j > i) s += "-" + std::to_string(cpus[j]);
-    i = j + 1;
-  }
-  return s;
-}
-
-namespace {
-
 // plan_topology, with `whose` saying where `allowed_in` came from in the too-few-CPUs message.
 Topology plan(const std::string& name, const std::vector<int>& allowed_in, const std::function<int(int)>& node_of,
               const std::string& whose) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "util/cpu_list.h"
+
 namespace infertrace::serve {
 
 struct ServerPlacement {
@@ -37,8 +39,8 @@ Topology plan_topology_beside_client(const std::string& name, const std::vector<
 // The CPUs this process may run on (sched_getaffinity), sorted.
 std::vector<int> allowed_cpus();
 
-// "0-3,6": the form --cpus takes.
-std::string format_cpu_list(const std::vector<int>& cpus);
+// "0-3,6": the form --cpus takes (util/cpu_list.h, named here for the serve code and its tests).
+using ::infertrace::format_cpu_list;
 
 // bench serve --client-cpus: throws UsageError naming `option` when a CPU of `client` is not in
 // `allowed` (the process's CPUs: the load generator could not be pinned there).

@@ -2,6 +2,8 @@
 
 #include <sched.h>
 
+#include <algorithm>
+
 #include "util/error.h"
 
 namespace infertrace {
@@ -43,6 +45,22 @@ std::vector<int> parse_cpu_list(const std::string& text, const std::string& opti
     }
   }
   return cpus;
+}
+
+std::string format_cpu_list(const std::vector<int>& cpus_in) {
+  std::vector<int> cpus = cpus_in;
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  std::string s;
+  for (size_t i = 0; i < cpus.size();) {
+    size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    if (!s.empty()) s += ",";
+    s += std::to_string(cpus[i]);
+    if (j > i) s += "-" + std::to_string(cpus[j]);
+    i = j + 1;
+  }
+  return s;
 }
 
 }  // namespace infertrace

@@ -12,4 +12,8 @@ namespace infertrace {
 // CPU_SETSIZE (1024) or more, or an id listed twice.
 std::vector<int> parse_cpu_list(const std::string& text, const std::string& option = "--cpus");
 
+// The other way: ids (any order, repeats allowed) written sorted, runs as ranges: "0-3,6". What
+// bench serve's topologies and --client-cpus print, and a --cpus option takes back.
+std::string format_cpu_list(const std::vector<int>& cpus);
+
 }  // namespace infertrace

@@ -4,19 +4,10 @@
 #include <cstring>
 #include <string>
 
+#include "util/cpu_list.h"
 #include "util/error.h"
 
 namespace infertrace {
-
-namespace {
-
-std::string list_text(const std::vector<int>& cpus) {
-  std::string s;
-  for (int c : cpus) s += (s.empty() ? "" : ",") + std::to_string(c);
-  return s;
-}
-
-}  // namespace
 
 ScopedThreadAffinity::ScopedThreadAffinity(const std::vector<int>& cpus, const char* option) {
   if (cpus.empty()) return;
@@ -27,11 +18,11 @@ ScopedThreadAffinity::ScopedThreadAffinity(const std::vector<int>& cpus, const c
   const int top = *std::max_element(cpus.begin(), cpus.end());
   CpuMask want(std::max(top + 1, saved_.capacity()));
   for (int c : cpus) {
-    if (c < 0) throw Error(std::string(option) + " " + list_text(cpus) + ": CPU " + std::to_string(c) + " is no CPU");
+    if (c < 0) throw Error(std::string(option) + " " + format_cpu_list(cpus) + ": CPU " + std::to_string(c) + " is no CPU");
     CPU_SET_S(static_cast<size_t>(c), want.bytes(), want.set());
   }
   if (const int rc = pthread_setaffinity_np(thread_, want.bytes(), want.set()); rc != 0)
-    throw Error(std::string("cannot pin the load generator to ") + option + " " + list_text(cpus) + ": " +
+    throw Error(std::string("cannot pin the load generator to ") + option + " " + format_cpu_list(cpus) + ": " +
                 std::strerror(rc) + " (is every CPU online and in this process's allowed set?)");
   pinned_ = true;
   CpuMask now;

@@ -20,12 +20,10 @@ Dist dist_of(std::vector<T> v) {
   std::sort(v.begin(), v.end());
   double sum = 0;
   for (T x : v) sum += static_cast<double>(x);
-  const size_t n = v.size();
-  d.p50 = (n % 2 == 1 ? static_cast<double>(v[n / 2])
-                      : static_cast<double>(v[n / 2 - 1]) / 2.0 + static_cast<double>(v[n / 2]) / 2.0) / 1e6;
-  d.p90 = static_cast<double>(v[nearest_rank_index(n, 90)]) / 1e6;
-  d.p99 = static_cast<double>(v[nearest_rank_index(n, 99)]) / 1e6;
-  d.mean = sum / static_cast<double>(n) / 1e6;
+  d.p50 = median_of_sorted(v) / 1e6;
+  d.p90 = static_cast<double>(nearest_rank(v, 90)) / 1e6;
+  d.p99 = static_cast<double>(nearest_rank(v, 99)) / 1e6;
+  d.mean = sum / static_cast<double>(v.size()) / 1e6;
   return d;
 }
 
