@@ -84,12 +84,6 @@ std::vector<std::string> known_scenarios() { return {"baseline", "cpu", "net", "
 
 namespace {
 
-std::string join_cpus(const std::vector<int>& v) {
-  std::string s;
-  for (int c : v) s += (s.empty() ? "" : ",") + std::to_string(c);
-  return s;
-}
-
 // Sleeps in small steps so an interrupt is noticed quickly.
 void settle(double seconds) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -208,8 +202,8 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   ctx.load_seconds = o.load_limit_s;
   ctx.scratch_dir = scratch.string();
   ctx.iperf_port = free_loopback_port();
-  ctx.pin_cpus = join_cpus(pin);
-  ctx.other_cpus = join_cpus(others);
+  ctx.pin_cpus = format_cpu_list(pin);
+  ctx.other_cpus = format_cpu_list(others);
   std::string why;
   ctx.have_cpuset_cgroup = cpuset_cgroup_available(why);
   // Tried before the first run, not guessed from the user id: root without CAP_SYS_NICE may not,

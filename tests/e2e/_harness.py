@@ -22,6 +22,17 @@ def skip(why):
     sys.exit(77)
 
 
+def have_serve():
+    """Whether infertrace-serve was built beside the binary under test (it needs cpp-httplib)."""
+    return os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve"))
+
+
+def require_serve():
+    """Skips the test when infertrace-serve was not built."""
+    if not have_serve():
+        skip("infertrace-serve was not built (no cpp-httplib)")
+
+
 def run(*args, timeout=600):
     return subprocess.run([EXE, *args], capture_output=True, text=True, errors="replace", timeout=timeout)
 

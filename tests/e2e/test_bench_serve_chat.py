@@ -16,12 +16,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _fake_openai import FakeModelsHandler  # noqa: E402
-from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _harness import check, failures, require_serve, run  # noqa: E402
 from _latency_bounds import server_ms, within_server_stamps  # noqa: E402
 from _serve import start_server  # noqa: E402
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 FIRST, GAP = 0.200, 0.050
 seen = []

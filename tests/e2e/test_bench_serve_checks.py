@@ -15,11 +15,10 @@ import tempfile
 import threading
 import time
 
-from _harness import EXE, check, failures, run, skip
+from _harness import EXE, check, failures, require_serve, run
 from _serve import serve_pids
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 
 def servers(under):

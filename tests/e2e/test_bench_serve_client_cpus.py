@@ -9,11 +9,10 @@ import json
 import os
 import tempfile
 
-from _harness import EXE, check, failures, refused, run, skip
+from _harness import check, failures, refused, require_serve, run, skip
 from _serve import serve_pids, start_server
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 cpus = sorted(os.sched_getaffinity(0))
 if len(cpus) < 2:
     skip("--client-cpus needs two CPUs: one for the load generator, one for the server")

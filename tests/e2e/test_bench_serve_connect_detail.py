@@ -11,11 +11,10 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _harness import check, failures, require_serve, run  # noqa: E402
 from _fake_openai import FakeModelsHandler, answer_models_once  # noqa: E402
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 
 def closed_port():

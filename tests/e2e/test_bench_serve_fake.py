@@ -17,11 +17,10 @@ import threading
 import time
 
 from _fake_openai import FakeModelsHandler, answer_models_once, send_json
-from _harness import EXE, check, failures, run, skip
+from _harness import check, failures, require_serve, run
 from _latency_bounds import gap_near_server_gap, server_ms, within_server_stamps
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 FIRST, GAP = 0.200, 0.050
 # The "slow" server's gap between its two tokens: over the 5 s every timing bound here leaves for a

@@ -10,10 +10,9 @@ import tempfile
 import threading
 
 from _fake_openai import FakeModelsHandler
-from _harness import EXE, check, failures, skip
+from _harness import EXE, check, failures, require_serve
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 
 class Fake(FakeModelsHandler):

@@ -12,10 +12,9 @@ import threading
 import time
 
 from _fake_openai import FakeModelsHandler
-from _harness import EXE, check, failures, run, skip
+from _harness import check, failures, require_serve, run
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 TIMEOUT = 0.2     # the bench's --timeout, seconds
 LATE_BY = 0.0005  # how long after it the server sends [DONE]: well inside the watchdog's 5 ms poll

@@ -8,10 +8,9 @@ import os
 import statistics
 import tempfile
 
-from _harness import EXE, check, failures, run, skip
+from _harness import check, failures, require_serve, run, skip
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 if len(os.sched_getaffinity(0)) < 2:
     skip("dp2 needs two CPUs")
 

@@ -12,11 +12,10 @@ import subprocess
 import tempfile
 import time
 
-from _harness import EXE, check, failures, run, skip
+from _harness import EXE, check, failures, require_serve, run, skip
 from _serve import serve_pids
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 cpus = sorted(os.sched_getaffinity(0))
 if len(cpus) < 2:
     skip("dp2 needs two CPUs")

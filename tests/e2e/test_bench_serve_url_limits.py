@@ -13,10 +13,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _fake_openai import FakeModelsHandler, serve, stream_tokens  # noqa: E402
-from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _harness import EXE, check, failures, require_serve, run  # noqa: E402
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 prompt_lengths = []
 

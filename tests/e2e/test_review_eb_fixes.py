@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import _gguf  # noqa: E402
 
-from _harness import EXE, check, failures, run  # noqa: E402,F401
+from _harness import EXE, check, failures, have_serve, run  # noqa: E402,F401
 from _serve import start_server  # noqa: E402
 
 # The tensors a llama layer computes with (docs/engine.md's table), and the optional global ones.
@@ -125,7 +125,7 @@ def m1_no_generation(d):
               % (k, ja.get("output_ids"), jb.get("output_ids")))
 
 
-HAVE_SERVE = os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve"))
+HAVE_SERVE = have_serve()
 BENCH_POINT = ["--prompt-tokens", "8", "--output-tokens", "4", "--profile", "synchronous"]
 
 

@@ -17,11 +17,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _harness import check, failures, require_serve, run  # noqa: E402
 from _serve import start_server as serve_on_free_port  # noqa: E402
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 HOST = "127.0.0.1"
 CTX = 128

@@ -29,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _gguf  # noqa: E402
-from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _harness import check, failures, require_serve, run, skip  # noqa: E402
 from _serve import start_server as serve_on_free_port  # noqa: E402
 
 try:
@@ -37,8 +37,7 @@ try:
 except ImportError:
     jinja2 = None
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 HOST = "127.0.0.1"
 NODE_OPENAI = "/tmp/auditB/node_modules/openai"

@@ -20,11 +20,10 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _harness import check, failures, require_serve, run  # noqa: E402
 from _serve import read_all, start_server  # noqa: E402
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 HOST = "127.0.0.1"
 STATS = re.compile(r"stopped: (\d+) requests served \((\d+) cancelled, (\d+) failed\)")

@@ -27,11 +27,10 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE, check, failures, run, sanitized, skip  # noqa: E402
+from _harness import check, failures, require_serve, run, sanitized  # noqa: E402
 from _serve import read_all, start_server  # noqa: E402
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 HOST = "127.0.0.1"
 CTX = 512

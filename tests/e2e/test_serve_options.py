@@ -17,11 +17,10 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _harness import EXE, check, failures, require_serve, run  # noqa: E402
 from _serve import first_line, start_server  # noqa: E402
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 ABSENT = "/nonexistent/infertrace-test/model.gguf"
 

@@ -34,11 +34,10 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _harness import check, failures, require_serve, run  # noqa: E402
 from _serve import start_server  # noqa: E402
 
-if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
-    skip("infertrace-serve was not built (no cpp-httplib)")
+require_serve()
 
 HOST = "127.0.0.1"
 CAP = 32 << 20  # the body cap of docs/serve.md

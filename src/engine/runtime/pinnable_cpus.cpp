@@ -51,13 +51,7 @@ std::optional<PinnableCpus> pinnable_cpus_from(const std::string& proc_self_cgro
       if (c == "cpuset") v1 = true, v1_path = path;
   }
   const auto named = [](std::vector<int> cpus, const std::string& what) {
-    std::string list;
-    for (size_t i = 0; i < cpus.size(); ++i) {
-      size_t j = i;
-      while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
-      list += (list.empty() ? "" : ",") + std::to_string(cpus[i]) + (j > i ? "-" + std::to_string(cpus[j]) : "");
-      i = j;
-    }
+    std::string list = format_cpu_list(cpus);
     return PinnableCpus{std::move(cpus), what + " " + list};
   };
   // The cgroup's directory, else the nearest ancestor that has the file: in a container without a
