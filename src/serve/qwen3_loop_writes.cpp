@@ -69,7 +69,14 @@ constexpr size_t kMaxPaths = 256;
 
 class Walker {
  public:
-  Walker(const JinjaTemplate& t, const Qwen3Loop& l) : t_(t), l_(l) {}
+  Walker(const JinjaTemplate& t, const Qwen3Loop& l) : t_(t), l_(l) {
+    // The think block's reasoning and content variables: `R.strip('\n')`, `C.lstrip('\n')`.
+    const Tokens& w = t_.tokens[l_.think];
+    for (size_t i = 0; i + 2 < w.size(); ++i)
+      if (w[i].kind == JinjaToken::Kind::kName && w[i + 1].kind == JinjaToken::Kind::kOperator && w[i + 1].text == "." &&
+          w[i + 2].kind == JinjaToken::Kind::kName)
+        (w[i + 2].text == "strip" ? reasoning_var_ : w[i + 2].text == "lstrip" ? content_var_ : unused_) = w[i].text;
+  }
 
   std::string problem() {
     for (const char* role : {"user", "system", "assistant"})
@@ -187,13 +194,69 @@ class Walker {
       reasoning = reasoning || (field() && c.name("defined") && c.name("and") && field() && c.name("not") &&
                                 c.name("none") && c.done());
       c.i = 0;
-      const bool split = c.string_is("</think>") && c.name("in") && c.any_name(&s) &&
-                         (s == l_.var ? c.field("content") : true) && c.done();
+      std::string from;
+      const bool split = c.string_is("</think>") && c.name("in") && source(c, &from) && c.done();
       if (!is_string && !reasoning && !split)
         return fail_tag(x, "in the message loop, around sets only, testing other than Qwen3's `M.content is string`, "
                            "tests of `M.reasoning_content` or `'</think>' in content`");
+      if (split && !split_body_ok(x, from)) return false;
     }
     return true;
+  }
+
+  // NAME or M.content: its text in *out.
+  bool source(JinjaCursor& c, std::string* out) const {
+    if (!c.any_name(out)) return false;
+    if (*out != l_.var) return true;
+    *out += ".content";
+    return c.field("content");
+  }
+  static bool method(JinjaCursor& c, std::string_view m, std::string_view arg) {
+    return c.op(".") && c.name(m) && c.op("(") && c.string_is(arg) && c.op(")");
+  }
+  // `[0]` or `[-1]`.
+  static bool item(JinjaCursor& c, bool last) {
+    if (!c.op("[")) return false;
+    if (last && !c.op("-")) return false;
+    if (c.done() || c.t[c.i].kind != JinjaToken::Kind::kNumber || c.t[c.i].text != (last ? "1" : "0")) return false;
+    ++c.i;
+    return c.op("]");
+  }
+
+  // The body of `if '</think>' in X` at tags[x]: Qwen3's two sets, the think block's reasoning
+  // `R = X.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n')` and its content
+  // `C = X.split('</think>')[-1].lstrip('\n')` (the renderer's split; another literal, source or
+  // target would make jinja2 write the reasoning otherwise: review CT55's mutants), nothing else,
+  // no other branch.
+  bool split_body_ok(size_t x, const std::string& from) {
+    const size_t end = t_.st.next[x];
+    if (t_.keyword(end) != "endif")
+      return fail_tag(x, "with another branch, where Qwen3's template splits the reasoning off in one");
+    bool reasoning = false, content = false;
+    for (size_t j = x + 1; j < end; ++j) {
+      if (t_.tags()[j].kind == JinjaTag::Kind::kComment) continue;
+      JinjaCursor c{t_.tokens[j]};
+      std::string target, src;
+      const bool set = c.name("set") && c.any_name(&target) && c.op("=") && source(c, &src) && src == from &&
+                       method(c, "split", "</think>");
+      const size_t at = c.i;
+      if (set && !reasoning && target == reasoning_var_ && item(c, false) && method(c, "rstrip", "\n") &&
+          method(c, "split", "<think>") && item(c, true) && method(c, "lstrip", "\n") && c.done()) {
+        reasoning = true;
+        continue;
+      }
+      c.i = at;
+      if (set && !content && target == content_var_ && item(c, true) && method(c, "lstrip", "\n") && c.done()) {
+        content = true;
+        continue;
+      }
+      return fail_tag(j, "splitting the reasoning off other than Qwen3's `" + reasoning_var_ + " = " + from +
+                             ".split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n')` and `" +
+                             content_var_ + " = " + from + ".split('</think>')[-1].lstrip('\\n')`");
+    }
+    return (reasoning && content) ||
+           fail_tag(x, "without both of Qwen3's sets splitting the reasoning off (into " + reasoning_var_ + " and " +
+                           content_var_ + ")");
   }
 
   // An expression's operands joined by + or ~: string literals, M.role (m's role), M.content or a
@@ -297,6 +360,7 @@ class Walker {
   const JinjaTemplate& t_;
   const Qwen3Loop& l_;
   std::string why_;
+  std::string reasoning_var_, content_var_, unused_;  // the think block's R and C
 };
 
 }  // namespace
