@@ -866,6 +866,12 @@ TEST(ChatTemplate, Qwen3MarkedLoopBranchEditsAreRefused) {
   // A test choosing the reasoning split otherwise than Qwen3's.
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- if '</think>' in reply %}", "{%- if '</think>x' in reply %}"),
                                "around sets only, testing other than Qwen3's"));
+  // The reasoning split otherwise than Qwen3's: the content taken before '</think>', the reasoning
+  // set into a variable the think block does not write.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set reply = reply.split('</think>')[-1]", "{%- set reply = reply.split('</think>')[0]"),
+                               "splitting the reasoning off other than Qwen3's `thoughts = reply.split("));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = reply.split(", "{%- set thought = reply.split("),
+                               "splitting the reasoning off other than Qwen3's"));
   // A write the reading cannot follow, in a branch a user message takes.
   EXPECT_TRUE(refused_as_qwen3(qwen3_with(user, "{{- '<|im_start|>' + turn.role + '\\n' + turn.name + '<|im_end|>\\n' }}"),
                                "writing for a user message opening the conversation what Qwen3's template does not"));
