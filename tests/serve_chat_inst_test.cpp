@@ -149,7 +149,7 @@ TEST(ChatInst, Fnv1a64) {
 // The stored table: every variant once, no two codes alike.
 TEST(ChatInst, PublishedTable) {
   const std::vector<InstShape>& t = inst_shapes();
-  ASSERT_EQ(t.size(), 9u);
+  ASSERT_EQ(t.size(), 10u);
   std::set<int> variants;
   std::set<uint64_t> hashes;
   for (const InstShape& s : t) {
@@ -157,8 +157,8 @@ TEST(ChatInst, PublishedTable) {
     hashes.insert(s.hash);
     EXPECT_GT(s.length, 0u);
   }
-  EXPECT_EQ(variants.size(), 9u);
-  EXPECT_EQ(hashes.size(), 9u);
+  EXPECT_EQ(variants.size(), 10u);
+  EXPECT_EQ(hashes.size(), 10u);
   // A template of this project's own is none of them: refused, every variant named.
   std::string why;
   EXPECT_FALSE(detect_inst(kOwn, &why).has_value());
@@ -202,6 +202,11 @@ TEST(ChatInst, WithoutDeadBranchesInTheCode) {
   EXPECT_TRUE(inst_code(listed).tests_tools_not_none);
   EXPECT_TRUE(inst_code(listed).has_tools);
   EXPECT_FALSE(inst_code(kOwn).has_tools);
+  // Mistral-7B-Instruct-v0.3's later text tests tool calls as `is defined and ... is not none`
+  // (review CT55 L1): no message sent here has any, so that branch is dropped too.
+  const std::string calls = replaced(
+      kOwn, branch, "{%- elif message.tool_calls is defined and message.tool_calls is not none %}{{- '[C]' }}" + branch);
+  EXPECT_EQ(inst_code(calls).code, inst_code(kOwn).code);
 }
 
 TEST(ChatInst, DetectedByTheTable) {
@@ -384,6 +389,23 @@ TEST(ChatInst, MistralV7) {
   // System messages anywhere, no alternation required.
   EXPECT_EQ(render(InstVariant::kMistralV7Tekken, {{"user", "a"}, {"user", "b"}, {"system", "s"}}),
             "[INST]a[/INST][INST]b[/INST][SYSTEM_PROMPT]s[/SYSTEM_PROMPT]");
+}
+
+// Mistral-7B-Instruct-v0.3's later chat template (review CT55 L1: `ns.index` alternation check,
+// `tools is not none and (message == user_messages[-1])`, answers written `" " + content|trim +
+// eos_token`). As for every variant, its published text is not in the repository (see the top of
+// this file): its shape in the table was taken from public copies of it, and the prompts below were
+// checked outside the repository against jinja2 3.1.6 rendering it with Hugging Face's settings
+// (trim_blocks, lstrip_blocks; 600 random conversations, no difference).
+TEST(ChatInst, MistralV3LaterTemplateIsRendered) {
+  EXPECT_EQ(inst_variant_name(InstVariant::kMistralV3Trim), "mistral-v3 (trimmed answers, tool branches)");
+  const InstVariant v = InstVariant::kMistralV3Trim;
+  EXPECT_EQ(render(v, kWithSystem), "[INST]  hi [/INST] hello</s>[INST]  Be brief. \n\nhow?[/INST]");
+  EXPECT_EQ(render(v, {{"system", "s"}, {"user", "a"}, {"assistant", "\n b\u00a0"}}), "[INST] a[/INST] b</s>");
+  EXPECT_EQ(render(v, {{"user", "a"}}), "[INST] a[/INST]");
+  // jinja2 raises on both ("After the optional system message, conversation roles must alternate").
+  EXPECT_THROW(render(v, {{"user", "a"}, {"user", "b"}}), std::invalid_argument);
+  EXPECT_THROW(render(v, {{"user", "a"}, {"assistant", "b"}, {"system", "s"}}), std::invalid_argument);
 }
 
 TEST(ChatInst, MistralV3WithToolBranches) {

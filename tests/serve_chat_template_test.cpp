@@ -835,6 +835,72 @@ TEST(ChatTemplate, Qwen3MarkedWritingElsewhereIsRefused) {
                                "writing in the reverse loop"));
 }
 
+// What the message loop's user, system and assistant branches write is read: an edited turn that
+// jinja2 writes otherwise is refused, not rendered as Qwen3's (review CT55 M1).
+TEST(ChatTemplate, Qwen3MarkedLoopBranchEditsAreRefused) {
+  const std::string user = "{{- '<|im_start|>' + turn.role + '\\n' + reply + '<|im_end|>' + '\\n' }}";
+  // jinja2 writes "Hello /no_think" for a user message; the Qwen3 renderer would write "Hello".
+  EXPECT_TRUE(refused_as_qwen3(
+      qwen3_with(user, "{{- '<|im_start|>' + turn.role + '\\n' + reply + ' /no_think<|im_end|>' + '\\n' }}"),
+      "(line 18) writing '<|im_start|>user\\n' + content + ' /no_think<|im_end|>\\n' for a user message opening "
+      "the conversation, where Qwen3's template writes '<|im_start|>user\\n' + content + '<|im_end|>\\n'"));
+  // Without `not loop.first` jinja2 writes a first system message twice (the top block and the loop).
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("(turn.role == \"system\" and not loop.first)", "(turn.role == \"system\")"),
+                               "writing '<|im_start|>system\\n' + content + '<|im_end|>\\n' for a system message "
+                               "opening the conversation, where Qwen3's template writes nothing (the top system "
+                               "block writes it"));
+  // Without the system clause jinja2 writes no later system message.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(" or (turn.role == \"system\" and not loop.first)", ""),
+                               "writing nothing for a later system message"));
+  // A user branch taken for every message: the first system message written twice, assistant
+  // turns written as user ones.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- if (turn.role == \"user\") or", "{%- if true or"),
+                               "for a system message opening the conversation, where"));
+  // An assistant turn without a think block, edited; its end tag dropped.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- else %}\n      {{- '<|im_start|>' + turn.role + '\\n' + reply }}",
+                                          "{%- else %}\n      {{- '<|im_start|>' + turn.role + '\\n\\n' + reply }}"),
+                               "writing '<|im_start|>assistant\\n\\n' + content + '<|im_end|>\\n' for an assistant"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("    {{- '<|im_end|>\\n' }}\n  {%- elif", "  {%- elif"),
+                               "for an assistant message opening the conversation, where Qwen3's template writes "
+                               "'<|im_start|>assistant\\n' + content + '<|im_end|>\\n' (or its think block)"));
+  // A test choosing the reasoning split otherwise than Qwen3's.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- if '</think>' in reply %}", "{%- if '</think>x' in reply %}"),
+                               "around sets only, testing other than Qwen3's"));
+  // The reasoning split otherwise than Qwen3's: the content taken before '</think>', the reasoning
+  // set into a variable the think block does not write.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set reply = reply.split('</think>')[-1]", "{%- set reply = reply.split('</think>')[0]"),
+                               "splitting the reasoning off other than Qwen3's `thoughts = reply.split("));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = reply.split(", "{%- set thought = reply.split("),
+                               "splitting the reasoning off other than Qwen3's"));
+  // A write the reading cannot follow, in a branch a user message takes.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(user, "{{- '<|im_start|>' + turn.role + '\\n' + turn.name + '<|im_end|>\\n' }}"),
+                               "writing for a user message opening the conversation what Qwen3's template does not"));
+  // Qwen3's tests of the reasoning field (never sent here) around its sets stay accepted.
+  for (const std::string test : {"turn.reasoning_content is string",
+                                 "turn.reasoning_content is defined and turn.reasoning_content is not none"})
+    EXPECT_EQ(detect(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = '' %}{%- if " + test +
+                                                                " %}{%- set thoughts = turn.reasoning_content %}{%- endif %}"))
+                  .family(),
+              ChatFamily::kQwen3)
+        << test;
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = '' %}{%- if turn.reasoning_content "
+                                                                     "is not string %}{%- set thoughts = '' %}{%- endif %}"),
+                               "around sets only, testing other than Qwen3's"));
+  // The tool branches are not taken by the messages the server sends: edits there stay accepted.
+  EXPECT_EQ(detect(qwen3_with("'\\n<tool_call>' + call.name", "'\\n<tool_call>!' + call.name")).family(),
+            ChatFamily::kQwen3);
+  EXPECT_EQ(detect(qwen3_with("'<|im_start|>user\\n<tool_response>\\n'", "'<|im_start|>user\\n<tool_response>!\\n'")).family(),
+            ChatFamily::kQwen3);
+  // The preset's layout (the system message written in the loop, no top system block): a
+  // conversation opening with a system message is written once, by the loop; a loop skipping it
+  // would write it nowhere.
+  std::string preset(infertrace::engine::qwen3_chat_template());
+  const std::string other = "    {%- else %}\n        {{- '<|im_start|>'";
+  ASSERT_NE(preset.find(other), std::string::npos);
+  preset.replace(preset.find(other), other.size(), "    {%- elif not loop.first %}\n        {{- '<|im_start|>'");
+  EXPECT_TRUE(refused_as_qwen3(preset, "writing nothing for a user message opening the conversation"));
+}
+
 // The messages read are the request's, in one forward loop, and the last query is found by Qwen3's
 // reverse loop before it (review DA H2).
 TEST(ChatTemplate, Qwen3MarkedRebindingMessagesIsRefused) {

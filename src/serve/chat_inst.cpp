@@ -135,6 +135,7 @@ const std::vector<std::string_view> kNoTools = {
     "toolsand(message==user_messages[-1])",
     "toolsisnotnoneand(message==user_messages[-1])",
     "message.tool_callsisdefinedandmessage.tool_calls|length>0",
+    "message.tool_callsisdefinedandmessage.tool_callsisnotnone",  // Mistral-7B-Instruct-v0.3's later (review CT55 L1)
     "message[\"role\"]==\"tool_calls\"ormessage.tool_callsisdefined",
     "message[\"role\"]==\"tool\"",
     "message[\"role\"]==\"tool_results\"ormessage[\"role\"]==\"tool\"",
@@ -185,6 +186,9 @@ const std::vector<InstShape>& published_shapes() {
       {InstVariant::kMistralV7, 321, 0xcb3ced34c02c4e0b},
       // ollama's mistral-small:24b
       {InstVariant::kMistralV7Tekken, 315, 0x6b4ae508a42be9b0},
+      // Mistral-7B-Instruct-v0.3's later template (ns.index alternation, `|trim` answers; review
+      // CT55 L1), as public copies of it read (tests/serve_chat_inst_test.cpp cites them)
+      {InstVariant::kMistralV3Trim, 954, 0xb86495d97bf32236},
   };
   return all;
 }
@@ -241,9 +245,10 @@ std::string render_mistral_v01(const std::vector<ChatMessage>& m, const ChatRend
 }
 
 // v1 puts the system message in the first user turn, v3 in the last message when that is a user
-// turn (else nowhere); tekken is v3 without the spaces.
+// turn (else nowhere); tekken is v3 without the spaces; trim: the answer's white space stripped
+// (`|trim`, Mistral-7B-Instruct-v0.3's later template).
 std::string render_mistral_v1_v3(const std::vector<ChatMessage>& m, const ChatRenderOptions& o, bool v3,
-                                 bool tekken = false) {
+                                 bool tekken = false, bool trim = false) {
   const bool has_system = m[0].role == "system";
   const size_t first = has_system ? 1 : 0;
   const std::string open = tekken ? "[INST]" : v3 ? "[INST] " : " [INST] ", close = v3 ? "[/INST]" : " [/INST]";
@@ -254,7 +259,7 @@ std::string render_mistral_v1_v3(const std::vector<ChatMessage>& m, const ChatRe
       const bool with_system = has_system && (v3 ? i + 1 == m.size() : i == first);
       out += open + (with_system ? m[0].content + "\n\n" : std::string()) + m[i].content + close;
     } else if (m[i].role == "assistant") {
-      out += (tekken ? "" : " ") + m[i].content + o.eos_token;
+      out += (tekken ? "" : " ") + (trim ? python_strip(m[i].content) : m[i].content) + o.eos_token;
     } else {
       only_user_and_assistant();
     }
@@ -422,6 +427,7 @@ std::string inst_variant_name(InstVariant v) {
     case InstVariant::kMistralV3Tekken: return "mistral-v3-tekken (tool branches)";
     case InstVariant::kMistralV7: return "mistral-v7";
     case InstVariant::kMistralV7Tekken: return "mistral-v7-tekken";
+    case InstVariant::kMistralV3Trim: return "mistral-v3 (trimmed answers, tool branches)";
   }
   return "";
 }
@@ -437,6 +443,7 @@ std::string render_inst(InstVariant v, const std::vector<ChatMessage>& m, const 
     case InstVariant::kMistralV3Tekken: return render_mistral_v1_v3(m, o, true, true);
     case InstVariant::kMistralV7: return render_mistral_v7(m, o, false);
     case InstVariant::kMistralV7Tekken: return render_mistral_v7(m, o, true);
+    case InstVariant::kMistralV3Trim: return render_mistral_v1_v3(m, o, true, false, true);
   }
   return "";
 }

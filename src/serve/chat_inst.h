@@ -33,6 +33,7 @@ enum class InstVariant {
   kMistralV3Tekken,  // "[INST]...[/INST]" as v3, tool branches (Mistral-Nemo-Instruct-2407)
   kMistralV7,        // [SYSTEM_PROMPT] blocks where the system messages are (Mistral-Large-2411)
   kMistralV7Tekken,  // the same without spaces (Mistral-Small-24B-2501)
+  kMistralV3Trim,    // as v3 with the answer trimmed, alternation by ns.index, tool branches (Mistral-7B-v0.3's later)
 };
 
 // The template's code as detect_inst compares it: in {{ }} and {% %} tags, white space outside

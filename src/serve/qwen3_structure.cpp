@@ -6,6 +6,7 @@
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
 #include "serve/jinja_template.h"
+#include "serve/qwen3_loop_writes.h"
 #include "serve/qwen3_token_patterns.h"
 
 namespace infertrace::serve {
@@ -43,6 +44,13 @@ class Reader {
         if (why) *why = why_;
         return std::nullopt;
       }
+    // What each branch of the message loop writes for the messages the server sends (review CT55 M1).
+    if (const std::string p = qwen3_loop_writes_problem(
+            t_, Qwen3Loop{forward_loop_, loop_var_, think_, from_content_, system_written_});
+        !p.empty()) {
+      if (why) *why = p;
+      return std::nullopt;
+    }
     return Qwen3Structure{thinking_test_ != kNone, by_ends_};
   }
 
@@ -425,7 +433,8 @@ class Reader {
     if (open.empty())
       return fail_tag(k, "writing outside the message loop, the generation prompt and the system block, where "
                          "Qwen3's template writes nothing");
-    // In one of the loop's branches: Qwen3's template writes nothing directly in the loop's body,
+    // In one of the loop's branches (what they write is read after the walk, by
+    // qwen3_loop_writes_problem): Qwen3's template writes nothing directly in the loop's body,
     // where a write would precede every message (review DF, v2/62).
     if (open.front().opener == forward_loop_)
       return open.size() >= 2 ||

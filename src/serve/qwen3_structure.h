@@ -31,10 +31,10 @@
 //     brackets or literals, fields and `['...']` keys not Qwen3's, messages[...] but [0] and the tool
 //     branch's guarded neighbours, a `set` holding '<think>', a `set` in the message loop to
 //     other than '' or a (split/stripped) field, a think block whose content is its reasoning.
-// Not read: which variable a write's content or reasoning is beyond that (data flow through the
-// allowed `set`s), the
-// literals and conditions of the branches that write no think block (the user, system and tool
-// branches, the assistant's without one), a think tag split across two expressions there.
+//   - what the message loop writes for each message the server sends, branch by branch, and the
+//     reasoning split's sets: serve/qwen3_loop_writes.h (review CT55 M1).
+// Not read: how a variable is computed through the other allowed `set`s (data flow), the tool
+// branches (no message sent here reaches them).
 #pragma once
 
 #include <optional>
