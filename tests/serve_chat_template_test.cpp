@@ -837,6 +837,23 @@ TEST(ChatTemplate, Qwen3MarkedWritingElsewhereIsRefused) {
 
 // What the message loop's user, system and assistant branches write is read: an edited turn that
 // jinja2 writes otherwise is refused, not rendered as Qwen3's (review CT55 M1).
+// Undecided conditions in the message loop multiply the ways through it: more than are read is a
+// refusal, and an `if` of hundreds of undecided branches is read in bounded time (its ways kept
+// unique as they come, not compared all against all).
+TEST(ChatTemplate, Qwen3MarkedLoopWithTooManyWaysIsRefused) {
+  const std::string user = "{{- '<|im_start|>' + turn.role + '\\n' + reply + '<|im_end|>' + '\\n' }}";
+  std::string nine;
+  for (int i = 0; i < 9; ++i) nine += "{%- if reply == 'n" + std::to_string(i) + "' %}{{- 'x" + std::to_string(i) + "' }}{%- endif %}";
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(user, nine + user), "with more ways through the message loop than are read here"));
+  std::string elifs = "{%- if loop.index0 == 0 %}{{- 'w0' }}";
+  for (int i = 1; i < 390; ++i) elifs += "{%- elif loop.index0 == " + std::to_string(i) + " %}{{- 'w" + std::to_string(i) + "' }}";
+  elifs += "{%- endif %}";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(user, nine.substr(0, nine.find("{%- if reply == 'n7'")) + elifs + user),
+                               "with more ways through the message loop than are read here"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));  // 2.8 s before (50,000 ways compared pairwise), 1 ms after
+}
+
 TEST(ChatTemplate, Qwen3MarkedLoopBranchEditsAreRefused) {
   const std::string user = "{{- '<|im_start|>' + turn.role + '\\n' + reply + '<|im_end|>' + '\\n' }}";
   // jinja2 writes "Hello /no_think" for a user message; the Qwen3 renderer would write "Hello".

@@ -147,23 +147,28 @@ class Walker {
       }
       if (kw != "if") return fail_tag(k, "in the message loop, a statement Qwen3's template does not have there");
       if (!sets_test_ok(k)) return false;
+      // The same writes whichever way a condition went (Qwen3's reasoning splits) count once; kept
+      // unique as they come, so that an `if` of hundreds of undecided branches costs at most
+      // kMaxPaths comparisons per way rather than a square of all of them.
       std::vector<Pieces> out, reaching = std::move(paths);
+      const auto keep = [&](std::vector<Pieces>& ways) {
+        for (Pieces& p : ways) {
+          if (std::find(out.begin(), out.end(), p) != out.end()) continue;
+          if (out.size() == kMaxPaths) return fail_tag(k, "with more ways through the message loop than are read here");
+          out.push_back(std::move(p));
+        }
+        return true;
+      };
       for (size_t x = k; t_.keyword(x) != "endif"; x = t_.st.next[x]) {
         const V v = t_.keyword(x) == "else" ? V::kTrue : condition(t_.args(x), m);
         if (v == V::kFalse) continue;
         std::vector<Pieces> taken = v == V::kTrue ? std::move(reaching) : reaching;
         if (v == V::kTrue) reaching.clear();
-        if (!run(x, t_.st.next[x], m, taken)) return false;
-        out.insert(out.end(), taken.begin(), taken.end());
+        if (!run(x, t_.st.next[x], m, taken) || !keep(taken)) return false;
         if (v == V::kTrue) break;
       }
-      out.insert(out.end(), reaching.begin(), reaching.end());
-      // The same writes whichever way a condition went (Qwen3's reasoning splits) count once.
-      std::vector<Pieces> unique;
-      for (Pieces& p : out)
-        if (std::find(unique.begin(), unique.end(), p) == unique.end()) unique.push_back(std::move(p));
-      if (unique.size() > kMaxPaths) return fail_tag(k, "with more ways through the message loop than are read here");
-      paths = std::move(unique);
+      if (!keep(reaching)) return false;
+      paths = std::move(out);
       while (t_.keyword(k) != "endif") k = t_.st.next[k];
     }
     return true;
