@@ -118,5 +118,26 @@ TEST(CompareUnchecked, OtherGpuModelsAreSaid) {
   EXPECT_FALSE(compare_scenarios({base, other}).rows[1].gpu_models_differ);
 }
 
+// L7: where the launch mix differs, a few kernels only on one side are named (or, with the same
+// names, that the grids differ).
+TEST(CompareUnchecked, ALaunchMixThatDiffersNamesTheKernels) {
+  ScenarioMetrics base = scenario("base", 100, 1'000'000), other = scenario("renamed", 100, 1'000'000);
+  base.launch_mix = kernel_mix(100);
+  other.launch_mix = kernel_mix(100);
+  other.launch_mix->buckets[3] = 0, other.launch_mix->buckets[9] = 100;
+  base.kernel_names = {"gemm", "softmax"};
+  other.kernel_names = {"x_gemm", "x_layernorm", "x_softmax", "x_tanh"};
+  Comparison c = compare_scenarios({base, other});
+  ASSERT_TRUE(c.rows[1].launch_mix_differs);
+  const std::string want = "only in renamed: x_gemm, x_layernorm, x_softmax and 1 more; only in the baseline: gemm, softmax";
+  EXPECT_EQ(c.rows[1].launch_mix_difference, want);
+  EXPECT_NE(text_of(c).find("renamed 0% by kernel name, grid and block (" + want + ")"), std::string::npos) << text_of(c);
+  EXPECT_EQ(comparison_json(c)["scenarios"][1]["launch_mix_difference"], want);
+  other.kernel_names = base.kernel_names;
+  EXPECT_EQ(compare_scenarios({base, other}).rows[1].launch_mix_difference, "the same kernel names, with other grids or blocks");
+  other.kernel_names.clear();  // not known (a saved analysis): nothing named
+  EXPECT_EQ(compare_scenarios({base, other}).rows[1].launch_mix_difference, "");
+}
+
 }  // namespace
 }  // namespace infertrace

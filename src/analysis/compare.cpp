@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 
 #include "analysis/impact_unknown_reason.h"
@@ -170,6 +171,24 @@ std::string launch_mix_unchecked(const ScenarioMetrics& base, const ScenarioMetr
          ", fewer than " + std::to_string(kLaunchMixMinLaunches) + " to compare";
 }
 
+// What differs between two sorted name lists, three names of each side at most (sweep's
+// operators_differ names operators alike); with the same names, that the shapes differ.
+std::string kernel_difference(const ScenarioMetrics& base, const ScenarioMetrics& r) {
+  const auto only = [](const std::vector<std::string>& x, const std::vector<std::string>& y, const std::string& who) -> std::string {
+    std::vector<std::string> d;
+    std::set_difference(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(d));
+    if (d.empty()) return "";
+    std::string s = "only in " + who + ": ";
+    for (size_t i = 0; i < d.size() && i < 3; ++i) s += (i == 0 ? "" : ", ") + d[i];
+    if (d.size() > 3) s += " and " + std::to_string(d.size() - 3) + " more";
+    return s;
+  };
+  const std::string in_r = only(r.kernel_names, base.kernel_names, r.name);
+  const std::string in_base = only(base.kernel_names, r.kernel_names, "the baseline");
+  if (in_r.empty() && in_base.empty()) return "the same kernel names, with other grids or blocks";
+  return in_r + (in_r.empty() || in_base.empty() ? "" : "; ") + in_base;
+}
+
 // "1e+308": a rate in the words of a reason, any size.
 std::string rate_words(double v) {
   char buf[32];
@@ -323,6 +342,8 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     if (r.rate && base.rate && r.launch_count_mismatch != "different_work" && !r.launch_mix_differs &&
         !r.launch_mix_unchecked_withholds && !rates_apart)
       r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
+    if (r.launch_mix_differs && !r.m.kernel_names.empty() && !base.m.kernel_names.empty())
+      r.launch_mix_difference = kernel_difference(base.m, r.m);
     r.gpu_models_differ = i > 0 && !r.m.gpu_models.empty() && !base.m.gpu_models.empty() && r.m.gpu_models != base.m.gpu_models;
     // (base - r) / base falls as r rises and rises as base rises: a lower-bound rate of this row
     // bounds the slowdown from above, the baseline's from below.

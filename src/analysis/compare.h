@@ -97,6 +97,9 @@ struct ScenarioMetrics {
   // The GPU models the trace ran on (Kineto deviceProperties names, sorted, distinct): empty when
   // not known (a recording, a saved analysis, a trace without deviceProperties).
   std::vector<std::string> gpu_models{};
+  // The names of the GPU kernels the trace ran, sorted and distinct: empty when not known (a saved
+  // analysis) or without kernels. Where the launch mix differs, what differs is named (review CS L7).
+  std::vector<std::string> kernel_names{};
 };
 
 // drop_may_hold_launches, the one list of drop counters that may hold launch calls: analysis/launch_undercount.h.
@@ -184,6 +187,10 @@ struct ComparisonRow {
   // Both sides name their GPU models and the names differ (ScenarioMetrics::gpu_models): a
   // slowdown across GPU models is not the same machine's (review CS M2); the verdict and a note say so.
   bool gpu_models_differ{};
+  // Where launch_mix_differs and both sides' kernel names are known: a few kernels only on one side
+  // ("only in bs2: a, b, c and 5 more; only in the baseline: d"), or, with the same names, that the
+  // grids and blocks differ (review CS L7: a mismatch was a bare percentage). "" otherwise.
+  std::string launch_mix_difference{};
 };
 
 struct Comparison {

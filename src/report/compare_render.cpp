@@ -472,7 +472,8 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
       if (r.launch_mix_differs && r.launch_count_mismatch != "different_work") {
         char pct[16];
         std::snprintf(pct, sizeof pct, "%.0f%%", *r.launch_mix_similarity * 100.0);
-        mixes += (mixes.empty() ? "" : ", ") + r.m.name + " " + pct + " " + launch_mix_basis_words(r.m.launch_mix->basis);
+        mixes += (mixes.empty() ? "" : ", ") + r.m.name + " " + pct + " " + launch_mix_basis_words(r.m.launch_mix->basis) +
+                 (r.launch_mix_difference.empty() ? "" : " (" + r.launch_mix_difference + ")");
       }
     if (!mixes.empty()) {
       char min_pct[16];
@@ -616,6 +617,7 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"slowdown_undefined_reason", "why there is no slowdown (rates too far apart)", F::Text},
       {"gpu_models", "GPU models (Kineto deviceProperties)", F::Text},
       {"gpu_models_differ", "ran on another GPU model than the baseline", F::YesNo},
+      {"launch_mix_difference", "kernels only on one side (launch mix differs)", F::Text},
   };
   return cols;
 }
@@ -680,7 +682,8 @@ json comparison_json(const Comparison& c) {
                     {"launch_mix_unchecked_reason", opt_reason(r.launch_mix_unchecked_reason)},
                     {"slowdown_undefined_reason", opt_reason(r.slowdown_undefined_reason)},
                     {"gpu_models", r.m.gpu_models.empty() ? json(nullptr) : json(r.m.gpu_models)},
-                    {"gpu_models_differ", r.gpu_models_differ}});
+                    {"gpu_models_differ", r.gpu_models_differ},
+                    {"launch_mix_difference", opt_reason(r.launch_mix_difference)}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
           {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)},
           {"no_launch_rate", c.no_launch_rate}};

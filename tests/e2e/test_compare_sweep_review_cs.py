@@ -80,6 +80,24 @@ with tempfile.TemporaryDirectory() as tmp:
     if out:
         check(out["gpu_models_differ"] == [] and "another GPU model" not in out["summary"], "same model: %r" % out["summary"])
 
+    # L7: kernels renamed (the same timing and grids): the names only on each side are given.
+    doc = load(bs2)
+    names = sorted({e["name"] for e in doc["traceEvents"] if e.get("cat") == "kernel"})
+    for e in doc["traceEvents"]:
+        if e.get("cat") == "kernel":
+            e["name"] = "renamed_" + e["name"]
+    renamed = os.path.join(tmp, "renamed_bs2.json")
+    save(doc, renamed)
+    out = as_json(run("compare", "--json", bs2, renamed), "compare renamed")
+    if out:
+        row = out["scenarios"][1]
+        more = lambda n: " and %d more" % (len(names) - 3) if len(names) > 3 else ""  # noqa: E731
+        want = ("only in renamed_bs2: " + ", ".join("renamed_" + n for n in names[:3]) + more(0) +
+                "; only in the baseline: " + ", ".join(names[:3]) + more(0))
+        check(row["launch_mix_differs"] is True and row["launch_mix_difference"] == want,
+              "launch_mix_difference %r, want %r" % (row["launch_mix_difference"], want))
+        check(any(want in n for n in out["notes"]), "notes %r" % out["notes"])
+
     # L4: one capture under two batch names: a caution naming both batches.
     same = os.path.join(tmp, "same")
     os.mkdir(same)
