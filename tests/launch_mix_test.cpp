@@ -144,6 +144,7 @@ TEST(LaunchMix, CompareGivesNoSlowdownForOtherShapesWithTheSameCount) {
   // One mix unknown (an analysis saved before the key): compared as before.
   ScenarioMetrics old = with_mix("old", 160, 1'270'000'000, b2);
   old.launch_mix.reset();
+  old.launch_mix_unknown = true;  // (scenario_from_json: no launch_mix key)
   EXPECT_TRUE(compare_scenarios({with_mix("bs1", 160, 1'000'000'000, b1), old}).rows[1].slowdown_pct.has_value());
   // Every scenario with a throughput: the user said what work each did; the mix does not matter.
   ScenarioMetrics t1 = with_mix("bs1", 160, 1'000'000'000, b1), t2 = with_mix("bs2", 160, 1'270'000'000, b2);

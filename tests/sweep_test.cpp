@@ -224,8 +224,11 @@ TEST(Sweep, BurstsCaveatByTheMostIdleOfSeveralGpusSaysSo) {
   SweepPoint two = sweep_point(1, "a", analysis(true, 100, 100));
   two.devices = 2;
   two.most_idle_device_idle = 600;
+  two.most_idle_device = 1;
   const SweepResult r = analyze_sweep({two, sweep_point(2, "b", analysis(true, 100, 100))});
-  EXPECT_NE(r.summary.find("Yet one GPU (the most idle device: most_idle_device_share) is idle at least half the "
+  // The device and its share, not the JSON key's name (review CS L1).
+  EXPECT_EQ(r.summary.find("most_idle_device_share"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("Yet one GPU (the most idle device: device 1 at batch 1, idle 60.0%) is idle at least half the "
                            "inference latency at batch 1:"),
             std::string::npos)
       << r.summary;
@@ -668,6 +671,65 @@ TEST(Sweep, LaunchCallsWithoutGpuRecordsAreNotCpuOnly) {
   EXPECT_NE(mixed.summary.find("yet batch 2 made launch calls"), std::string::npos) << mixed.summary;
   const SweepResult cpu = analyze_sweep({sweep_point(1, "a", cpu_only), sweep_point(2, "b", cpu_only)});
   EXPECT_NE(cpu.summary.find("No trace in this sweep has GPU activity (CPU-only profiles)"), std::string::npos) << cpu.summary;
+}
+
+}  // namespace
+}  // namespace infertrace
+
+namespace infertrace {
+namespace {
+
+std::string sweep_text(const SweepResult& r) {
+  std::ostringstream os;
+  print_sweep(os, r);
+  return os.str();
+}
+
+// Review CS L3: the table gives GPU and CPU idle as times too, beside their shares of IL.
+TEST(SweepCs, TableGivesIdleTimesBesideTheirShares) {
+  const std::string text = sweep_text(analyze_sweep({sweep_point(1, "a", analysis(false, 250, 400)),
+                                                     sweep_point(2, "b", analysis(true, 100, 700))}));
+  EXPECT_NE(text.find("250 ns (25.0%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("400 ns (40.0%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("700 ns (70.0%)"), std::string::npos) << text;
+}
+
+// Review CS L2: rounding that would show a tie the verdict broke shows the digits that tell them apart.
+TEST(SweepCs, RoundingNeverShowsATieTheVerdictBroke) {
+  LaunchAnalysis half = analysis(true, 0, 0);
+  half.inference_latency = 100'000, half.gpu_idle = 49'999, half.cpu_idle = 49'999;  // both just under half
+  LaunchAnalysis parts = analysis(true, 100, 100);
+  parts.tklqt_launch = 10'000, parts.tklqt_queue = 10'001, parts.tklqt = 20'001;  // gpu by 1 ns
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", half), sweep_point(2, "b", parts)});
+  ASSERT_TRUE(r.points[0].balanced);
+  const std::string text = sweep_text(r);
+  EXPECT_EQ(text.find("(50.0%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("(49.999%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("10,000 ns"), std::string::npos) << text;
+  EXPECT_NE(text.find("10,001 ns"), std::string::npos) << text;
+  // Exactly half stays "50.0%"; parts whose texts differ keep their units.
+  LaunchAnalysis exact = analysis(true, 500, 500);
+  const std::string plain = sweep_text(analyze_sweep({sweep_point(1, "a", exact), sweep_point(2, "b", analysis(true, 100, 100))}));
+  EXPECT_NE(plain.find("500 ns (50.0%)"), std::string::npos) << plain;
+}
+
+// Review CS M2: a batch on another GPU model is named in the summary and in JSON.
+TEST(SweepCs, OtherGpuModelsAreNamed) {
+  SweepPoint a = sweep_point(8, "a", analysis(false, 100, 100)), b = sweep_point(16, "b", analysis(true, 100, 100));
+  SweepPoint c = sweep_point(32, "c", analysis(true, 100, 100));
+  a.gpu_models = {"NVIDIA H100 80GB HBM3"}, b.gpu_models = {"NVIDIA A100-SXM4-80GB"};  // c: not named
+  const SweepResult r = analyze_sweep({a, b, c});
+  EXPECT_EQ(r.gpu_models_differ, std::vector<int64_t>{16});
+  EXPECT_NE(r.summary.find("Caution: batch 16 ran on another GPU model than batch 8 (NVIDIA H100 80GB HBM3; batch 16 on "
+                           "NVIDIA A100-SXM4-80GB), so the figures compare machines as well as batch sizes."),
+            std::string::npos)
+      << r.summary;
+  const nlohmann::json j = sweep_json(r);
+  EXPECT_EQ(j["gpu_models_differ"], nlohmann::json::array({16}));
+  EXPECT_EQ(j["points"][1]["gpu_models"][0], "NVIDIA A100-SXM4-80GB");
+  EXPECT_TRUE(j["points"][2]["gpu_models"].is_null());
+  b.gpu_models = a.gpu_models;
+  EXPECT_TRUE(analyze_sweep({a, b, c}).gpu_models_differ.empty());
 }
 
 }  // namespace

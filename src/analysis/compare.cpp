@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 
 #include "analysis/impact_unknown_reason.h"
+#include "trace/gpu_models.h"
 #include "util/error.h"
 #include "util/plural.h"
 
@@ -143,6 +145,57 @@ std::string lower_bound_cause(const ScenarioMetrics& m) {
   return launch_undercount_cause(m.launch_records_lost, m.launch_partial_note, m.launch_records_lost_up_to);
 }
 
+// Why two scenarios' launch mixes were not compared (launch_mix_similarity gave none), and whether
+// that leaves their work unknown: one side's capture holds GPU kernels (or launch calls of a known
+// shape) and the other's neither, so its launch calls reached no GPU work that was captured
+// (review CS M1: such a capture read "no measurable change").
+std::string launch_mix_unchecked(const ScenarioMetrics& base, const ScenarioMetrics& r, bool& withholds) {
+  withholds = false;
+  const auto calls = [](const ScenarioMetrics& m) {
+    return std::to_string(m.launches) + plural(m.launches, " launch call", " launch calls");
+  };
+  if (base.launch_mix_unknown || r.launch_mix_unknown)
+    return std::string(base.launch_mix_unknown ? "the baseline's" : "its") +
+           " saved analysis does not say what it launched (saved before sched --json wrote launch_mix)";
+  if (!base.launch_mix && !r.launch_mix) return "neither capture holds a GPU kernel or a launch call of a known shape";
+  if (!base.launch_mix || !r.launch_mix) {
+    withholds = true;
+    return r.launch_mix ? "the baseline's " + calls(base) + " reached no GPU work in its capture (no GPU kernel)"
+                        : "its " + calls(r) + " reached no GPU work in its capture (no GPU kernel)";
+  }
+  if (base.launch_mix->basis != r.launch_mix->basis)
+    return std::string("its launches are known ") + launch_mix_basis_words(r.launch_mix->basis) + ", the baseline's " +
+           launch_mix_basis_words(base.launch_mix->basis);
+  const int64_t fewer = std::min(base.launch_mix->launches, r.launch_mix->launches);
+  return std::string(r.launch_mix->launches == fewer ? "it" : "the baseline") + " launched " + std::to_string(fewer) +
+         ", fewer than " + std::to_string(kLaunchMixMinLaunches) + " to compare";
+}
+
+// What differs between two sorted name lists, three names of each side at most (sweep's
+// operators_differ names operators alike); with the same names, that the shapes differ.
+std::string kernel_difference(const ScenarioMetrics& base, const ScenarioMetrics& r) {
+  const auto only = [](const std::vector<std::string>& x, const std::vector<std::string>& y, const std::string& who) -> std::string {
+    std::vector<std::string> d;
+    std::set_difference(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(d));
+    if (d.empty()) return "";
+    std::string s = "only in " + who + ": ";
+    for (size_t i = 0; i < d.size() && i < 3; ++i) s += (i == 0 ? "" : ", ") + d[i];
+    if (d.size() > 3) s += " and " + std::to_string(d.size() - 3) + " more";
+    return s;
+  };
+  const std::string in_r = only(r.kernel_names, base.kernel_names, r.name);
+  const std::string in_base = only(base.kernel_names, r.kernel_names, "the baseline");
+  if (in_r.empty() && in_base.empty()) return "the same kernel names, with other grids or blocks";
+  return in_r + (in_r.empty() || in_base.empty() ? "" : "; ") + in_base;
+}
+
+// "1e+308": a rate in the words of a reason, any size.
+std::string rate_words(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonRow& base, const std::string& basis) {
   // On the launch-rate basis a scenario whose launches were not measured has no rate: said in its
   // verdict (the baseline's too), and in a measured row the baseline's lack of one.
@@ -174,6 +227,12 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
     v = "no verdict: " + std::string(pct) + " of its launches match the baseline's " + launch_mix_basis_words(r.m.launch_mix->basis) +
         ", so they ran different work (another batch size, sequence length or model) and the launch rate is not "
         "throughput (give each a throughput to compare)";
+  } else if (r.launch_mix_unchecked_withholds) {
+    v = "no verdict: " + r.launch_mix_unchecked_reason +
+        ", so its launch mix could not be compared with the baseline's: whether they ran the same work is not known, "
+        "and the launch rate is not throughput (capture the GPU side in both, or give each a throughput to compare)";
+  } else if (!r.slowdown_undefined_reason.empty()) {
+    v = "no verdict: " + r.slowdown_undefined_reason;
   } else if (!r.slowdown_pct && rate_basis && !r.m.launches_measured) {
     v = kNotMeasured;
   } else if (!r.slowdown_pct && rate_basis && !r.rate) {
@@ -214,6 +273,9 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events" &&
       !(v == kNotMeasured && r.m.signature == "launches_not_measured"))
     v += "; " + r.m.signature;
+  if (r.gpu_models_differ)
+    v += "; ran on another GPU model (" + gpu_models_text(r.m.gpu_models) + ") than the baseline (" +
+         gpu_models_text(base.m.gpu_models) + "): the slowdown compares the machines too";
   if (r.irq_vector_sets_differ)
     v += "; hard IRQ/1K not comparable: other x86 system vectors were traced (" + vector_set_text(r.m) +
          ") than in the baseline's recording (" + vector_set_text(base.m) + ")";
@@ -267,8 +329,22 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     // says why it has none.)
     r.launch_mix_differs = c.basis == "launch_rate" && r.launch_mix_similarity && *r.launch_mix_similarity < kLaunchMixMinSimilarity &&
                            !(r.m.launches_measured && !r.rate);
-    if (r.rate && base.rate && r.launch_count_mismatch != "different_work" && !r.launch_mix_differs)
+    if (i > 0 && c.basis == "launch_rate" && r.rate && base.rate && !r.launch_mix_similarity)
+      r.launch_mix_unchecked_reason = launch_mix_unchecked(base.m, r.m, r.launch_mix_unchecked_withholds);
+    // Rates more than kMaxRateRatio apart are not one workload in one unit, and their slowdown may
+    // not even be finite (throughputs 1 and 1e308 read "-inf%": review CS M3).
+    const bool rates_apart = r.rate && base.rate &&
+                             !(*r.rate / *base.rate <= kMaxRateRatio && *base.rate / *r.rate <= kMaxRateRatio);
+    if (i > 0 && rates_apart)
+      r.slowdown_undefined_reason = "the rates (" + rate_words(*base.rate) + " and " + rate_words(*r.rate) +
+                                    ") are more than a million times apart, so they are not one workload measured in one "
+                                    "unit and give no slowdown (check each scenario's throughput)";
+    if (r.rate && base.rate && r.launch_count_mismatch != "different_work" && !r.launch_mix_differs &&
+        !r.launch_mix_unchecked_withholds && !rates_apart)
       r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
+    if (r.launch_mix_differs && !r.m.kernel_names.empty() && !base.m.kernel_names.empty())
+      r.launch_mix_difference = kernel_difference(base.m, r.m);
+    r.gpu_models_differ = i > 0 && !r.m.gpu_models.empty() && !base.m.gpu_models.empty() && r.m.gpu_models != base.m.gpu_models;
     // (base - r) / base falls as r rises and rises as base rises: a lower-bound rate of this row
     // bounds the slowdown from above, the baseline's from below.
     if (r.slowdown_pct && i > 0 && (r.rate_lower_bound || base.rate_lower_bound))

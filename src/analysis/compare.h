@@ -90,6 +90,16 @@ struct ScenarioMetrics {
   // What an incomplete recording lacks (SchedAnalysis::incomplete_note; a saved analysis: its
   // `incomplete_note`): its figures cover only what was recorded; "" when complete (review HR M2).
   std::string incomplete_note;
+  // A saved analysis written before `sched --json` had `launch_mix` (2026-12-05): its mix is not
+  // known, where a null launch_mix above says the capture holds no GPU kernel and no launch call of
+  // a known shape. False for a trace (its mix is always known).
+  bool launch_mix_unknown{};
+  // The GPU models the trace ran on (Kineto deviceProperties names, sorted, distinct): empty when
+  // not known (a recording, a saved analysis, a trace without deviceProperties).
+  std::vector<std::string> gpu_models{};
+  // The names of the GPU kernels the trace ran, sorted and distinct: empty when not known (a saved
+  // analysis) or without kernels. Where the launch mix differs, what differs is named (review CS L7).
+  std::vector<std::string> kernel_names{};
 };
 
 // drop_may_hold_launches, the one list of drop counters that may hold launch calls: analysis/launch_undercount.h.
@@ -162,6 +172,25 @@ struct ComparisonRow {
   // sched_increase_bound for window_sched_increase: "either_way" when either side's launch window
   // may be shorter than its launches (ScenarioMetrics::window_ends_uncertain), else the same.
   std::string window_sched_increase_bound;
+  // On the launch-rate basis, why the launch mix was not compared with the baseline's (a row with
+  // both rates whose launch_mix_similarity is none): one side's launch calls reached no GPU work,
+  // mixes of other bases, too few launches, or a mix not known. "" when it was compared (or not
+  // that basis, or the baseline's row). compare --json `launch_mix_unchecked_reason`.
+  std::string launch_mix_unchecked_reason{};
+  // The check was not made because one side's launch calls reached no GPU work while the other's
+  // did (review CS M1: a capture without the GPU side read "no measurable change"): whether they ran
+  // the same work is not known, so no slowdown and the verdict says why.
+  bool launch_mix_unchecked_withholds{};
+  // Why slowdown_pct is null though both rates exist: the rates too far apart for a slowdown to
+  // mean anything or to be finite (throughputs 1 and 1e308: review CS M3). "" otherwise.
+  std::string slowdown_undefined_reason{};
+  // Both sides name their GPU models and the names differ (ScenarioMetrics::gpu_models): a
+  // slowdown across GPU models is not the same machine's (review CS M2); the verdict and a note say so.
+  bool gpu_models_differ{};
+  // Where launch_mix_differs and both sides' kernel names are known: a few kernels only on one side
+  // ("only in bs2: a, b, c and 5 more; only in the baseline: d"), or, with the same names, that the
+  // grids and blocks differ (review CS L7: a mismatch was a bare percentage). "" otherwise.
+  std::string launch_mix_difference{};
 };
 
 struct Comparison {
@@ -182,6 +211,11 @@ struct Comparison {
 // equally long and its count is the work done. Counts and walls both further apart mean different
 // work (another model or CUDA graphs), where more launches per second is not more work done.
 constexpr double kLaunchCountTolerance = 0.05;
+
+// Rates further apart than this factor give no slowdown (ComparisonRow::slowdown_undefined_reason):
+// one workload's throughputs differ by a few times at most, while 1 against 1e308 overflows to an
+// infinite slowdown (review CS M3).
+constexpr double kMaxRateRatio = 1e6;
 
 // Whether the launch counts of `a` and `b` are more than kLaunchCountTolerance apart (of the larger).
 // A count that is a lower bound (records lost that may be launch calls: up to that many more; CUPTI

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "analysis/bound_verdict.h"
+#include "trace/gpu_models.h"
 #include "util/error.h"
 #include "util/whole_number.h"
 
@@ -33,6 +34,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.cpu_bound_gpu_busy = a.cpu_bound_gpu_busy;
   p.host_sync = a.host_undefined() ? 0 : a.host_sync;
   p.devices = static_cast<int64_t>(a.by_device.size()), p.most_idle_device_idle = a.most_idle_gpu_idle();
+  p.most_idle_device = a.most_idle_device;
   if (a.inference_latency > 0) {
     const double il = static_cast<double>(a.inference_latency);
     p.gpu_idle_share = static_cast<double>(a.gpu_idle) / il;
@@ -347,8 +349,20 @@ std::string summarize(const SweepResult& r) {
     return p.devices > 1 && std::find(bursty.begin(), bursty.end(), p.batch) != bursty.end() &&
            p.most_idle_device_idle > p.gpu_idle;
   });
+  // The device and its idle share at each such batch, as the table's reader cannot find them there
+  // (review CS L1: the sentence gave the JSON key's name instead).
+  std::string which_device;
+  for (const SweepPoint& p : pts)
+    if (p.devices > 1 && std::find(bursty.begin(), bursty.end(), p.batch) != bursty.end() && p.inference_latency > 0) {
+      char pct[32];
+      const double idle = static_cast<double>(std::max(p.gpu_idle, p.most_idle_device_idle));
+      std::snprintf(pct, sizeof pct, "%.1f%%", idle / static_cast<double>(p.inference_latency) * 100.0);
+      which_device += (which_device.empty() ? "" : "; ") + ("device " + std::to_string(p.most_idle_device) + " at batch " +
+                                                            std::to_string(p.batch) + ", idle " + pct);
+    }
   if (!bursty.empty())
-    s += std::string(by_one_device ? " Yet one GPU (the most idle device: most_idle_device_share)" : " Yet the GPU") +
+    s += std::string(by_one_device ? " Yet one GPU (the most idle device: " + which_device + ")"
+                                   : " Yet the GPU") +
          " is idle at least half the inference latency at " + batches(bursty) +
          ": kernels queue in bursts with host-side gaps between them, so there the host's work between bursts "
          "matters as much as faster kernels.";
@@ -461,6 +475,34 @@ SweepResult analyze_sweep(std::vector<SweepPoint> points) {
                  operator_difference(first_with_ops->top_level_operators, first_with_ops->batch, other.top_level_operators, other.batch) +
                  "), so the traces may not be one model at several batch sizes.";
   }
+  // Traces from other GPU models (review CS M2: an A100 trace beside H100 ones made a transition
+  // with no word): named by model, as the trace's deviceProperties give it.
+  const SweepPoint* first_with_models = nullptr;
+  for (const SweepPoint& p : r.points)
+    if (!p.gpu_models.empty()) {
+      if (!first_with_models) first_with_models = &p;
+      else if (p.gpu_models != first_with_models->gpu_models) r.gpu_models_differ.push_back(p.batch);
+    }
+  if (!r.gpu_models_differ.empty()) {
+    std::string which;
+    for (const SweepPoint& p : r.points)
+      if (std::find(r.gpu_models_differ.begin(), r.gpu_models_differ.end(), p.batch) != r.gpu_models_differ.end())
+        which += (which.empty() ? "" : "; ") + ("batch " + std::to_string(p.batch) + " on " + gpu_models_text(p.gpu_models));
+    r.summary += " Caution: " + batches(r.gpu_models_differ) + " ran on another GPU model than batch " +
+                 std::to_string(first_with_models->batch) + " (" + gpu_models_text(first_with_models->gpu_models) + "; " +
+                 which + "), so the figures compare machines as well as batch sizes.";
+  }
+  // One capture under two batch names (review CS L4: two identical rows made a transition).
+  for (const SweepPoint& p : r.points)
+    if (p.same_bytes_as > 0)
+      r.summary += " Caution: the traces of batches " + std::to_string(std::min(p.same_bytes_as, p.batch)) + " and " +
+                   std::to_string(std::max(p.same_bytes_as, p.batch)) + " hold the same bytes (" + p.source +
+                   "): one capture under two batch names, not two batch sizes.";
+  // A label that contradicts the file name (review CS L5: the label won silently).
+  for (const SweepPoint& p : r.points)
+    if (p.file_name_batch > 0)
+      r.summary += " Caution: " + p.source + " is labelled batch " + std::to_string(p.batch) + " but its file name says batch " +
+                   std::to_string(p.file_name_batch) + ": check the --label.";
   // Decode windows with doubts (analysis/decode_window_check.h): said where the figures are read.
   std::vector<int64_t> doubted;
   for (const SweepPoint& p : r.points)

@@ -84,6 +84,17 @@ struct SweepPoint {
   // at every batch size (its nested operators may differ: BERT's bs1 trace lacks aten::clone
   // under them), so points whose sets differ may not be one model (review MA L5).
   std::vector<std::string> top_level_operators{};
+  // LaunchAnalysis::most_idle_device: the device the sentence names where several GPUs idle in
+  // bursts (review CS L1: it printed the key name most_idle_device_share). -1 when none.
+  int64_t most_idle_device{-1};
+  // The GPU models the trace ran on (trace/gpu_models.h); empty when it does not say.
+  std::vector<std::string> gpu_models{};
+  // The batch of an earlier trace of this sweep whose file holds the same bytes (one capture under
+  // two batch names: review CS L4), 0 when none; set by the caller. The summary cautions.
+  int64_t same_bytes_as{};
+  // The batch the trace's file name says (bs<N>) where --label gave another (review CS L5), 0 when
+  // they agree or the name says none; set by the caller. The summary cautions.
+  int64_t file_name_batch{};
 };
 
 // Whether a point's CPU-/GPU-bound verdict rests on clamped launch latencies: it has one, and more
@@ -116,6 +127,9 @@ struct SweepResult {
   // Batches whose top-level operators differ from those of the smallest batch with operators
   // (SweepPoint::top_level_operators): the summary says the traces may not be one model.
   std::vector<int64_t> operators_differ{};
+  // Batches whose GPU models differ from those of the smallest batch that names its models
+  // (SweepPoint::gpu_models): the summary says the figures compare machines too (review CS M2).
+  std::vector<int64_t> gpu_models_differ{};
 };
 
 SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAnalysis& a,

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -22,6 +24,7 @@
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sweep_report.h"
+#include "trace/gpu_models.h"
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/whole_number.h"
@@ -106,6 +109,29 @@ std::vector<int64_t> batch_sizes(const Options& o, const std::vector<EngineRunDo
   return out;
 }
 
+// Whether two regular files hold the same bytes (sizes compared first, so that traces of other
+// sizes are never read here): one capture copied under two batch names (review CS L4).
+bool same_content(const std::string& a, const std::string& b, off_t size_a, off_t size_b) {
+  if (size_a != size_b) return false;
+  std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
+  if (!fa || !fb) return false;  // (an unreadable file is said when it is loaded)
+  std::vector<char> ba(1 << 16), bb(1 << 16);
+  while (fa && fb) {
+    fa.read(ba.data(), static_cast<std::streamsize>(ba.size()));
+    fb.read(bb.data(), static_cast<std::streamsize>(bb.size()));
+    if (fa.gcount() != fb.gcount() || !std::equal(ba.begin(), ba.begin() + fa.gcount(), bb.begin())) return false;
+  }
+  return fa.eof() && fb.eof();
+}
+
+// A trace without a single event (`{"traceEvents": []}`, none skipped either): more likely a wrong
+// or unfinished file than a CPU-only profile, so no sweep point (review CS L6: it read "no GPU
+// activity" and the sweep exited 0).
+bool no_events(const Trace& t) {
+  return t.gpu.size() == 0 && t.api.size() == 0 && t.ops.size() == 0 && t.switches.size() == 0 && t.wakeups.size() == 0 &&
+         t.irqs.size() == 0 && t.syscalls.size() == 0 && t.other_host_starts.empty() && t.skipped.empty();
+}
+
 void run(const Options& o) {
   if (o.traces.size() < 2) throw UsageError("sweep: give at least two traces (one per batch size)");
   // The name is checked for a file only: a device, a FIFO or an open descriptor (`--plot /dev/stdout`)
@@ -130,11 +156,13 @@ void run(const Options& o) {
   // Every trace opened first: a missing file is an input error a user can act on, not a missing
   // batch size in its name (audit EW L5: "missing.json.gz: no batch size", exit 2).
   std::vector<std::pair<dev_t, ino_t>> ids;  // of regular files; pipes and devices are not compared
+  std::vector<off_t> sizes;
   for (const std::string& t : o.traces) {
     struct stat st {};
     if (::stat(t.c_str(), &st) != 0) throw InputError(t, -1, std::string("cannot open: ") + std::strerror(errno));
     if (S_ISDIR(st.st_mode)) throw InputError(t, -1, "is a directory");
     ids.emplace_back(S_ISREG(st.st_mode) ? st.st_dev : 0, S_ISREG(st.st_mode) ? st.st_ino : 0);
+    sizes.push_back(st.st_size);
   }
   const std::vector<EngineRunDoc> runs = engine_runs(o);
   const std::vector<int64_t> batches = batch_sizes(o, runs);
@@ -147,17 +175,38 @@ void run(const Options& o) {
           (runs.empty() || (runs[i].window->from == runs[j].window->from && runs[i].window->to == runs[j].window->to)))
         throw UsageError("sweep: " + o.traces[j] + " and " + o.traces[i] + " are the same file" +
                          (runs.empty() ? "" : " cut by the same decode window") + "; give one trace per batch size");
+  // Two files with the same bytes are one capture under two names (review CS L4: a copy of the
+  // batch 16 trace named bs32 made two identical rows and a transition): the summary cautions
+  // (not refused: tests and users make CPU-only or edited copies on purpose).
+  std::vector<int64_t> same_bytes_as(ids.size(), 0);
+  for (size_t i = 0; i < ids.size(); ++i)
+    for (size_t j = 0; j < i && same_bytes_as[i] == 0; ++j)
+      if (ids[i].second != 0 && ids[j].second != 0 && ids[i] != ids[j] && (runs.empty() || o.decode_windows[i] == o.decode_windows[j]) &&
+          same_content(o.traces[j], o.traces[i], sizes[j], sizes[i]))
+        same_bytes_as[i] = batches[j];
   const bool progress = isatty(STDERR_FILENO);
   std::vector<SweepPoint> points;
   for (size_t i = 0; i < o.traces.size(); ++i) {
     if (progress) std::cerr << "\r[" << i + 1 << "/" << o.traces.size() << "] " << o.traces[i] << "\033[K" << std::flush;
     Trace trace = load_trace_noting(o.traces[i]);
+    if (no_events(trace))
+      throw InputError(o.traces[i], -1, "no events in the trace (an empty or unfinished capture, or the wrong file?), so it "
+                                        "is no sweep point for batch " + std::to_string(batches[i]));
     std::vector<std::string> doubts;
     if (!runs.empty()) doubts = cut_to_decode_window(trace, o.traces[i], runs[i], o.decode_windows[i]);
     const LaunchAnalysis analysis = analyze_launches(trace);
     points.push_back(sweep_point(batches[i], clean_text(o.traces[i]), analysis, trace.launch_coverage));
     SweepPoint& p = points.back();
     p.top_level_operators = top_level_operator_names(trace, analysis);
+    p.gpu_models = gpu_model_names(trace);
+    p.same_bytes_as = same_bytes_as[i];
+    if (!o.labels.empty()) {  // a label against the name's bs<N> (a name the rule refuses is no claim)
+      try {
+        if (const std::optional<int64_t> named = batch_from_file_name(o.traces[i]); named && *named != batches[i])
+          p.file_name_batch = *named;
+      } catch (const UsageError&) {
+      }
+    }
     p.skipped = trace.skipped;
     p.names_cleaned = trace.names_cleaned;
     if (!runs.empty()) {

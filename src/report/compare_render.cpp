@@ -12,6 +12,7 @@
 #include "report/launch_mix_json.h"
 #include "report/schema_version.h"
 #include "report/text_table.h"
+#include "trace/gpu_models.h"
 #include "trace/recorder_drops.h"
 #include "util/error.h"
 #include "util/json_int.h"
@@ -76,6 +77,15 @@ std::string scenario_names(const Comparison& c, Pick pick, const char* one, cons
 // The scenarios without switches (or IRQs): "k holds", "k, j hold"; "" when every one has them.
 std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorded) {
   return scenario_names(c, [&](const ComparisonRow& r) { return !(r.m.*recorded); }, " holds", " hold");
+}
+
+// A rate or throughput with one decimal; one that would show as "0.0" (a positive 1e-320) or run to
+// many digits (1e308) in three significant digits, so no positive rate reads as zero (review CS M3).
+std::string rate_text(double v) {
+  if (v == 0 || (std::abs(v) >= 0.05 && std::abs(v) < 1e15)) return format_fixed(v, 1);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
 }
 
 }  // namespace
@@ -241,6 +251,7 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
     m.incomplete_note = "incomplete recording";
   // What it launched, by shape (absent from analyses saved before 2026-12-05: unknown, not compared).
   if (s->contains("launch_mix")) m.launch_mix = launch_mix_from_json((*s)["launch_mix"], file);
+  else m.launch_mix_unknown = true;
   // A throughput that is there must be usable: a string or a zero silently dropped would switch
   // the whole comparison to the launch-rate basis.
   for (const json* o : {&doc, s}) {
@@ -271,7 +282,7 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     const auto na = [](std::string v, const std::string& reason) { return v == "-" && !reason.empty() ? "n/a" : v; };
     // A rate of recorded launches while launch records were lost is a lower bound (">="); the
     // slowdown from it is bounded one way ("<=", ">=") or, both rates bounds, neither ("~").
-    const std::string rate_cell = r.rate ? (r.rate_lower_bound ? ">=" : "") + format_fixed(*r.rate, 1) : "-";
+    const std::string rate_cell = r.rate ? (r.rate_lower_bound ? ">=" : "") + rate_text(*r.rate) : "-";
     const std::string slow_cell =
         r.slowdown_pct ? slowdown_mark(r.slowdown_bound) + format_fixed(*r.slowdown_pct, 1) + "%" : "-";
     // A rate per 1000 launches of launches counted fewer than ran is an upper bound ("<="), and the
@@ -461,7 +472,8 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
       if (r.launch_mix_differs && r.launch_count_mismatch != "different_work") {
         char pct[16];
         std::snprintf(pct, sizeof pct, "%.0f%%", *r.launch_mix_similarity * 100.0);
-        mixes += (mixes.empty() ? "" : ", ") + r.m.name + " " + pct + " " + launch_mix_basis_words(r.m.launch_mix->basis);
+        mixes += (mixes.empty() ? "" : ", ") + r.m.name + " " + pct + " " + launch_mix_basis_words(r.m.launch_mix->basis) +
+                 (r.launch_mix_difference.empty() ? "" : " (" + r.launch_mix_difference + ")");
       }
     if (!mixes.empty()) {
       char min_pct[16];
@@ -470,6 +482,38 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
                       "): they launched other kernels or grids (another batch size, sequence length or model), "
                       "different work where a launch rate is not throughput, so no slowdown or verdict is given; "
                       "to compare them, give each a \"throughput\" (a saved analysis with that key)");
+    }
+    // The launch mix not compared (review CS M1): each row with why, and what that leaves.
+    {
+      std::string withheld, unchecked;
+      for (const ComparisonRow& r : c.rows) {
+        // (Neither side with a mix: nothing was there to compare, as before the key; JSON has the reason.)
+        if (r.launch_mix_unchecked_reason.empty() || r.launch_count_mismatch == "different_work" ||
+            (!r.m.launch_mix && !c.rows.front().m.launch_mix && !r.m.launch_mix_unknown && !c.rows.front().m.launch_mix_unknown))
+          continue;
+        std::string& to = r.launch_mix_unchecked_withholds ? withheld : unchecked;
+        to += (to.empty() ? "" : "; ") + r.m.name + ": " + r.launch_mix_unchecked_reason;
+      }
+      if (!withheld.empty())
+        notes.push_back("launches/s: launch mix not compared with the baseline's (" + withheld +
+                        "): one side's capture holds GPU work and the other's none, so whether they ran the same work "
+                        "is not known and no slowdown or verdict is given; capture the GPU side in both (CUDA activities "
+                        "in the PyTorch profiler, or `infertrace record --cuda cupti`), or give each a \"throughput\"");
+      if (!unchecked.empty())
+        notes.push_back("launches/s: launch mix not compared with the baseline's (" + unchecked +
+                        "): the slowdown assumes both ran the same work, which the launch mix could not check");
+    }
+    // Rates too far apart for a slowdown (review CS M3).
+    for (const ComparisonRow& r : c.rows)
+      if (!r.slowdown_undefined_reason.empty()) notes.push_back("no slowdown for " + r.m.name + ": " + r.slowdown_undefined_reason);
+    // Other GPU models (review CS M2).
+    if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.gpu_models_differ; }, "", "");
+        !n.empty()) {
+      std::string models;
+      for (const ComparisonRow& r : c.rows)
+        if (!r.m.gpu_models.empty()) models += (models.empty() ? "" : "; ") + r.m.name + ": " + gpu_models_text(r.m.gpu_models);
+      notes.push_back("GPU: " + n + " ran on another GPU model than the baseline (" + models +
+                      "), so a slowdown or a Sched/1K change compares the machines too, not only the scenario");
     }
     if (const std::string n = scenario_names(
             c, [](const ComparisonRow& r) { return r.launch_count_mismatch == "same_wall"; }, "", "");
@@ -501,7 +545,7 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
   if (c.basis != "throughput") {
     std::string known;
     for (const ComparisonRow& r : c.rows)
-      known += (known.empty() ? "" : ", ") + r.m.name + " " + (r.m.throughput ? format_fixed(*r.m.throughput, 1) : "-");
+      known += (known.empty() ? "" : ", ") + r.m.name + " " + (r.m.throughput ? rate_text(*r.m.throughput) : "-");
     for (const ComparisonRow& r : c.rows)
       if (r.m.throughput) {
         notes.push_back("throughput where known (not every scenario has one, so " +
@@ -568,6 +612,12 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"launch_mix_differs", "launched other shapes than the baseline (no slowdown)", F::YesNo},
       // Said in the notes (and its loss cells "unknown"), not a column of its own on the page.
       {"incomplete_note", "incomplete recording: what it lacks", F::Text},
+      // Said in the verdict and the notes (review CS M1, M3, M2).
+      {"launch_mix_unchecked_reason", "why the launch mix was not compared with the baseline's", F::Text},
+      {"slowdown_undefined_reason", "why there is no slowdown (rates too far apart)", F::Text},
+      {"gpu_models", "GPU models (Kineto deviceProperties)", F::Text},
+      {"gpu_models_differ", "ran on another GPU model than the baseline", F::YesNo},
+      {"launch_mix_difference", "kernels only on one side (launch mix differs)", F::Text},
   };
   return cols;
 }
@@ -627,7 +677,13 @@ json comparison_json(const Comparison& c) {
                     {"sched_increase_bound", opt_reason(r.sched_increase_bound)},
                     {"launch_count_mismatch", opt_reason(r.launch_count_mismatch)},
                     {"launch_mix_similarity", opt_json(r.launch_mix_similarity)},
-                    {"launch_mix_differs", r.launch_mix_differs}});
+                    {"launch_mix_differs", r.launch_mix_differs},
+                    // (added 2026-12-07, review CS M1, M3, M2: docs/sched.md)
+                    {"launch_mix_unchecked_reason", opt_reason(r.launch_mix_unchecked_reason)},
+                    {"slowdown_undefined_reason", opt_reason(r.slowdown_undefined_reason)},
+                    {"gpu_models", r.m.gpu_models.empty() ? json(nullptr) : json(r.m.gpu_models)},
+                    {"gpu_models_differ", r.gpu_models_differ},
+                    {"launch_mix_difference", opt_reason(r.launch_mix_difference)}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
           {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)},
           {"no_launch_rate", c.no_launch_rate}};
