@@ -268,15 +268,16 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   // Launches counted fewer than ran: the rates are upper bounds, said with them (review FC L6).
   const bool upper = !a.per_1k_upper_bound_reason.empty();
   // An exact 0 is 0 however many launches ran: no "at most" on it (review FH L2, FN).
-  const auto at_most = [&](double v) { return upper && v != 0.0 ? "at most " : ""; };
+  const auto at_most = [&](double v) { return std::string(upper && v != 0.0 ? "at most " : ""); };
+  // The rates as the tables round them (format_fixed: decimal ties alike, review HT L3).
+  const auto rate = [&](double v) { return at_most(v) + format_fixed(v, 1); };
   if (a.irqs_recorded)
     // Bounded: each rate its own "at most", so that it does not read as a bound on the sum (review FH L7).
-    std::snprintf(buf, sizeof buf, "%s%.1f context switches and %s%.1f hard %s %s%.1f soft IRQs per 1000 launches",
-                  at_most(a.sched_per_1k), a.sched_per_1k, at_most(a.irq_per_1k_hard), a.irq_per_1k_hard,
-                  upper ? "and" : "+", at_most(a.irq_per_1k_soft), a.irq_per_1k_soft);
+    numbers += rate(a.sched_per_1k) + " context switches and " + rate(a.irq_per_1k_hard) + " hard " + (upper ? "and" : "+") +
+               " " + rate(a.irq_per_1k_soft) + " soft IRQs per 1000 launches";
   else
-    std::snprintf(buf, sizeof buf, "%s%.1f context switches per 1000 launches", at_most(a.sched_per_1k), a.sched_per_1k);
-  numbers += std::string(buf) + (upper ? " (upper bounds: " + a.per_1k_upper_bound_reason + ")" : std::string()) +
+    numbers += rate(a.sched_per_1k) + " context switches per 1000 launches";
+  numbers += (upper ? " (upper bounds: " + a.per_1k_upper_bound_reason + ")" : std::string()) +
              "; preemption penalty " + (a.penalty ? format_ns(*a.penalty) : std::string("n/a")) + "; " +
              (a.scheduler_impact ? impact_phrase(a, impact)
                                  : "scheduler impact " + std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false, measured_launches(a)))) +
