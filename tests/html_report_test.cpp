@@ -652,6 +652,29 @@ TEST(HtmlSvg, TheSweepSectionTurnsLogYOnForAWideSpan) {
   EXPECT_NE(html_text::doc_page(wide).find("time (log scale)"), std::string::npos);
 }
 
+// The y tick labels of `svg`, in order.
+std::vector<std::string> y_ticks(const std::string& svg) {
+  std::vector<std::string> out;
+  const std::regex tick("class=\"tick\" x=\"[0-9]+\" y=\"[-0-9.]+\" text-anchor=\"end\">([^<]*)<");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), tick); it != std::sregex_iterator(); ++it) out.push_back((*it)[1]);
+  return out;
+}
+
+// A count axis is ticked at whole numbers (review HT L4: one pair read 0, 0.2, ..., 1 pairs); a
+// plain one keeps its finer steps.
+TEST(HtmlSvg, CountAxesHaveWholeTicksOnly) {
+  html::ChartOptions o;
+  o.title = "pairs";
+  EXPECT_EQ(y_ticks(html::bar_chart({"all", "clean", "switched"}, {{"pairs", {1, 1, 0}}}, o)),
+            (std::vector<std::string>{"0", "0.2", "0.4", "0.6", "0.8", "1"}));
+  o.y_count = true;
+  EXPECT_EQ(y_ticks(html::bar_chart({"all", "clean", "switched"}, {{"pairs", {1, 1, 0}}}, o)), (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(y_ticks(html::line_chart({{"s", {1, 2}, {0, 3}}}, o)), (std::vector<std::string>{"0", "1", "2", "3"}));
+  // Large counts keep their nice steps.
+  EXPECT_EQ(y_ticks(html::bar_chart({"a"}, {{"g", {1000}}}, o)),
+            (std::vector<std::string>{"0", "200", "400", "600", "800", "1000"}));
+}
+
 TEST(HtmlSvg, NegativeBarsHangBelowTheZeroLineInsideTheChart) {
   // A scenario faster than the baseline has a negative slowdown: its bar must be drawn, downwards.
   html::ChartOptions o;

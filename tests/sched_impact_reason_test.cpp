@@ -77,5 +77,26 @@ TEST(SchedImpactReason, AllPairsBlockedSaysNoCleanPairsNotLoss) {
   EXPECT_EQ(page.find("left out for loss"), std::string::npos) << page;
 }
 
+// One launch pair: the pair-count chart is ticked 0 and 1, never 0.2 of a pair (review HT L4).
+TEST(SchedImpactReason, PairCountChartHasWholeTicks) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched";
+  ThreadInfo th;
+  th.pid = kPid, th.tid = kMain, th.first_ts = 0, th.last_ts = 2100;
+  t.threads.push(th);
+  for (ns_t ts : {0, 1000}) launch(t, ts);
+  sw(t, 300, true);  // (an OS event, or the section shows no groups)
+  sw(t, 600, false);
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.all.count, 1);
+  const std::string page = html_text::doc_page(sched_analysis_json(t, a), "run.itrace (scheduler)");
+  const size_t chart = page.find("Launch pairs by what happened between them");
+  ASSERT_NE(chart, std::string::npos) << page;
+  const std::string axis = page.substr(chart, 120);  // the title, the axis labels and the y ticks
+  EXPECT_FALSE(html_text::has(axis, " 0.2 ")) << axis;
+  EXPECT_TRUE(html_text::has(axis, " 0 ") && html_text::has(axis, " 1 ")) << axis;
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -184,7 +184,7 @@ std::string pairs_part(const json& doc, const Recorded& r) {
   }
   ChartOptions o;
   o.title = "Launch pairs by what happened between them";
-  o.x_label = "group", o.y_label = "pairs";
+  o.x_label = "group", o.y_label = "pairs", o.y_count = true;  // whole ticks (review HT L4)
   ChartOptions o2;
   o2.title = "Launch-pair interval distribution (clean vs switched)";
   o2.x_label = "group", o2.y_label = "interval between launches", o2.y_unit = "ns";

@@ -115,7 +115,7 @@ std::string latency_histogram(const LaunchAnalysis& a) {
   o.title = "Launch latency per launch call";
   // Two series on one axis: name both measures, since q(c) starts at the call's end, not its start.
   o.x_label = "l(c): call start to GPU start; q(c): call end to GPU start (bin upper edge)";
-  o.y_label = "launch calls";
+  o.y_label = "launch calls", o.y_count = true;  // whole ticks (review HT L4)
   return bar_chart(cats, {lat, que}, o);
 }
 
