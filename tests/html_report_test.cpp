@@ -312,6 +312,48 @@ TEST(HtmlReport, TraceSummaryHasApiTimeAndGpuBusyAsAnalyzeWritesThem) {
   EXPECT_TRUE(html_text::has(s, html_text::row({"API time", "unknown", "no linked launch call has a recorded duration"}))) << s;
 }
 
+// A recording with launch calls but no GPU activity (every `--cuda uprobe` one) shows what analyze
+// shows: the summary with its launch calls and orphans, every GPU figure "-" and why, and the API
+// table; and the page of its saved analyze --json the same figures (review HT M1: the trace's page
+// had only "No GPU activity in this trace, ...").
+TEST(HtmlReport, LaunchCallsWithoutGpuActivityKeepTheSummaryAndApiTable) {
+  Trace t;
+  t.file = "run.itrace";
+  t.source = TraceSource::Recording;
+  t.threads.push({1, 2, t.strings.intern("fakecuda"), 0, 1'000'000});
+  for (int i = 0; i < 3; ++i) {
+    ApiCall c;
+    c.start = 1'000 + i * 40'000, c.dur = 6'000, c.pid = 1, c.tid = 2;
+    c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+  }
+  ApiCall sync;
+  sync.start = 200'000, sync.dur = 50'000, sync.pid = 1, sync.tid = 2;
+  sync.name = t.strings.intern("cudaDeviceSynchronize"), sync.kind = classify_api("cudaDeviceSynchronize");
+  t.api.push(sync);
+  const LaunchAnalysis a = analyze_launches(t);
+  ASSERT_TRUE(a.gpu_undefined());
+  html::ReportInputs in;
+  in.traces.push_back({"run.itrace", &t, &a});
+  const std::string s = html_text::section_text(html::render_report(in), "trace-0");
+  const std::string saved = html_text::doc_page(analyze_document({{&t, &a}}), "a.json");
+  const std::string why = "undefined: " + gpu_undefined_reason_with_hint(t, a);
+  EXPECT_TRUE(html_text::has(s, "no launch or queue metrics")) << s;
+  EXPECT_TRUE(html_text::has(s, html_text::row({"launch calls", "3", "0 linked to GPU work, 0 graph launches"}))) << s;
+  EXPECT_TRUE(html_text::has(s, html_text::row({"orphans", "0 GPU / 3 launch"}))) << s;
+  for (const char* m : {"TKLQT", "inference latency", "GPU idle", "CPU idle", "bound"}) {
+    EXPECT_TRUE(html_text::has(s, html_text::row({m, "-", why}))) << m << "\n" << s;
+    EXPECT_TRUE(html_text::has(saved, html_text::row({m, "-", why}))) << m << "\n" << saved;
+  }
+  EXPECT_TRUE(html_text::has(saved, html_text::row({"launch calls", "3", "0 linked to GPU work, 0 graph launches"}))) << saved;
+  EXPECT_TRUE(html_text::has(saved, html_text::row({"orphan launch calls", "3"}))) << saved;
+  // The API table: the trace's columns, and the saved page's (a kind column more), same figures.
+  EXPECT_TRUE(html_text::has(s, html_text::row({"cudaLaunchKernel", "3", "0", "6.00 us", "-", "-", "-", "0 ns"}))) << s;
+  EXPECT_TRUE(html_text::has(s, html_text::row({"cudaDeviceSynchronize", "1", "0", "50.00 us", "-", "-", "-", "0 ns"}))) << s;
+  EXPECT_TRUE(html_text::has(saved, html_text::row({"cudaLaunchKernel", "kernel launch", "3", "0", "6.00 us", "-", "-", "-", "0 ns"})))
+      << saved;
+}
+
 // Input events the reader skipped are named in words in the trace's summary, as the saved-analysis
 // section and the sweep's skipped table name them: "missing ts", not the key "skipped_missing_ts".
 TEST(HtmlReport, TraceSummaryNamesSkippedReasonsInWords) {
