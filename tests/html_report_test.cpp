@@ -522,6 +522,41 @@ TEST(HtmlReport, FusionClosedLoopChartTablesAndFinding) {
   EXPECT_EQ(f[1], "Closed loop (loop.json): Proximity-score fusion of the eager trace predicts at best 1.80x.");
 }
 
+// Long names: a lane label is cut in its middle to what the gutter holds, the full name in its
+// tooltip (review HT L5: it ran off the left edge); each event's tooltip repeats at most 300 bytes
+// of its name (review HT L6: 500-character kernel names made a 52 MB page). docs/report.md.
+TEST(HtmlTimeline, LongNamesAreCutInLaneLabelsAndTooltips) {
+  Trace t = small_launch_trace();
+  const std::string thread = "thr_" + std::string(60, 'x') + "_end";
+  const std::string kernel = "void very_long_kernel<" + std::string(1000, 'T') + ">(float*)";
+  t.threads.comm[0] = t.strings.intern(thread);
+  for (size_t i = 0; i < t.gpu.size(); ++i) t.gpu.name[i] = t.strings.intern(kernel);
+  html::TimelineOptions o;
+  o.max_events = 1000;
+  const std::string svg = html::render_timeline(t, o).svg;
+  // Each thread lane: its text is the cut name, with the full one in a <title>.
+  const std::regex lane("<text class=\"lane\"[^>]*>(?:<title>([^<]*)</title>)?([^<]*)</text>");
+  size_t thread_lanes = 0;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), lane); it != std::sregex_iterator(); ++it) {
+    const std::string full = (*it)[1], shown = (*it)[2];
+    EXPECT_LE(shown.size(), 30u) << shown;
+    if (full.find(thread) == std::string::npos) {
+      EXPECT_TRUE(full.empty()) << full;  // a short label ("GPU 0 stream 7") has no tooltip
+      continue;
+    }
+    ++thread_lanes;
+    EXPECT_EQ(shown, html::middle_ellipsis(full, 30));
+    EXPECT_EQ(shown.rfind("thr_xxx", 0), 0u) << shown;
+    EXPECT_NE(shown.find("..."), std::string::npos) << shown;
+  }
+  EXPECT_EQ(thread_lanes, 2u);  // ops, CUDA API
+  // The kernels' tooltips: 300 bytes of the name at most, its start and end kept.
+  const std::string cut = html::middle_ellipsis(kernel, 300);
+  ASSERT_EQ(cut.size(), 300u);
+  EXPECT_EQ(count(svg, "<title>" + html::escape(cut) + " ("), t.gpu.size());
+  EXPECT_EQ(svg.find(std::string(400, 'T')), std::string::npos);
+}
+
 TEST(HtmlTimeline, DrawsEveryEventInTheWindowAndOneFlowPerLinkedKernel) {
   const Trace t = small_launch_trace();
   html::TimelineOptions o;
