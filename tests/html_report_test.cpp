@@ -16,6 +16,7 @@
 #include "analysis/launch.h"
 #include "html_text.h"
 #include "report/analyze_json.h"
+#include "report/html_parts.h"
 #include "report/html_report.h"
 #include "report/html_svg.h"
 #include "report/html_timeline.h"
