@@ -16,6 +16,7 @@
 #include "analysis/launch.h"
 #include "html_text.h"
 #include "report/analyze_json.h"
+#include "report/html_parts.h"
 #include "report/html_report.h"
 #include "report/html_svg.h"
 #include "report/html_timeline.h"
@@ -312,6 +313,48 @@ TEST(HtmlReport, TraceSummaryHasApiTimeAndGpuBusyAsAnalyzeWritesThem) {
   EXPECT_TRUE(html_text::has(s, html_text::row({"API time", "unknown", "no linked launch call has a recorded duration"}))) << s;
 }
 
+// A recording with launch calls but no GPU activity (every `--cuda uprobe` one) shows what analyze
+// shows: the summary with its launch calls and orphans, every GPU figure "-" and why, and the API
+// table; and the page of its saved analyze --json the same figures (review HT M1: the trace's page
+// had only "No GPU activity in this trace, ...").
+TEST(HtmlReport, LaunchCallsWithoutGpuActivityKeepTheSummaryAndApiTable) {
+  Trace t;
+  t.file = "run.itrace";
+  t.source = TraceSource::Recording;
+  t.threads.push({1, 2, t.strings.intern("fakecuda"), 0, 1'000'000});
+  for (int i = 0; i < 3; ++i) {
+    ApiCall c;
+    c.start = 1'000 + i * 40'000, c.dur = 6'000, c.pid = 1, c.tid = 2;
+    c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+  }
+  ApiCall sync;
+  sync.start = 200'000, sync.dur = 50'000, sync.pid = 1, sync.tid = 2;
+  sync.name = t.strings.intern("cudaDeviceSynchronize"), sync.kind = classify_api("cudaDeviceSynchronize");
+  t.api.push(sync);
+  const LaunchAnalysis a = analyze_launches(t);
+  ASSERT_TRUE(a.gpu_undefined());
+  html::ReportInputs in;
+  in.traces.push_back({"run.itrace", &t, &a});
+  const std::string s = html_text::section_text(html::render_report(in), "trace-0");
+  const std::string saved = html_text::doc_page(analyze_document({{&t, &a}}), "a.json");
+  const std::string why = "undefined: " + gpu_undefined_reason_with_hint(t, a);
+  EXPECT_TRUE(html_text::has(s, "no launch or queue metrics")) << s;
+  EXPECT_TRUE(html_text::has(s, html_text::row({"launch calls", "3", "0 linked to GPU work, 0 graph launches"}))) << s;
+  EXPECT_TRUE(html_text::has(s, html_text::row({"orphans", "0 GPU / 3 launch"}))) << s;
+  for (const char* m : {"TKLQT", "inference latency", "GPU idle", "CPU idle", "bound"}) {
+    EXPECT_TRUE(html_text::has(s, html_text::row({m, "-", why}))) << m << "\n" << s;
+    EXPECT_TRUE(html_text::has(saved, html_text::row({m, "-", why}))) << m << "\n" << saved;
+  }
+  EXPECT_TRUE(html_text::has(saved, html_text::row({"launch calls", "3", "0 linked to GPU work, 0 graph launches"}))) << saved;
+  EXPECT_TRUE(html_text::has(saved, html_text::row({"orphan launch calls", "3"}))) << saved;
+  // The API table: the trace's columns, and the saved page's (a kind column more), same figures.
+  EXPECT_TRUE(html_text::has(s, html_text::row({"cudaLaunchKernel", "3", "0", "6.00 us", "-", "-", "-", "0 ns"}))) << s;
+  EXPECT_TRUE(html_text::has(s, html_text::row({"cudaDeviceSynchronize", "1", "0", "50.00 us", "-", "-", "-", "0 ns"}))) << s;
+  EXPECT_TRUE(html_text::has(saved, html_text::row({"cudaLaunchKernel", "kernel launch", "3", "0", "6.00 us", "-", "-", "-", "0 ns"})))
+      << saved;
+}
+
 // Input events the reader skipped are named in words in the trace's summary, as the saved-analysis
 // section and the sweep's skipped table name them: "missing ts", not the key "skipped_missing_ts".
 TEST(HtmlReport, TraceSummaryNamesSkippedReasonsInWords) {
@@ -478,6 +521,41 @@ TEST(HtmlReport, FusionClosedLoopChartTablesAndFinding) {
   const auto f = html::findings(in);
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f[1], "Closed loop (loop.json): Proximity-score fusion of the eager trace predicts at best 1.80x.");
+}
+
+// Long names: a lane label is cut in its middle to what the gutter holds, the full name in its
+// tooltip (review HT L5: it ran off the left edge); each event's tooltip repeats at most 300 bytes
+// of its name (review HT L6: 500-character kernel names made a 52 MB page). docs/report.md.
+TEST(HtmlTimeline, LongNamesAreCutInLaneLabelsAndTooltips) {
+  Trace t = small_launch_trace();
+  const std::string thread = "thr_" + std::string(60, 'x') + "_end";
+  const std::string kernel = "void very_long_kernel<" + std::string(1000, 'T') + ">(float*)";
+  t.threads.comm[0] = t.strings.intern(thread);
+  for (size_t i = 0; i < t.gpu.size(); ++i) t.gpu.name[i] = t.strings.intern(kernel);
+  html::TimelineOptions o;
+  o.max_events = 1000;
+  const std::string svg = html::render_timeline(t, o).svg;
+  // Each thread lane: its text is the cut name, with the full one in a <title>.
+  const std::regex lane("<text class=\"lane\"[^>]*>(?:<title>([^<]*)</title>)?([^<]*)</text>");
+  size_t thread_lanes = 0;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), lane); it != std::sregex_iterator(); ++it) {
+    const std::string full = (*it)[1], shown = (*it)[2];
+    EXPECT_LE(shown.size(), 30u) << shown;
+    if (full.find(thread) == std::string::npos) {
+      EXPECT_TRUE(full.empty()) << full;  // a short label ("GPU 0 stream 7") has no tooltip
+      continue;
+    }
+    ++thread_lanes;
+    EXPECT_EQ(shown, html::middle_ellipsis(full, 30));
+    EXPECT_EQ(shown.rfind("thr_xxx", 0), 0u) << shown;
+    EXPECT_NE(shown.find("..."), std::string::npos) << shown;
+  }
+  EXPECT_EQ(thread_lanes, 2u);  // ops, CUDA API
+  // The kernels' tooltips: 300 bytes of the name at most, its start and end kept.
+  const std::string cut = html::middle_ellipsis(kernel, 300);
+  ASSERT_EQ(cut.size(), 300u);
+  EXPECT_EQ(count(svg, "<title>" + html::escape(cut) + " ("), t.gpu.size());
+  EXPECT_EQ(svg.find(std::string(400, 'T')), std::string::npos);
 }
 
 TEST(HtmlTimeline, DrawsEveryEventInTheWindowAndOneFlowPerLinkedKernel) {
@@ -650,6 +728,29 @@ TEST(HtmlSvg, TheSweepSectionTurnsLogYOnForAWideSpan) {
   json wide = sweep_doc();
   wide["points"][5]["tklqt_queue_ns"] = 6'000'000'000;
   EXPECT_NE(html_text::doc_page(wide).find("time (log scale)"), std::string::npos);
+}
+
+// The y tick labels of `svg`, in order.
+std::vector<std::string> y_ticks(const std::string& svg) {
+  std::vector<std::string> out;
+  const std::regex tick("class=\"tick\" x=\"[0-9]+\" y=\"[-0-9.]+\" text-anchor=\"end\">([^<]*)<");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), tick); it != std::sregex_iterator(); ++it) out.push_back((*it)[1]);
+  return out;
+}
+
+// A count axis is ticked at whole numbers (review HT L4: one pair read 0, 0.2, ..., 1 pairs); a
+// plain one keeps its finer steps.
+TEST(HtmlSvg, CountAxesHaveWholeTicksOnly) {
+  html::ChartOptions o;
+  o.title = "pairs";
+  EXPECT_EQ(y_ticks(html::bar_chart({"all", "clean", "switched"}, {{"pairs", {1, 1, 0}}}, o)),
+            (std::vector<std::string>{"0", "0.2", "0.4", "0.6", "0.8", "1"}));
+  o.y_count = true;
+  EXPECT_EQ(y_ticks(html::bar_chart({"all", "clean", "switched"}, {{"pairs", {1, 1, 0}}}, o)), (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(y_ticks(html::line_chart({{"s", {1, 2}, {0, 3}}}, o)), (std::vector<std::string>{"0", "1", "2", "3"}));
+  // Large counts keep their nice steps.
+  EXPECT_EQ(y_ticks(html::bar_chart({"a"}, {{"g", {1000}}}, o)),
+            (std::vector<std::string>{"0", "200", "400", "600", "800", "1000"}));
 }
 
 TEST(HtmlSvg, NegativeBarsHangBelowTheZeroLineInsideTheChart) {

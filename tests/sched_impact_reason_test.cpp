@@ -5,6 +5,7 @@
 // pairs"). The loss case is tests/loss_windows_test.cpp's SchedLoss.EachThreadsImpactIsOverItsOwnKnownWall.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 
@@ -75,6 +76,75 @@ TEST(SchedImpactReason, AllPairsBlockedSaysNoCleanPairsNotLoss) {
   EXPECT_TRUE(html_text::has(page, ", scheduler impact n/a (no clean pairs)")) << page;
   EXPECT_TRUE(html_text::has(page, html_text::row({"scheduler impact (share of wall)", "n/a (no clean pairs)"}))) << page;
   EXPECT_EQ(page.find("left out for loss"), std::string::npos) << page;
+}
+
+
+// The terminal's row `label`, its value: the text after the label's column, trimmed.
+std::string terminal_value(const std::string& text, const std::string& label) {
+  std::string line = line_of(text, label);
+  line = line.substr(std::min(line.size(), label.size()));
+  const size_t b = line.find_first_not_of(' ');
+  if (b == std::string::npos) return "";
+  const size_t e = line.find_last_not_of(' ');
+  return line.substr(b, e - b + 1);
+}
+
+// A recording with no launch call, or one, has no launch pairs: the HTML report's penalty rows give
+// that reason, as the terminal's do (review HT M2: all three read "n/a (no clean pairs)"); so do
+// the off-CPU row without a launching thread ("-") and IRQ/1K without launches though IRQs were not
+// recorded ("n/a (no launch calls)").
+TEST(SchedImpactReason, TooFewLaunchesInThePenaltyRowsOfBothReports) {
+  for (int launches : {0, 1}) {
+    Trace t;
+    t.source = TraceSource::Recording;
+    t.meta["events"] = "launch,sched";  // no irq
+    ThreadInfo th;
+    th.pid = kPid, th.tid = kMain, th.first_ts = 0, th.last_ts = 2100;
+    t.threads.push(th);
+    for (int i = 0; i < launches; ++i) launch(t, 0);
+    sw(t, 300, true);
+    sw(t, 600, false);
+    const SchedAnalysis a = analyze_sched(t);
+    std::ostringstream os;
+    print_sched_report(os, t, a);
+    const std::string text = os.str();
+    const std::string page = html_text::doc_page(sched_analysis_json(t, a), "run.itrace (scheduler)");
+    const std::string want = launches == 0 ? "n/a (no launches)" : "n/a (one launch: no pairs)";
+    for (const char* label : {"preemption penalty (switched - clean median)", "  preempted only", "  blocked only"})
+      EXPECT_EQ(terminal_value(text, label), want) << launches << " " << label << "\n" << text;
+    for (const char* label : {"preemption penalty (switched - clean median)", "preemption penalty, preempted pairs only",
+                              "preemption penalty, blocked pairs only"})
+      EXPECT_TRUE(html_text::has(page, html_text::row({label, want}))) << launches << " " << label << "\n" << page;
+    EXPECT_EQ(page.find("no clean pairs"), std::string::npos) << page;
+    if (launches == 0) {
+      EXPECT_EQ(terminal_value(text, "main launching thread off-CPU"), "-") << text;
+      EXPECT_TRUE(html_text::has(page, html_text::row({"main launching thread off-CPU", "-"}))) << page;
+      EXPECT_EQ(terminal_value(text, "IRQ/1K hard"), "n/a (no launch calls)") << text;
+      EXPECT_TRUE(html_text::has(page, html_text::row({"IRQ/1K hard (hard IRQs per 1000 launches)", "n/a (no launch calls)"})))
+          << page;
+    }
+  }
+}
+
+// One launch pair: the pair-count chart is ticked 0 and 1, never 0.2 of a pair (review HT L4).
+TEST(SchedImpactReason, PairCountChartHasWholeTicks) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched";
+  ThreadInfo th;
+  th.pid = kPid, th.tid = kMain, th.first_ts = 0, th.last_ts = 2100;
+  t.threads.push(th);
+  for (ns_t ts : {0, 1000}) launch(t, ts);
+  sw(t, 300, true);  // (an OS event, or the section shows no groups)
+  sw(t, 600, false);
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.all.count, 1);
+  const std::string page = html_text::doc_page(sched_analysis_json(t, a), "run.itrace (scheduler)");
+  const size_t chart = page.find("Launch pairs by what happened between them");
+  ASSERT_NE(chart, std::string::npos) << page;
+  const std::string axis = page.substr(chart, 120);  // the title, the axis labels and the y ticks
+  EXPECT_FALSE(html_text::has(axis, " 0.2 ")) << axis;
+  EXPECT_TRUE(html_text::has(axis, " 0 ") && html_text::has(axis, " 1 ")) << axis;
 }
 
 }  // namespace

@@ -215,9 +215,9 @@ TEST(SchedWording, ImpactOfSeveralLaunchingThreadsIsSaidToBeASum) {
   const SchedAnalysis a = analyze_sched(t);
   ASSERT_TRUE(a.scheduler_impact);
   EXPECT_DOUBLE_EQ(*a.scheduler_impact, impact);
-  char want[200];
-  std::snprintf(want, sizeof want, "the scheduler cost %.2f%% of wall time summed over 2 launching threads (%.2f%% per thread on average)",
-                impact * 100, impact * 50);
+  // One decimal, as the impact row beside it (review HT L2: "%.2f%%" here).
+  const std::string want = "the scheduler cost " + format_pct(impact) + " of wall time summed over 2 launching threads (" +
+                           format_pct(impact / 2) + " per thread on average)";
   EXPECT_TRUE(has(a.verdict, want)) << a.verdict;
   const nlohmann::json j = sched_analysis_json(t, a);
   EXPECT_EQ(j.at("launch_pair_threads"), 2);
@@ -352,8 +352,8 @@ TEST(SchedWording, BlockingImpactSaysItIsTheThreadsOwnWaits) {
   ASSERT_TRUE(a.impact_blocked);
   const double blocked = 20 * 5000.0 / static_cast<double>(a.wall);
   EXPECT_NEAR(*a.impact_blocked, blocked, 1e-12);
-  char want[160];
-  std::snprintf(want, sizeof want, ", of which %.2f%% of wall time in pairs where the thread blocked (its own waits, not preemption)", blocked * 100);
+  // One decimal, as the impact rows (review HT L2: "%.2f%%").
+  const std::string want = ", of which " + format_pct(blocked) + " of wall time in pairs where the thread blocked (its own waits, not preemption)";
   EXPECT_EQ(a.signature, "blocking") << a.verdict;
   EXPECT_TRUE(has(a.verdict, want)) << a.verdict;
 }

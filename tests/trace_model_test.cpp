@@ -226,6 +226,23 @@ TEST(Units, FormatsDurationsAndCounts) {
   EXPECT_EQ(format_signed_pct(-0.04), "-4.0%");
 }
 
+// Exact decimal ties round the same way whichever side of them their double lies (review HT L3:
+// compare's Sched/1K 201/20000 = 10.05 read "10.1" but 199/20000 = 9.95 read "9.9").
+TEST(Units, FixedRoundsDecimalTiesHalfAwayFromZero) {
+  EXPECT_EQ(format_fixed(10.05, 1), "10.1");   // the double is 10.0500000000000007
+  EXPECT_EQ(format_fixed(9.95, 1), "10.0");    // the double is 9.9499999999999993
+  EXPECT_EQ(format_fixed(-9.95, 1), "-10.0");
+  EXPECT_EQ(format_fixed(2.5, 0), "3");
+  EXPECT_EQ(format_fixed(0.125, 2), "0.13");
+  EXPECT_EQ(format_fixed(99.995, 2), "100.00");
+  EXPECT_EQ(format_fixed(9.94, 1), "9.9");
+  EXPECT_EQ(format_fixed(0.0, 2), "0.00");
+  EXPECT_EQ(format_fixed(-0.04, 1), "-0.0");  // as printf
+  EXPECT_EQ(format_fixed(1e-320, 3), "0.000");
+  EXPECT_EQ(format_fixed(123456789012345.0, 1), "123456789012345.0");
+  EXPECT_EQ(format_fixed_not_whole(0.9995, 3), "0.9995");
+}
+
 // A nonzero share that one decimal rounds to 0 must not read as nothing (review FMT M3): "<0.1%".
 TEST(Units, FormatsTinyNonzeroShareAsBelowOneTenth) {
   EXPECT_EQ(format_pct(0.0), "0.0%");            // an exact 0 stays 0.0%

@@ -106,28 +106,24 @@ std::string runq_phrase(const SchedAnalysis& a) {
 // Under loss each thread's wall is less its left-out pairs (docs/sched.md "Lost events"): the
 // phrase names that wall, as the impact row does (review EJ L3).
 std::string impact_phrase(const SchedAnalysis& a, double impact) {
-  char buf[200];
-  const char* wall = a.pairs_spanning_loss > 0 ? "of wall time less the pairs left out for loss" : "of wall time";
+  // Shares as the impact table beside the verdict prints them, one decimal (format_pct; review HT
+  // L2: "79.00%" here beside "79.0%" there).
+  const std::string wall = a.pairs_spanning_loss > 0 ? "of wall time less the pairs left out for loss" : "of wall time";
+  std::string out = "the scheduler cost " + format_pct(impact) + " " + wall;
   if (a.pair_threads > 1)
-    std::snprintf(buf, sizeof buf, "the scheduler cost %.2f%% %s summed over %lld launching threads (%.2f%% per thread on average)",
-                  impact * 100, wall, static_cast<long long>(a.pair_threads), impact * 100 / static_cast<double>(a.pair_threads));
-  else
-    std::snprintf(buf, sizeof buf, "the scheduler cost %.2f%% %s", impact * 100, wall);
-  std::string out = buf;
+    out += " summed over " + std::to_string(a.pair_threads) + " launching threads (" +
+           format_pct(impact / static_cast<double>(a.pair_threads)) + " per thread on average)";
   // Blocked pairs' excess is the thread's own waits (sleeps, I/O): "scheduler cost" alone read as
   // the scheduler's doing right after a verdict that pinning will not help (review SP L4). Unless
   // the thread, after its blocks, waited runnable for a CPU longer than it slept: then that excess is
   // contention, as the verdict says, not its own waits (review SC L3).
   const ThreadSched* mt = main_thread(a);
   const bool waited_for_cpu = mt && mt->blocked_wait > mt->blocked_sleep;
-  if (a.impact_blocked && *a.impact_blocked > 0) {
-    std::snprintf(buf, sizeof buf,
-                  waited_for_cpu ? ", of which %.2f%% of wall time in pairs where the thread blocked, then waited runnable for "
-                                   "a CPU longer than it slept (contention, not its own waits)"
-                                 : ", of which %.2f%% of wall time in pairs where the thread blocked (its own waits, not preemption)",
-                  *a.impact_blocked * 100);
-    out += buf;
-  }
+  if (a.impact_blocked && *a.impact_blocked > 0)
+    out += ", of which " + format_pct(*a.impact_blocked) +
+           (waited_for_cpu ? " of wall time in pairs where the thread blocked, then waited runnable for a CPU longer than it "
+                             "slept (contention, not its own waits)"
+                           : " of wall time in pairs where the thread blocked (its own waits, not preemption)");
   return out;
 }
 
@@ -268,15 +264,16 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   // Launches counted fewer than ran: the rates are upper bounds, said with them (review FC L6).
   const bool upper = !a.per_1k_upper_bound_reason.empty();
   // An exact 0 is 0 however many launches ran: no "at most" on it (review FH L2, FN).
-  const auto at_most = [&](double v) { return upper && v != 0.0 ? "at most " : ""; };
+  const auto at_most = [&](double v) { return std::string(upper && v != 0.0 ? "at most " : ""); };
+  // The rates as the tables round them (format_fixed: decimal ties alike, review HT L3).
+  const auto rate = [&](double v) { return at_most(v) + format_fixed(v, 1); };
   if (a.irqs_recorded)
     // Bounded: each rate its own "at most", so that it does not read as a bound on the sum (review FH L7).
-    std::snprintf(buf, sizeof buf, "%s%.1f context switches and %s%.1f hard %s %s%.1f soft IRQs per 1000 launches",
-                  at_most(a.sched_per_1k), a.sched_per_1k, at_most(a.irq_per_1k_hard), a.irq_per_1k_hard,
-                  upper ? "and" : "+", at_most(a.irq_per_1k_soft), a.irq_per_1k_soft);
+    numbers += rate(a.sched_per_1k) + " context switches and " + rate(a.irq_per_1k_hard) + " hard " + (upper ? "and" : "+") +
+               " " + rate(a.irq_per_1k_soft) + " soft IRQs per 1000 launches";
   else
-    std::snprintf(buf, sizeof buf, "%s%.1f context switches per 1000 launches", at_most(a.sched_per_1k), a.sched_per_1k);
-  numbers += std::string(buf) + (upper ? " (upper bounds: " + a.per_1k_upper_bound_reason + ")" : std::string()) +
+    numbers += rate(a.sched_per_1k) + " context switches per 1000 launches";
+  numbers += (upper ? " (upper bounds: " + a.per_1k_upper_bound_reason + ")" : std::string()) +
              "; preemption penalty " + (a.penalty ? format_ns(*a.penalty) : std::string("n/a")) + "; " +
              (a.scheduler_impact ? impact_phrase(a, impact)
                                  : "scheduler impact " + std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false, measured_launches(a)))) +
@@ -347,12 +344,11 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
                                          : Cause::Blocked;
   std::string where;
   if (below_tail) {
-    std::snprintf(buf, sizeof buf,
-                  " No cause explains %.0f%% of the slowest pairs: the scheduler's cost lies in pairs below the tail "
-                  "(preempted pairs %.2f%%, blocked pairs %.2f%% %s).",
-                  kCauseShare * 100, a.impact_preempted.value_or(0.0) * 100, a.impact_blocked.value_or(0.0) * 100,
-                  a.pairs_spanning_loss > 0 ? "of wall time less the pairs left out for loss" : "of wall time");
-    where = buf;
+    // The two shares as the impact table prints them (format_pct: review HT L2).
+    std::snprintf(buf, sizeof buf, " No cause explains %.0f%% of the slowest pairs: ", kCauseShare * 100);
+    where = std::string(buf) + "the scheduler's cost lies in pairs below the tail (preempted pairs " +
+            format_pct(a.impact_preempted.value_or(0.0)) + ", blocked pairs " + format_pct(a.impact_blocked.value_or(0.0)) + " " +
+            (a.pairs_spanning_loss > 0 ? "of wall time less the pairs left out for loss" : "of wall time") + ").";
   }
   // "Waited for a CPU" when the blocked part folded into contention is at least the preempted part
   // (of the tail, or of the excess when that named the signature).

@@ -42,12 +42,14 @@ svg.tl rect{vector-effect:non-scaling-stroke;stroke-width:.6}
 constexpr const char* kScript = R"js(
 (function () {
   'use strict';
+  // format_ns's rule (util/units.cpp): the unit is chosen on the rounded value, so 999996 ns reads
+  // "1.00 ms", not "1000.00 us" (review HT L1).
   function fmt(ns) {
-    var a = Math.abs(ns);
-    if (a < 1e3) return ns.toFixed(0) + ' ns';
-    if (a < 1e6) return (ns / 1e3).toFixed(2) + ' us';
-    if (a < 1e9) return (ns / 1e6).toFixed(2) + ' ms';
-    return (ns / 1e9).toFixed(3) + ' s';
+    var units = [[1, 0, ' ns'], [1e3, 2, ' us'], [1e6, 2, ' ms'], [1e9, 3, ' s']];
+    for (var i = 0; i < units.length; i++) {
+      var s = (ns / units[i][0]).toFixed(units[i][1]);
+      if (i === units.length - 1 || !(Math.abs(parseFloat(s)) >= 1e3)) return s + units[i][2];
+    }
   }
   document.querySelectorAll('div.timeline').forEach(function (box) {
     var view = box.querySelector('svg.tl-view');

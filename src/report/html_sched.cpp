@@ -184,7 +184,7 @@ std::string pairs_part(const json& doc, const Recorded& r) {
   }
   ChartOptions o;
   o.title = "Launch pairs by what happened between them";
-  o.x_label = "group", o.y_label = "pairs";
+  o.x_label = "group", o.y_label = "pairs", o.y_count = true;  // whole ticks (review HT L4)
   ChartOptions o2;
   o2.title = "Launch-pair interval distribution (clean vs switched)";
   o2.x_label = "group", o2.y_label = "interval between launches", o2.y_unit = "ns";
@@ -257,9 +257,13 @@ std::string impact_table(const json& doc, const Recorded& r) {
   HtmlTable tb({"metric", "value"}, 2);
   const std::string not_recorded = "not recorded (--events)";
   const json& pen = member(doc, "penalty_ns");
-  // Why a penalty is missing: the group without pairs, as the terminal says it (audit EE L5). A
-  // document without pair counts says only "n/a".
+  // Why a penalty is missing: no launch or one (too_few_launches, the terminal's words: review HT
+  // M2), else the group without pairs, as the terminal says it (audit EE L5). A document without
+  // pair counts says only "n/a".
   const auto no_penalty = [&](const char* group) {
+    // (launches not measured: no count to judge, as measured_launches gives the terminal none)
+    const std::optional<int64_t> launches = r.launches_measured ? whole_number_of(doc, "launches") : std::nullopt;
+    if (const char* few = too_few_launches(launches, true)) return std::string(few);
     const json& pairs = member(doc, "pairs");
     const auto count = [&](const char* g) { return num(member(pairs, g), "count"); };
     if (count("clean") == std::optional<double>(0.0)) return std::string("n/a (no clean pairs)");
@@ -320,9 +324,10 @@ std::string impact_table(const json& doc, const Recorded& r) {
   const auto marked = [&](const json& v) { return per_1k_marked(!bound_reason.empty(), v.get<double>(), "≤ ", rate_text(v)); };
   auto rate = [&](const char* key, bool rec) {
     const json& v = member(doc, key);
-    if (!rec) return not_recorded;
+    // In the terminal's order: no launches say so before the events not recorded (review HT M2).
     if (!r.launches_measured) return std::string("n/a (launches not measured)");
     if (r.launches == 0) return std::string("n/a (no launch calls)");
+    if (!rec) return not_recorded;
     return v.is_number() ? marked(v) : std::string("n/a");
   };
   if (doc.contains("sched_per_1k")) {
@@ -490,7 +495,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
                                                               : "n/a (launches not measured: no launching thread)"});
   }
   if (const json& mt = member(doc, "main_thread"); mt.is_object()) {
-    std::string s = "n/a (no launching thread)";
+    std::string s = "-";  // no launching thread: as the terminal (review HT M2)
     if (num(mt, "tid").value_or(-1) >= 0)
       s = !r.switches ? not_recorded
                       : ns_or(member(mt, "offcpu_ns")) + " (" + pct_or(member(mt, "offcpu_share")) +

@@ -25,6 +25,12 @@ double nice_step(double range, int target) {
   return mag * (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10);
 }
 
+// The linear y axis' step: at least 1 on a count axis (ChartOptions::y_count).
+double y_step(double range, const ChartOptions& opt) {
+  const double step = nice_step(range, 5);
+  return opt.y_count ? std::max(step, 1.0) : step;
+}
+
 struct Axis {
   double lo = 0, hi = 1;
   bool log2 = false;
@@ -87,7 +93,7 @@ std::string y_grid(const Axis& y, const ChartOptions& opt) {
     s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", x0, x1, y1, y1);
     return s;
   }
-  const double step = nice_step(y.hi - y.lo, 5);
+  const double step = y_step(y.hi - y.lo, opt);
   for (double v = std::ceil(y.lo / step) * step; v <= y.hi + step * 1e-9; v += step) {
     const double py = y.pos(v, y1, y0);
     s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>"
@@ -187,7 +193,7 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& op
   } else {
     if (opt.y_from_zero) ylo = std::min(0.0, ylo);
     if (yhi == ylo) yhi = ylo + 1;
-    const double ystep = nice_step(yhi - ylo, 5);
+    const double ystep = y_step(yhi - ylo, opt);
     y.lo = std::floor(ylo / ystep) * ystep, y.hi = std::ceil(yhi / ystep) * ystep;
   }
   x.lo = xlo, x.hi = xhi == xlo ? xlo + 1 : xhi;
@@ -255,7 +261,7 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
     y.lo = std::pow(10.0, std::floor(std::log10(ymin))), y.hi = std::pow(10.0, std::ceil(std::log10(yhi)));
     if (y.hi <= y.lo) y.hi = y.lo * 10;
   } else {
-    const double ystep = nice_step(yhi - ylo > 0 ? yhi - ylo : 1, 5);
+    const double ystep = y_step(yhi - ylo > 0 ? yhi - ylo : 1, opt);
     y.lo = std::floor(ylo / ystep) * ystep;
     y.hi = std::max(y.lo + ystep, std::ceil(yhi / ystep) * ystep);
   }

@@ -31,6 +31,9 @@ struct ChartOptions {
   // so callers turn it on through wide_y_span, which says no when any y is <= 0. Bar charts take it
   // too, and keep a linear axis when any value is 0 or below (bars then rise from the lowest tick).
   bool log10_y = false;
+  // The y values are counts (launch calls, pairs): linear ticks at whole numbers only, never
+  // 0.2 of a pair (review HT L4).
+  bool y_count = false;
 };
 
 // The decades of y above which a chart of durations reads better on a log axis: over 1.5 (a 32x

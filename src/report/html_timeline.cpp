@@ -14,6 +14,7 @@
 
 #include "analysis/launch.h"
 #include "analysis/launch_intervals.h"
+#include "report/html_parts.h"
 #include "report/html_svg.h"
 #include "report/perfetto.h"
 #include "report/thread_track_name.h"
@@ -25,6 +26,13 @@ namespace {
 
 constexpr double kViewWidth = 100000.0;  // time coordinate range of the zoomable view
 constexpr int kLabelWidth = 190, kLaneHeight = 16, kLaneGap = 3;
+// A lane label longer than this (bytes; about what the 184 px before the lanes hold at 11 px) is
+// cut in its middle, the full name in its tooltip (review HT L5: a long thread name ran off the
+// left edge, its start clipped).
+constexpr size_t kLaneLabelBytes = 30;
+// The most of a name a tooltip repeats (bytes, cut in the middle): each drawn event has one, so
+// 40,000 kernels of 500-character names made a 52 MB page (review HT L6). docs/report.md.
+constexpr size_t kTooltipNameBytes = 300;
 
 // Lane order: CPUs, their IRQs, then each thread's operators / API calls / syscalls, then GPU.
 enum class LaneKind { Cpu = 0, CpuIrq = 1, ThreadOps = 2, ThreadApi = 3, ThreadSys = 4, Gpu = 5 };
@@ -220,8 +228,11 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
       case LaneKind::ThreadSys: name = thread_lane(a, b) + " syscalls"; break;
       case LaneKind::Gpu: name = fmt::format("GPU {} stream {}", a, b); break;
     }
-    labels += fmt::format("<text class=\"lane\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", kLabelWidth - 6,
-                          y + kLaneHeight - 4, escape(name));
+    const std::string shown = middle_ellipsis(name, kLaneLabelBytes);
+    labels += fmt::format("<text class=\"lane\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}{}</text>", kLabelWidth - 6,
+                          y + kLaneHeight - 4,
+                          shown == name ? std::string() : "<title>" + escape(middle_ellipsis(name, kTooltipNameBytes)) + "</title>",
+                          escape(shown));
     y += kLaneHeight + kLaneGap;
   }
   const int height = y;
@@ -240,7 +251,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
         "<rect class=\"mark\" x=\"{:.2f}\" y=\"{}\" width=\"{:.3f}\" height=\"{}\" fill=\"{}\" stroke=\"{}\">"
         "<title>{} ({}, at {})</title></rect>",
         x0, lane_y[it.lane] + 1, std::max(x1 - x0, 0.0), kLaneHeight - 2, it.color, it.color,
-        escape(label(it)), escape(duration_text(it)), escape(offset_text(it.start)));
+        escape(middle_ellipsis(label(it), kTooltipNameBytes)), escape(duration_text(it)), escape(offset_text(it.start)));
     ++tl.events;
     if (it.api_row() >= 0) api_item[it.api_row()] = &it;
   }

@@ -41,28 +41,37 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
       fmt::format("{} kernels, {} memcpy, {} memset", format_count(a.kernels), format_count(a.memcpys), format_count(a.memsets)));
   launch_row("launch calls", format_count(a.launch_calls), fmt::format("{} linked to GPU work, {} graph launches",
                                                                format_count(a.linked_launch_calls), format_count(a.graph_launches)));
-  launch_row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start; their waits overlap, so it can exceed the inference latency");
-  launch_row("  launch part", format_ns(a.tklqt_launch), fmt::format("{} of TKLQT: host-side launch cost", format_pct(share(a.tklqt_launch, a.tklqt))));
-  launch_row("  queue part", format_ns(a.tklqt_queue), fmt::format("{} of TKLQT: waiting behind earlier GPU work", format_pct(share(a.tklqt_queue, a.tklqt))));
-  // The analysis' own figures, as analyze prints them and analyze --json writes them (api_time_ns
-  // null when unknown): a recording without return probes has no call durations, not 0 ns of them.
-  launch_row("API time", a.api_time_unknown() ? "unknown" : format_ns(a.api_time),
-             a.api_time_unknown() ? "no linked launch call has a recorded duration" : "sum of launch call durations");
-  row("AKD", a.akd_undefined() ? "n/a" : format_ns(a.akd_ns),
-        a.akd_undefined() ? "average kernel duration: undefined, no kernels" : "average kernel duration");
-  row("inference latency", format_ns(a.inference_latency), inference_latency_meaning(a.t_begin_from));
-  row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
-  row("GPU idle", format_ns(a.gpu_idle), gpu_idle_meaning(a));
-  if (has_most_idle_device_row(a)) row("  most idle device", format_ns(a.most_idle_gpu_idle()), most_idle_device_meaning(a));
-  if (a.host_undefined()) launch_row("CPU idle", "-", "undefined: " + a.host_undefined_reason);
-  else launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", il_share_text(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
-  if (a.launch_thread_annotations > 0 && !a.host_undefined())
-    launch_row("  without annotations", format_ns(a.cpu_idle_without_annotations),
-               without_annotations_meaning(il_share_text(a.cpu_idle_without_annotations, a.inference_latency) + " of inference latency",
-                                           a.launch_thread_annotations, format_ns(a.host_active_without_annotations)));
-  if (a.profiler_steps > 1) row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
-  launch_row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"),
-             bound_meaning(a));
+  if (a.gpu_undefined()) {
+    // Without GPU work these are not measurements: "-" and why, as analyze prints them and as the
+    // page of its saved --json shows them (review HT M1: a recording without CUPTI lost this table).
+    const std::string why = "undefined: " + gpu_undefined_reason_with_hint(t, a);
+    for (const char* m : {"TKLQT", "  launch part", "  queue part", "API time", "AKD", "inference latency", "GPU busy",
+                          "GPU idle", "CPU idle", "bound"})
+      row(m, "-", why);
+  } else {
+    launch_row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start; their waits overlap, so it can exceed the inference latency");
+    launch_row("  launch part", format_ns(a.tklqt_launch), fmt::format("{} of TKLQT: host-side launch cost", format_pct(share(a.tklqt_launch, a.tklqt))));
+    launch_row("  queue part", format_ns(a.tklqt_queue), fmt::format("{} of TKLQT: waiting behind earlier GPU work", format_pct(share(a.tklqt_queue, a.tklqt))));
+    // The analysis' own figures, as analyze prints them and analyze --json writes them (api_time_ns
+    // null when unknown): a recording without return probes has no call durations, not 0 ns of them.
+    launch_row("API time", a.api_time_unknown() ? "unknown" : format_ns(a.api_time),
+               a.api_time_unknown() ? "no linked launch call has a recorded duration" : "sum of launch call durations");
+    row("AKD", a.akd_undefined() ? "n/a" : format_ns(a.akd_ns),
+          a.akd_undefined() ? "average kernel duration: undefined, no kernels" : "average kernel duration");
+    row("inference latency", format_ns(a.inference_latency), inference_latency_meaning(a.t_begin_from));
+    row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
+    row("GPU idle", format_ns(a.gpu_idle), gpu_idle_meaning(a));
+    if (has_most_idle_device_row(a)) row("  most idle device", format_ns(a.most_idle_gpu_idle()), most_idle_device_meaning(a));
+    if (a.host_undefined()) launch_row("CPU idle", "-", "undefined: " + a.host_undefined_reason);
+    else launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", il_share_text(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
+    if (a.launch_thread_annotations > 0 && !a.host_undefined())
+      launch_row("  without annotations", format_ns(a.cpu_idle_without_annotations),
+                 without_annotations_meaning(il_share_text(a.cpu_idle_without_annotations, a.inference_latency) + " of inference latency",
+                                             a.launch_thread_annotations, format_ns(a.host_active_without_annotations)));
+    if (a.profiler_steps > 1) row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
+    launch_row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"),
+               bound_meaning(a));
+  }
   if (a.clock_skew_clamped && cov.measured()) row("clock skew clamped", format_count(a.clock_skew_clamped), "launches whose GPU start preceded the call (clamped to 0)");
   if (a.orphan_activities || a.orphan_launch_calls)
     row("orphans", fmt::format("{} GPU / {} launch", format_count(a.orphan_activities), cov.measured() ? format_count(a.orphan_launch_calls) : "-"),
@@ -115,7 +124,7 @@ std::string latency_histogram(const LaunchAnalysis& a) {
   o.title = "Launch latency per launch call";
   // Two series on one axis: name both measures, since q(c) starts at the call's end, not its start.
   o.x_label = "l(c): call start to GPU start; q(c): call end to GPU start (bin upper edge)";
-  o.y_label = "launch calls";
+  o.y_label = "launch calls", o.y_count = true;  // whole ticks (review HT L4)
   return bar_chart(cats, {lat, que}, o);
 }
 
@@ -311,6 +320,10 @@ std::string trace_details(const TraceInput& in, size_t index) {
     std::string why = in.launch->skipped_gpu_events > 0 ? in.launch->gpu_undefined_reason() : "no GPU activity in this trace";
     why[0] = 'N';
     body += "<p class=\"note\">" + escape(why) + ", so there are no launch or queue metrics.</p>";
+    // What there is, as analyze shows it: the launch calls and orphans, the API table (every
+    // `--cuda uprobe` recording: review HT M1, the page of its saved analyze --json had them).
+    body += summary_table(t, *in.launch);
+    body += api_table(t, *in.launch);
     if (in.launch->host) body += host_tables(t, *in.launch->host, in.launch->by_self, in.launch->gpu_undefined_reason());
   } else if (in.launch) {
     body += summary_table(t, *in.launch);

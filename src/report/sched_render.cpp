@@ -133,15 +133,12 @@ std::string pct_of(ns_t part, ns_t whole) {
 // The rates over [first launch, last launch] (docs/sched.md "Two windows"), one line.
 std::string launch_window_text(const SchedAnalysis& a) {
   const LaunchWindowRates& w = a.launch_window;
-  char buf[200];
   // The same launches divide them: upper bounds as the whole trace's (per_1k_upper_bound_reason),
   // unless launch records lost beyond its ends may have shortened it (review LW M1). An exact 0
   // unmarked (per_1k_marked).
   const bool upper = !a.per_1k_upper_bound_reason.empty() && !w.ends_uncertain;
-  const auto rate = [&](double v) {
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-    return per_1k_marked(upper, v, "<= ", buf);
-  };
+  // format_fixed: the decimal ties as the HTML report and compare round them (review HT L3).
+  const auto rate = [&](double v) { return per_1k_marked(upper, v, "<= ", format_fixed(v, 1)); };
   std::string s = format_ns(w.wall) + " from first to last launch: Sched/1K ";
   if (a.switches_recorded)
     s += rate(w.sched_per_1k);
@@ -534,15 +531,13 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                 impact(a.scheduler_impact) + (a.switches_recorded ? summed : "")});
   head.add_row({"  in preempted pairs", impact(a.impact_preempted)});
   head.add_row({"  in blocked pairs", impact(a.impact_blocked)});
-  char buf[64];
   // `upper`: launches counted fewer than ran make it an upper bound (review FC L6; the row below says
   // why), an exact 0 excepted (per_1k_marked).
   auto rate = [&](double v, bool recorded, bool upper) {
     if (!a.launches_measured) return std::string("n/a (launches not measured)");
     if (a.launches == 0) return std::string("n/a (no launch calls)");
     if (!recorded) return std::string("not recorded (--events)");
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-    return per_1k_marked(upper, v, "<= ", buf);
+    return per_1k_marked(upper, v, "<= ", format_fixed(v, 1));  // (as the HTML report: review HT L3)
   };
   const bool upper = !a.per_1k_upper_bound_reason.empty();
   head.add_row({"Sched/1K (switch-outs per 1000 launches)",
