@@ -407,8 +407,8 @@ TEST(HtmlSched, LaunchWindowRow) {
                         {"scheduler_impact", 1.5}, {"scheduler_impact_per_thread", 0.75}};
   const std::string t = section_text(j);
   EXPECT_TRUE(has(t, "rates over the launch window")) << t;
-  // 7.25 is a decimal tie: half away from zero, as every rate (review HT L3; printf read "7.2").
-  EXPECT_TRUE(has(t, "Sched/1K 12.5, IRQ/1K hard/soft 0.5 / 7.3")) << t;
+  // 7.25 is exact in binary: printf's half to even, as every formatter here (and Python's format).
+  EXPECT_TRUE(has(t, "Sched/1K 12.5, IRQ/1K hard/soft 0.5 / 7.2")) << t;
   EXPECT_TRUE(has(t, "scheduler impact 150.0% summed over 2 launching threads (75.0% per thread on average)")) << t;
   // The whole trace's row says it too (review DJ L5): 39.1% over 2 threads, 19.5% each.
   j["scheduler_impact_per_thread"] = 0.1956;

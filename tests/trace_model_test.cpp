@@ -226,21 +226,16 @@ TEST(Units, FormatsDurationsAndCounts) {
   EXPECT_EQ(format_signed_pct(-0.04), "-4.0%");
 }
 
-// Exact decimal ties round the same way whichever side of them their double lies (review HT L3:
-// compare's Sched/1K 201/20000 = 10.05 read "10.1" but 199/20000 = 9.95 read "9.9").
-TEST(Units, FixedRoundsDecimalTiesHalfAwayFromZero) {
-  EXPECT_EQ(format_fixed(10.05, 1), "10.1");   // the double is 10.0500000000000007
-  EXPECT_EQ(format_fixed(9.95, 1), "10.0");    // the double is 9.9499999999999993
-  EXPECT_EQ(format_fixed(-9.95, 1), "-10.0");
-  EXPECT_EQ(format_fixed(2.5, 0), "3");
-  EXPECT_EQ(format_fixed(0.125, 2), "0.13");
-  EXPECT_EQ(format_fixed(99.995, 2), "100.00");
-  EXPECT_EQ(format_fixed(9.94, 1), "9.9");
-  EXPECT_EQ(format_fixed(0.0, 2), "0.00");
-  EXPECT_EQ(format_fixed(-0.04, 1), "-0.0");  // as printf
+// Rounded as printf and Python's format round (the double's binary value), the rule of every
+// formatter here (review HT L3 tried decimal ties; WD56 H1: format_pct and the compare verdict
+// then disagreed with it, and so would any check computed with printf or Python).
+TEST(Units, FixedRoundsTheBinaryValueAsPrintf) {
+  EXPECT_EQ(format_fixed(10.05, 1), "10.1");  // the double is 10.0500000000000007
+  EXPECT_EQ(format_fixed(9.95, 1), "9.9");    // the double is 9.9499999999999993
+  EXPECT_EQ(format_fixed(7.25, 1), "7.2");    // exact in binary: printf's half to even
+  EXPECT_EQ(format_fixed(-0.04, 1), "-0.0");
   EXPECT_EQ(format_fixed(1e-320, 3), "0.000");
   EXPECT_EQ(format_fixed(123456789012345.0, 1), "123456789012345.0");
-  EXPECT_EQ(format_fixed_not_whole(0.9995, 3), "0.9995");
 }
 
 // A nonzero share that one decimal rounds to 0 must not read as nothing (review FMT M3): "<0.1%".

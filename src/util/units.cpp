@@ -1,10 +1,8 @@
 #include "util/units.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <string_view>
 
 namespace infertrace {
 
@@ -58,39 +56,8 @@ std::string format_bytes(double b) {
 std::string format_fixed(double v, int digits) {
   if (beyond_plain(v)) return scientific(v);
   char buf[64];
-  if (!std::isfinite(v) || digits < 0) {
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-  }
-  // Rounded on the decimal the double stands for, half away from zero (review HT L3): %.*f rounds
-  // the binary value, so 10.05 (10.0500000000000007) read "10.1" but 9.95 (9.9499999999999993)
-  // "9.9" on one page. The shortest text that reads back as `v` is that decimal; below 1e15 in
-  // magnitude, fixed notation of it needs at most 327 characters (the smallest subnormal).
-  char shortest[400];
-  const auto [end, ec] = std::to_chars(shortest, shortest + sizeof shortest, v, std::chars_format::fixed);
-  if (ec != std::errc()) {  // (cannot happen below the plain bound; printf's rounding then)
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-  }
-  std::string_view text(shortest, static_cast<size_t>(end - shortest));
-  const bool negative = !text.empty() && text[0] == '-';
-  if (negative) text.remove_prefix(1);
-  const size_t dot = text.find('.');
-  std::string whole(text.substr(0, dot));
-  std::string frac(dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1));
-  const size_t keep = static_cast<size_t>(digits);
-  const bool up = frac.size() > keep && frac[keep] >= '5';
-  frac.resize(keep, '0');
-  std::string all = whole + frac;  // the digits kept, whole part first
-  if (up) {
-    size_t i = all.size();
-    while (i > 0 && all[i - 1] == '9') all[--i] = '0';
-    if (i == 0) all.insert(all.begin(), '1');
-    else ++all[i - 1];
-  }
-  const size_t whole_len = all.size() - keep;
-  // The sign as printf keeps it: -0.04 -> "-0.0" (format_pct reads that as ">-0.1%").
-  return (negative ? "-" : "") + all.substr(0, whole_len) + (keep ? "." + all.substr(whole_len) : "");
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
 }
 
 std::string format_fixed_not_whole(double v, int digits) {

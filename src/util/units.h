@@ -13,9 +13,10 @@ std::string format_ns(int64_t ns);
 std::string format_ns(double ns);
 // 1536 -> "1.5 KiB".
 std::string format_bytes(double bytes);
-// 2.34567, 2 -> "2.35": rounded half away from zero on the shortest decimal that reads back as the
-// double (10.05 and 9.95, 1 -> "10.1" and "10.0"; printf's %.*f rounds the binary value, 9.95 ->
-// "9.9": review HT L3); -0.04, 1 -> "-0.0" as printf. Beyond 1e15 in magnitude (a hand-edited 1e300: no measured
+// 2.34567, 2 -> "2.35" (printf's %.*f: the binary value rounded, as Python's format and every
+// other formatter here round it, so 10.05 -> "10.1" but 9.95 -> "9.9", their doubles lying just
+// above and below the tie: kept so that a number checked with printf or Python reads the same;
+// review HT L3 / WD56 H1). Beyond 1e15 in magnitude (a hand-edited 1e300: no measured
 // figure comes near) three significant digits in scientific notation, "1.00e+300", here and in
 // format_ns ("1.00e+299 s"), format_bytes (TiB: "9.09e+287 TiB"), format_pct and format_signed_pct.
 std::string format_fixed(double v, int digits);

@@ -12,14 +12,6 @@ def fmt_ns(ns):
             return text
 
 
-def fmt_fixed(v, digits):
-    """util/units.cpp format_fixed below 1e15: the shortest decimal of the double (repr), rounded
-    half away from zero (Python's "%.1f" rounds the binary value: 6.25 -> "6.2", where the
-    reports print "6.3"; review HT L3)."""
-    from decimal import ROUND_HALF_UP, Decimal
-    return str(Decimal(repr(float(v))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-
-
 def section_text(page, section_id):
     """The text of one report section as a reader sees it: tags dropped, spaces collapsed."""
     b = page.find('<section id="%s"' % section_id)

@@ -11,7 +11,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _browser  # noqa: E402
 import _kineto_plain  # noqa: E402
-from _report_page import fmt_fixed, fmt_ns, row, section_text  # noqa: E402
+from _report_page import fmt_ns, row, section_text  # noqa: E402
 
 exe = os.environ["INFERTRACE"]
 traces_dir = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces")
@@ -156,10 +156,9 @@ with tempfile.TemporaryDirectory() as tmp:
         # No throughput column when no scenario has one, as the terminal (review HR L7).
         any_throughput = any(sc["throughput"] is not None for sc in docs["compare"]["scenarios"])
         for sc in docs["compare"]["scenarios"]:
-            # (format_fixed's rounding of decimal ties: review HT L3)
-            tp = ["-" if sc["throughput"] is None else fmt_fixed(sc["throughput"], 1)] if any_throughput else []
-            want = row(sc["name"], *tp, fmt_fixed(sc["rate"], 1),
-                       "-" if sc["slowdown_pct"] is None else fmt_fixed(sc["slowdown_pct"], 1) + "%", f"{sc['launches']:,}",
+            tp = ["-" if sc["throughput"] is None else "%.1f" % sc["throughput"]] if any_throughput else []
+            want = row(sc["name"], *tp, "%.1f" % sc["rate"],
+                       "-" if sc["slowdown_pct"] is None else "%.1f%%" % sc["slowdown_pct"], f"{sc['launches']:,}",
                        fmt_ns(sc["wall_ns"]))
             if want not in texts["compare"]:
                 failures.append("compare scenario %s: want %r" % (sc["name"], want))

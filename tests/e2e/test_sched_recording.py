@@ -19,7 +19,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE as exe, check, failures, skip  # noqa: E402
 from _record_prereq import skip_if_recorder_refused  # noqa: E402
-from _report_page import fmt_fixed, fmt_ns, row, section_text  # noqa: E402
+from _report_page import fmt_ns, row, section_text  # noqa: E402
 
 
 if os.geteuid() != 0:
@@ -358,10 +358,9 @@ with tempfile.TemporaryDirectory() as tmp:
                 row("scheduler impact (share of wall)", fmt_pct(got["scheduler_impact"])),
                 row("scheduler impact, preempted pairs", fmt_pct(got["impact_preempted"])),
                 row("scheduler impact, blocked pairs", fmt_pct(got["impact_blocked"])),
-                # (format_fixed's decimal rounding: "%.1f" read 6.25 as 6.2, the page 6.3: review HT L3)
-                row("Sched/1K (switch-outs per 1000 launches)", fmt_fixed(got["sched_per_1k"], 1),
-                    "(preempt %s, block %s)" % (fmt_fixed(got["preempt_per_1k"], 1), fmt_fixed(got["block_per_1k"], 1))),
-                row("IRQ/1K soft (softirqs per 1000 launches)", fmt_fixed(got["irq_per_1k_soft"], 1)),
+                row("Sched/1K (switch-outs per 1000 launches)", "%.1f" % got["sched_per_1k"],
+                    "(preempt %.1f, block %.1f)" % (got["preempt_per_1k"], got["block_per_1k"])),
+                row("IRQ/1K soft (softirqs per 1000 launches)", "%.1f" % got["irq_per_1k_soft"]),
                 row(">= P95", fmt_ns(got["tail"]["p95"]["threshold_ns"]), f"{got['tail']['p95']['pairs']:,}",
                     fmt_pct(got["tail"]["p95"]["preempted"]), fmt_pct(got["tail"]["p95"]["blocked"])),
             ):
