@@ -892,6 +892,21 @@ TEST(ChatTemplate, Qwen3MarkedLoopBranchEditsAreRefused) {
   // A write the reading cannot follow, in a branch a user message takes.
   EXPECT_TRUE(refused_as_qwen3(qwen3_with(user, "{{- '<|im_start|>' + turn.role + '\\n' + turn.name + '<|im_end|>\\n' }}"),
                                "writing for a user message opening the conversation what Qwen3's template does not"));
+  // A content variable set otherwise before its write: jinja2 writes what the set says, the
+  // renderer the message (review WD56 H2: `set reply = ''` rendered "Hello" where jinja2 wrote "").
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(user, "{%- set reply = '' %}" + user),
+                               "setting reply for a user message opening the conversation otherwise than Qwen3's "
+                               "template (turn.content)"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(user, "{%- set reply = turn.role %}" + user), "setting reply for a user"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = '' %}{%- set thoughts = turn.role %}"),
+                               "setting thoughts for an assistant message"));
+  // The reasoning split in the user branch: jinja2 would cut a user message holding '</think>'.
+  EXPECT_TRUE(refused_as_qwen3(
+      qwen3_with(user, "{%- if '</think>' in reply %}{%- set thoughts = reply.split('</think>')[0].rstrip('\\n')"
+                       ".split('<think>')[-1].lstrip('\\n') %}{%- set reply = reply.split('</think>')[-1]"
+                       ".lstrip('\\n') %}{%- endif %}" + user),
+      "splitting the reasoning off a user message opening the conversation, where Qwen3's template splits assistant "
+      "messages only"));
   // Qwen3's tests of the reasoning field (never sent here) around its sets stay accepted.
   for (const std::string test : {"turn.reasoning_content is string",
                                  "turn.reasoning_content is defined and turn.reasoning_content is not none"})
@@ -998,10 +1013,12 @@ TEST(ChatTemplate, Qwen3MarkedLoopSetsAreQwen3s) {
                                "setting thoughts to a value other than Qwen3's"));
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("'\\n</think>\\n\\n' + reply.lstrip('\\n')", "'\\n</think>\\n\\n' + thoughts.lstrip('\\n')"),
                                "writing a think block other than Qwen3's"));
-  // Qwen3's own sets stay accepted: the reasoning split off a field.
-  EXPECT_EQ(detect(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = turn.content.split('x')[-1].strip('\\n') %}"))
-                .family(),
-            ChatFamily::kQwen3);
+  // A split of a field is a value Qwen3's sets take, but outside the reasoning split's `if` it is
+  // not Qwen3's: jinja2 would write the content after 'x' as the reasoning (accepted before review
+  // WD56 H2, the loop's ways reading no set).
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = turn.content.split('x')[-1].strip('\\n') %}"),
+                               "setting thoughts for an assistant message opening the conversation otherwise than "
+                               "Qwen3's template ('' or turn.reasoning_content)"));
 }
 
 // Review DF H1: the generation prompt above the message loop (or above the reverse loop) is

@@ -7,6 +7,7 @@
 #include "serve/jinja_prelude.h"
 #include "serve/jinja_syntax.h"
 #include "serve/jinja_template.h"
+#include "serve/template_writes.h"
 
 namespace infertrace::serve {
 namespace {
@@ -14,19 +15,10 @@ namespace {
 using Kind = JinjaToken::Kind;
 using Tokens = std::vector<JinjaToken>;
 
-// What a stretch of the template writes, literal text merged: text, or a message's field.
-struct Piece {
-  enum class Kind { kText, kRole, kContent, kFirstContent } kind;
-  std::string text;  // kText
-  bool operator==(const Piece&) const = default;
-};
-using Pieces = std::vector<Piece>;
-
-void add_text(Pieces& p, const std::string& text) {
-  if (text.empty()) return;
-  if (!p.empty() && p.back().kind == Piece::Kind::kText) p.back().text += text;
-  else p.push_back(Piece{Piece::Kind::kText, text});
-}
+// What a stretch of the template writes (serve/template_writes.h): text, or a message's field.
+using writes::add_text;
+using writes::Piece;
+using writes::Pieces;
 
 using Cursor = JinjaCursor;
 

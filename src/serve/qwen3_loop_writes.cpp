@@ -5,27 +5,19 @@
 
 #include "serve/jinja_cursor.h"
 #include "serve/jinja_lex.h"
+#include "serve/template_writes.h"
 
 namespace infertrace::serve {
 namespace {
 
 using Tokens = std::vector<JinjaToken>;
 
-// What one way through the loop body writes, literal text merged: text, the message's content (M.content
-// or a variable the loop sets from it), or the think block's reasoning and content (its form read by
-// the caller).
-struct Piece {
-  enum class Kind { kText, kContent, kThinkPart } kind;
-  std::string text;  // kText
-  bool operator==(const Piece&) const = default;
-};
-using Pieces = std::vector<Piece>;
-
-void add_text(Pieces& p, const std::string& text) {
-  if (text.empty()) return;
-  if (!p.empty() && p.back().kind == Piece::Kind::kText) p.back().text += text;
-  else p.push_back(Piece{Piece::Kind::kText, text});
-}
+// What one way through the loop body writes (serve/template_writes.h): text, the message's content
+// (M.content or a variable the loop sets from it), or the think block's reasoning and content (its
+// form read by the caller).
+using writes::add_text;
+using writes::Piece;
+using writes::Pieces;
 
 void append(Pieces& to, const Pieces& from) {
   for (const Piece& x : from) {
@@ -40,7 +32,7 @@ std::string describe(const Pieces& p) {
   for (const Piece& x : p) {
     if (!out.empty()) out += " + ";
     if (x.kind == Piece::Kind::kText) out += "'" + jinja_quote(x.text) + "'";
-    else out += x.kind == Piece::Kind::kContent ? "content" : "R";
+    else out += x.kind == Piece::Kind::kContent ? "content" : "the think block's reasoning or answer";
   }
   return out;
 }
@@ -132,7 +124,14 @@ class Walker {
         continue;
       }
       const std::string_view kw = t_.keyword(k);
-      if (kw == "set") continue;  // the values: qwen3_structure's checks
+      if (kw == "set") {
+        // Which values qwen3_structure checks (an empty string, a field, a split of one); which
+        // variable a set changes on this way is read here: a later write of a content variable
+        // stands for the message's content only while nothing set it otherwise (review WD56 H2:
+        // `set reply = ''` before the user write was accepted and rendered "Hello").
+        if (!set_ok(k, m)) return false;
+        continue;
+      }
       if (kw == "for") {
         // Over M.tool_calls, which the server never sends: jinja2 runs the loop's else, if any.
         const Tokens a = t_.args(k);
@@ -162,9 +161,18 @@ class Walker {
       for (size_t x = k; t_.keyword(x) != "endif"; x = t_.st.next[x]) {
         const V v = t_.keyword(x) == "else" ? V::kTrue : condition(t_.args(x), m);
         if (v == V::kFalse) continue;
+        const bool split = std::find(split_ifs_.begin(), split_ifs_.end(), x) != split_ifs_.end();
+        // Qwen3's template splits the reasoning off assistant messages only; elsewhere a content
+        // holding '</think>' would be cut where the renderer writes it whole.
+        if (split && m.role != "assistant")
+          return fail_tag(x, "splitting the reasoning off " + m.what() + ", where Qwen3's template splits assistant "
+                             "messages only");
         std::vector<Pieces> taken = v == V::kTrue ? std::move(reaching) : reaching;
         if (v == V::kTrue) reaching.clear();
-        if (!run(x, t_.st.next[x], m, taken) || !keep(taken)) return false;
+        in_split_ += split;
+        const bool ran = run(x, t_.st.next[x], m, taken);
+        in_split_ -= split;
+        if (!ran || !keep(taken)) return false;
         if (v == V::kTrue) break;
       }
       if (!keep(reaching)) return false;
@@ -205,8 +213,34 @@ class Walker {
         return fail_tag(x, "in the message loop, around sets only, testing other than Qwen3's `M.content is string`, "
                            "tests of `M.reasoning_content` or `'</think>' in content`");
       if (split && !split_body_ok(x, from)) return false;
+      if (split) split_ifs_.push_back(x);
     }
     return true;
+  }
+
+  // A set on a way through the loop for m: of a content variable only `= M.content` (Qwen3's
+  // `else` setting it to '' is a way the server's string contents never take), of the think
+  // block's reasoning variable only '' or M.reasoning_content, and either only so outside the
+  // reasoning split (whose two sets split_body_ok read). Other variables are not written by any
+  // write read here (write() refuses them), so their sets change nothing written.
+  bool set_ok(size_t k, const Message& m) {
+    if (in_split_) return true;
+    const Tokens a = t_.args(k);
+    JinjaCursor c{a};
+    std::string target;
+    if (!c.any_name(&target) || !c.op("=")) return true;  // `set ns.x = ...`, a block set: not a variable read here
+    const bool content = std::find(l_.content_vars.begin(), l_.content_vars.end(), target) != l_.content_vars.end() ||
+                         target == content_var_;
+    const bool reasoning = target == reasoning_var_;
+    if (!content && !reasoning) return true;
+    const size_t at = c.i;
+    if (c.name(l_.var) && c.field(content ? "content" : "reasoning_content") && c.done()) return true;
+    c.i = at;
+    std::string s;
+    if (reasoning && c.string(&s) && s.empty() && c.done()) return true;
+    return fail_tag(k, "setting " + target + " for " + m.what() + " otherwise than Qwen3's template (" +
+                           (content ? l_.var + ".content" : "'' or " + l_.var + ".reasoning_content") +
+                           "), so that a later write of it would not be the message's");
   }
 
   // NAME or M.content: its text in *out.
@@ -366,6 +400,8 @@ class Walker {
   const Qwen3Loop& l_;
   std::string why_;
   std::string reasoning_var_, content_var_, unused_;  // the think block's R and C
+  std::vector<size_t> split_ifs_;  // the `if '</think>' in C` tags read by split_body_ok
+  int in_split_ = 0;               // inside one of them while > 0
 };
 
 }  // namespace
