@@ -134,7 +134,7 @@ TEST(CompareUnchecked, ALaunchMixThatDiffersNamesTheKernels) {
   EXPECT_NE(text_of(c).find("renamed 0% by kernel name, grid and block (" + want + ")"), std::string::npos) << text_of(c);
   EXPECT_EQ(comparison_json(c)["scenarios"][1]["launch_mix_difference"], want);
   other.kernel_names = base.kernel_names;
-  EXPECT_EQ(compare_scenarios({base, other}).rows[1].launch_mix_difference, "the same kernel names, with other grids or blocks");
+  EXPECT_EQ(compare_scenarios({base, other}).rows[1].launch_mix_difference, "the same kernel names, in other proportions or with other grids or blocks");
   other.kernel_names.clear();  // not known (a saved analysis): nothing named
   EXPECT_EQ(compare_scenarios({base, other}).rows[1].launch_mix_difference, "");
 }

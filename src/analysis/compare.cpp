@@ -185,7 +185,9 @@ std::string kernel_difference(const ScenarioMetrics& base, const ScenarioMetrics
   };
   const std::string in_r = only(r.kernel_names, base.kernel_names, r.name);
   const std::string in_base = only(base.kernel_names, r.kernel_names, "the baseline");
-  if (in_r.empty() && in_base.empty()) return "the same kernel names, with other grids or blocks";
+  // The mix compares shares per kernel and shape: with the same names, the same kernels ran in
+  // other proportions, or with other grids or blocks (review WD56 M2: it said the latter only).
+  if (in_r.empty() && in_base.empty()) return "the same kernel names, in other proportions or with other grids or blocks";
   return in_r + (in_r.empty() || in_base.empty() ? "" : "; ") + in_base;
 }
 

@@ -241,6 +241,9 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
     if (a.launches == 0)
       a.verdict = "The recording has no CUDA launches (a CPU-only run), so there are no launch pairs to attribute delays to. " +
                   os_summary(trace, a) + " Record a run that launches CUDA work for the launch-pair analysis.";
+    else if (a.all.count == 0)  // one launch: no pair (not "only 0 launch pairs")
+      a.verdict = "The recording has one CUDA launch, so there is no launch pair to attribute delays to. " +
+                  os_summary(trace, a) + " Record a run with more CUDA launches for the launch-pair analysis.";
     else
       a.verdict = "Only " + format_count(a.all.count) + plural(a.all.count, " launch pair was", " launch pairs were") + " recorded: too few to attribute delays. " +
                   os_summary(trace, a) + " Record a run with more CUDA launches for the launch-pair analysis.";

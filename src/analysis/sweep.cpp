@@ -494,10 +494,16 @@ SweepResult analyze_sweep(std::vector<SweepPoint> points) {
   }
   // One capture under two batch names (review CS L4: two identical rows made a transition).
   for (const SweepPoint& p : r.points)
-    if (p.same_bytes_as > 0)
+    if (p.same_bytes_as > 0) {
+      // Both files named (review WD56 L2: the caution named one).
+      std::string other;
+      for (const SweepPoint& q : r.points)
+        if (q.batch == p.same_bytes_as) other = q.source;
       r.summary += " Caution: the traces of batches " + std::to_string(std::min(p.same_bytes_as, p.batch)) + " and " +
-                   std::to_string(std::max(p.same_bytes_as, p.batch)) + " hold the same bytes (" + p.source +
+                   std::to_string(std::max(p.same_bytes_as, p.batch)) + " hold the same bytes (" +
+                   (other.empty() ? p.source : other + " and " + p.source) +
                    "): one capture under two batch names, not two batch sizes.";
+    }
   // A label that contradicts the file name (review CS L5: the label won silently).
   for (const SweepPoint& p : r.points)
     if (p.file_name_batch > 0)

@@ -20,6 +20,12 @@ std::string gpu_idle_meaning(const LaunchAnalysis& a);
 bool has_most_idle_device_row(const LaunchAnalysis& a);
 std::string most_idle_device_meaning(const LaunchAnalysis& a);
 
+// The summary rows that are GPU measurements, written "-" with the reason when the trace has no GPU
+// work (LaunchAnalysis::gpu_undefined): the same rows in the terminal and the HTML report (review
+// HT M1: the page of a recording without CUPTI lost them).
+inline constexpr const char* kGpuUndefinedRows[] = {"TKLQT", "  launch part", "  queue part", "API time", "AKD",
+                                                    "inference latency", "GPU busy", "GPU idle", "CPU idle", "bound"};
+
 // The bound row's value ("CPU", "GPU", "-") and meaning: the verdict's rule, or its caveat when the
 // GPU (the most idle device) is busy nearly all the run or idle in bursts (analysis/bound_verdict.h).
 std::string bound_value(const LaunchAnalysis& a);

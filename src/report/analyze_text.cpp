@@ -55,9 +55,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   if (a.gpu_undefined()) {
     // Without GPU work these are not measurements: "-", not 0 (the host section follows).
     const std::string why = "undefined: " + gpu_undefined_reason_with_hint(t, a);
-    for (const char* m : {"TKLQT", "  launch part", "  queue part", "API time", "AKD", "inference latency", "GPU busy",
-                          "GPU idle", "CPU idle", "bound"})
-      row(m, "-", why);
+    for (const char* m : kGpuUndefinedRows) row(m, "-", why);
   } else {
     launch_row("TKLQT", format_ns(a.tklqt), "sum over launch calls of (first GPU start - call start); their waits overlap, so it can exceed IL");
     launch_row("  launch part", format_ns(a.tklqt_launch), format_pct(share(a.tklqt_launch, a.tklqt)) + " of TKLQT: host-side launch cost");

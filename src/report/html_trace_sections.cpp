@@ -45,9 +45,7 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
     // Without GPU work these are not measurements: "-" and why, as analyze prints them and as the
     // page of its saved --json shows them (review HT M1: a recording without CUPTI lost this table).
     const std::string why = "undefined: " + gpu_undefined_reason_with_hint(t, a);
-    for (const char* m : {"TKLQT", "  launch part", "  queue part", "API time", "AKD", "inference latency", "GPU busy",
-                          "GPU idle", "CPU idle", "bound"})
-      row(m, "-", why);
+    for (const char* m : kGpuUndefinedRows) row(m, "-", why);
   } else {
     launch_row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start; their waits overlap, so it can exceed the inference latency");
     launch_row("  launch part", format_ns(a.tklqt_launch), fmt::format("{} of TKLQT: host-side launch cost", format_pct(share(a.tklqt_launch, a.tklqt))));

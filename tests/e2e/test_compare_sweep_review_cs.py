@@ -108,6 +108,9 @@ with tempfile.TemporaryDirectory() as tmp:
         check(out["points"][1]["same_bytes_as"] == 1 and out["points"][0]["same_bytes_as"] is None,
               "same_bytes_as %r" % [p["same_bytes_as"] for p in out["points"]])
         check("Caution: the traces of batches 1 and 4 hold the same bytes" in out["summary"], "summary %r" % out["summary"])
+        # Both files named (review WD56 L2).
+        check(out["points"][0]["source"] + " and " + out["points"][1]["source"] in out["summary"],
+              "both files in %r" % out["summary"])
     out = as_json(run("sweep", "--json", bs1, bs2), "sweep distinct")
     if out:
         check("same bytes" not in out["summary"] and "--label" not in out["summary"], "distinct traces: %r" % out["summary"])
