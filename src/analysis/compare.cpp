@@ -10,6 +10,7 @@
 #include "trace/gpu_models.h"
 #include "util/error.h"
 #include "util/plural.h"
+#include "util/units.h"
 
 namespace infertrace {
 
@@ -191,12 +192,6 @@ std::string kernel_difference(const ScenarioMetrics& base, const ScenarioMetrics
   return in_r + (in_r.empty() || in_base.empty() ? "" : "; ") + in_base;
 }
 
-// "1e+308": a rate in the words of a reason, any size.
-std::string rate_words(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
 
 std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonRow& base, const std::string& basis) {
   // On the launch-rate basis a scenario whose launches were not measured has no rate: said in its
@@ -289,6 +284,13 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
 
 }  // namespace
 
+std::string format_rate(double v) {
+  if (v == 0 || (std::abs(v) >= 0.05 && std::abs(v) < 1e15)) return format_fixed(v, 1);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
   if (scenarios.size() < 2) throw Error("compare needs at least two scenarios (the first is the baseline)");
   Comparison c;
@@ -338,7 +340,7 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     const bool rates_apart = r.rate && base.rate &&
                              !(*r.rate / *base.rate <= kMaxRateRatio && *base.rate / *r.rate <= kMaxRateRatio);
     if (i > 0 && rates_apart)
-      r.slowdown_undefined_reason = "the rates (" + rate_words(*base.rate) + " and " + rate_words(*r.rate) +
+      r.slowdown_undefined_reason = "the rates (" + format_rate(*base.rate) + " and " + format_rate(*r.rate) +
                                     ") are more than a million times apart, so they are not one workload measured in one "
                                     "unit and give no slowdown (check each scenario's throughput)";
     if (r.rate && base.rate && r.launch_count_mismatch != "different_work" && !r.launch_mix_differs &&

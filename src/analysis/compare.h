@@ -217,6 +217,11 @@ constexpr double kLaunchCountTolerance = 0.05;
 // infinite slowdown (review CS M3).
 constexpr double kMaxRateRatio = 1e6;
 
+// A launch rate or throughput as compare writes it, in its table, notes and reasons: one decimal,
+// or three significant digits where that would read "0.0" for a positive rate or run to many
+// digits ("1e-320", "1e+308").
+std::string format_rate(double v);
+
 // Whether the launch counts of `a` and `b` are more than kLaunchCountTolerance apart (of the larger).
 // A count that is a lower bound (records lost that may be launch calls: up to that many more; CUPTI
 // refused launch callbacks: any number more) differs only when even its highest possible count is

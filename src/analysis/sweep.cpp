@@ -10,6 +10,7 @@
 #include "analysis/bound_verdict.h"
 #include "trace/gpu_models.h"
 #include "util/error.h"
+#include "util/units.h"
 #include "util/whole_number.h"
 
 namespace infertrace {
@@ -345,21 +346,19 @@ std::string summarize(const SweepResult& r) {
   s += busy_gpu_sentence(pts);
   // With several GPUs the bursts caveat judges by the most idle device (review AK M2), whose idle
   // share a reader does not find in the point's gpu_idle_share (the union): name it so (review SV L3).
-  const bool by_one_device = std::any_of(pts.begin(), pts.end(), [&](const SweepPoint& p) {
+  const auto one_device_bursty = [&](const SweepPoint& p) {
     return p.devices > 1 && std::find(bursty.begin(), bursty.end(), p.batch) != bursty.end() &&
            p.most_idle_device_idle > p.gpu_idle;
-  });
+  };
+  const bool by_one_device = std::any_of(pts.begin(), pts.end(), one_device_bursty);
   // The device and its idle share at each such batch, as the table's reader cannot find them there
-  // (review CS L1: the sentence gave the JSON key's name instead).
+  // (review CS L1: the sentence gave the JSON key's name instead), rounded as the table's shares.
   std::string which_device;
   for (const SweepPoint& p : pts)
-    if (p.devices > 1 && std::find(bursty.begin(), bursty.end(), p.batch) != bursty.end() && p.inference_latency > 0) {
-      char pct[32];
-      const double idle = static_cast<double>(std::max(p.gpu_idle, p.most_idle_device_idle));
-      std::snprintf(pct, sizeof pct, "%.1f%%", idle / static_cast<double>(p.inference_latency) * 100.0);
-      which_device += (which_device.empty() ? "" : "; ") + ("device " + std::to_string(p.most_idle_device) + " at batch " +
-                                                            std::to_string(p.batch) + ", idle " + pct);
-    }
+    if (one_device_bursty(p) && p.inference_latency > 0)
+      which_device += (which_device.empty() ? "" : "; ") +
+                      ("device " + std::to_string(p.most_idle_device) + " at batch " + std::to_string(p.batch) + ", idle " +
+                       format_pct(static_cast<double>(p.most_idle_device_idle) / static_cast<double>(p.inference_latency)));
   if (!bursty.empty())
     s += std::string(by_one_device ? " Yet one GPU (the most idle device: " + which_device + ")"
                                    : " Yet the GPU") +

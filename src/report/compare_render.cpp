@@ -79,15 +79,6 @@ std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorde
   return scenario_names(c, [&](const ComparisonRow& r) { return !(r.m.*recorded); }, " holds", " hold");
 }
 
-// A rate or throughput with one decimal; one that would show as "0.0" (a positive 1e-320) or run to
-// many digits (1e308) in three significant digits, so no positive rate reads as zero (review CS M3).
-std::string rate_text(double v) {
-  if (v == 0 || (std::abs(v) >= 0.05 && std::abs(v) < 1e15)) return format_fixed(v, 1);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
 }  // namespace
 
 SavedPer1kBound per_1k_bound_of_saved_sched(const json& s, const std::string& file) {
@@ -282,7 +273,7 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     const auto na = [](std::string v, const std::string& reason) { return v == "-" && !reason.empty() ? "n/a" : v; };
     // A rate of recorded launches while launch records were lost is a lower bound (">="); the
     // slowdown from it is bounded one way ("<=", ">=") or, both rates bounds, neither ("~").
-    const std::string rate_cell = r.rate ? (r.rate_lower_bound ? ">=" : "") + rate_text(*r.rate) : "-";
+    const std::string rate_cell = r.rate ? (r.rate_lower_bound ? ">=" : "") + format_rate(*r.rate) : "-";
     const std::string slow_cell =
         r.slowdown_pct ? slowdown_mark(r.slowdown_bound) + format_fixed(*r.slowdown_pct, 1) + "%" : "-";
     // A rate per 1000 launches of launches counted fewer than ran is an upper bound ("<="), and the
@@ -545,7 +536,7 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
   if (c.basis != "throughput") {
     std::string known;
     for (const ComparisonRow& r : c.rows)
-      known += (known.empty() ? "" : ", ") + r.m.name + " " + (r.m.throughput ? rate_text(*r.m.throughput) : "-");
+      known += (known.empty() ? "" : ", ") + r.m.name + " " + (r.m.throughput ? format_rate(*r.m.throughput) : "-");
     for (const ComparisonRow& r : c.rows)
       if (r.m.throughput) {
         notes.push_back("throughput where known (not every scenario has one, so " +
