@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <string>
 
 #include "analysis/compare.h"
 #include "report/compare_render.h"
@@ -137,6 +138,35 @@ TEST(CompareUnchecked, ALaunchMixThatDiffersNamesTheKernels) {
   EXPECT_EQ(compare_scenarios({base, other}).rows[1].launch_mix_difference, "the same kernel names, in other proportions or with other grids or blocks");
   other.kernel_names.clear();  // not known (a saved analysis): nothing named
   EXPECT_EQ(compare_scenarios({base, other}).rows[1].launch_mix_difference, "");
+}
+
+// Review WD56 M2: templated kernel names of kilobytes, alike at both ends, are cut in the note and
+// kept distinct (the part where they differ shown); the JSON key keeps them whole.
+TEST(CompareUnchecked, LongKernelNamesAreCutDistinctInTheNote) {
+  ScenarioMetrics base = scenario("base", 100, 1'000'000), other = scenario("templated", 100, 1'000'000);
+  base.launch_mix = kernel_mix(100);
+  other.launch_mix = kernel_mix(100);
+  other.launch_mix->buckets[3] = 0, other.launch_mix->buckets[9] = 100;
+  std::string pad;
+  for (int i = 0; i < 500; ++i) pad += "float, ";
+  const auto name = [&](const char* inner) { return "void k<" + pad + inner + ", " + pad + "int>(T*)"; };
+  base.kernel_names = {"gemm"};
+  other.kernel_names = {name("gemm_a"), name("gemm_b"), name("softmax")};  // sorted, as compare_trace makes them
+  const Comparison c = compare_scenarios({base, other});
+  ASSERT_TRUE(c.rows[1].launch_mix_differs);
+  const ComparisonRow& r = c.rows[1];
+  for (const std::string& n : other.kernel_names)
+    if (n.rfind("void k<", 0) == 0) {
+      EXPECT_NE(r.launch_mix_difference.find(n), std::string::npos);  // whole in the JSON's key
+      EXPECT_EQ(r.launch_mix_difference_note.find(n), std::string::npos);
+    }
+  EXPECT_EQ(comparison_json(c)["scenarios"][1]["launch_mix_difference"], r.launch_mix_difference);
+  EXPECT_LT(r.launch_mix_difference_note.size(), 600u) << r.launch_mix_difference_note;
+  for (const char* inner : {"gemm_a", "gemm_b", "softmax"})
+    EXPECT_NE(r.launch_mix_difference_note.find(inner), std::string::npos) << inner << ": " << r.launch_mix_difference_note;
+  const std::string text = text_of(c);
+  EXPECT_NE(text.find(r.launch_mix_difference_note), std::string::npos) << text.substr(0, 2000);
+  EXPECT_EQ(text.find(pad), std::string::npos) << "a whole name in the notes";
 }
 
 }  // namespace

@@ -5,12 +5,14 @@
 #include <cstdio>
 #include <iterator>
 #include <limits>
+#include <utility>
 
 #include "analysis/impact_unknown_reason.h"
 #include "trace/gpu_models.h"
 #include "util/error.h"
 #include "util/plural.h"
 #include "util/units.h"
+#include "util/utf8_cut.h"
 
 namespace infertrace {
 
@@ -172,24 +174,91 @@ std::string launch_mix_unchecked(const ScenarioMetrics& base, const ScenarioMetr
          ", fewer than " + std::to_string(kLaunchMixMinLaunches) + " to compare";
 }
 
+// `s` with only its start, `window` bytes from a little before `at` (where it differs from a name
+// that would otherwise read alike) and its end kept, each cut at a UTF-8 character boundary and
+// joined by "..."; whole when that keeps it all.
+std::string keep_around(const std::string& s, size_t at, size_t max_bytes, size_t window) {
+  const size_t n = s.size(), end_bytes = max_bytes / 3;
+  const size_t from = at > 16 ? at - 16 : 0;  // a little of what leads up to the difference
+  std::vector<std::pair<size_t, size_t>> keep = {
+      {0, std::min(n, end_bytes)}, {std::min(n, from), std::min(n, from + window)}, {n > end_bytes ? n - end_bytes : 0, n}};
+  const auto continuation = [&](size_t i) { return i < n && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; };
+  for (auto& [b, e] : keep) {
+    while (b > 0 && continuation(b)) --b;
+    while (continuation(e)) ++e;
+  }
+  std::string out;
+  size_t done = 0;  // kept up to here
+  for (const auto& [b, e] : keep) {
+    if (e <= done) continue;
+    if (b > done) out += "...";
+    out += s.substr(std::max(b, done), e - std::max(b, done));
+    done = e;
+  }
+  return out;
+}
+
+// Names as a note shows them: each cut to `max_bytes` (middle_ellipsis). Two different names that
+// would read alike (templated CUDA names that differ only inside) keep the part where they differ
+// too, a wider part while still alike, so that the names shown stay distinct. 0: uncut.
+std::vector<std::string> cut_distinct(const std::vector<std::string>& full, size_t max_bytes) {
+  if (max_bytes == 0) return full;
+  std::vector<std::string> cut;
+  for (const std::string& f : full) cut.push_back(middle_ellipsis(f, max_bytes));
+  std::vector<size_t> window(full.size(), 0);
+  for (;;) {
+    std::vector<size_t> at(full.size(), std::string::npos);
+    for (size_t i = 0; i < full.size(); ++i)
+      for (size_t j = i + 1; j < full.size(); ++j)
+        if (cut[i] == cut[j] && full[i] != full[j]) {
+          const size_t p = static_cast<size_t>(
+              std::mismatch(full[i].begin(), full[i].begin() + static_cast<std::ptrdiff_t>(std::min(full[i].size(), full[j].size())),
+                            full[j].begin())
+                  .first -
+              full[i].begin());
+          at[i] = std::min(at[i], p), at[j] = std::min(at[j], p);
+        }
+    if (std::all_of(at.begin(), at.end(), [](size_t a) { return a == std::string::npos; })) return cut;
+    // Each round widens the window of every name still alike with another; once the window is as
+    // long as the name, the name is shown whole, and whole names differ: this ends.
+    for (size_t i = 0; i < full.size(); ++i)
+      if (at[i] != std::string::npos) {
+        window[i] = window[i] ? window[i] * 2 : std::max<size_t>(max_bytes / 3, 1);
+        cut[i] = window[i] >= full[i].size() ? full[i] : keep_around(full[i], at[i], max_bytes, window[i]);
+      }
+  }
+}
+
 // What differs between two sorted name lists, three names of each side at most (sweep's
-// operators_differ names operators alike); with the same names, that the shapes differ.
-std::string kernel_difference(const ScenarioMetrics& base, const ScenarioMetrics& r) {
-  const auto only = [](const std::vector<std::string>& x, const std::vector<std::string>& y, const std::string& who) -> std::string {
+// operators_differ names operators alike); with the same names, that the shapes differ. Names cut
+// to `max_name_bytes` (0: whole), kept distinct: a templated CUDA name can run to kilobytes
+// (review WD56 M2).
+std::string kernel_difference(const ScenarioMetrics& base, const ScenarioMetrics& r, size_t max_name_bytes) {
+  const auto only = [](const std::vector<std::string>& x, const std::vector<std::string>& y) {
     std::vector<std::string> d;
     std::set_difference(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(d));
+    return d;
+  };
+  const std::vector<std::string> in_r = only(r.kernel_names, base.kernel_names), in_base = only(base.kernel_names, r.kernel_names);
+  // The names shown, both sides together: a name only in one side never reads as one of the other's.
+  std::vector<std::string> shown;
+  for (const auto* d : {&in_r, &in_base})
+    for (size_t i = 0; i < d->size() && i < 3; ++i) shown.push_back((*d)[i]);
+  const std::vector<std::string> cut = cut_distinct(shown, max_name_bytes);
+  size_t next = 0;
+  const auto words = [&](const std::vector<std::string>& d, const std::string& who) -> std::string {
     if (d.empty()) return "";
     std::string s = "only in " + who + ": ";
-    for (size_t i = 0; i < d.size() && i < 3; ++i) s += (i == 0 ? "" : ", ") + d[i];
+    for (size_t i = 0; i < d.size() && i < 3; ++i) s += (i == 0 ? "" : ", ") + cut[next++];
     if (d.size() > 3) s += " and " + std::to_string(d.size() - 3) + " more";
     return s;
   };
-  const std::string in_r = only(r.kernel_names, base.kernel_names, r.name);
-  const std::string in_base = only(base.kernel_names, r.kernel_names, "the baseline");
+  const std::string r_words = words(in_r, r.name);
+  const std::string base_words = words(in_base, "the baseline");
   // The mix compares shares per kernel and shape: with the same names, the same kernels ran in
   // other proportions, or with other grids or blocks (review WD56 M2: it said the latter only).
-  if (in_r.empty() && in_base.empty()) return "the same kernel names, in other proportions or with other grids or blocks";
-  return in_r + (in_r.empty() || in_base.empty() ? "" : "; ") + in_base;
+  if (r_words.empty() && base_words.empty()) return "the same kernel names, in other proportions or with other grids or blocks";
+  return r_words + (r_words.empty() || base_words.empty() ? "" : "; ") + base_words;
 }
 
 
@@ -284,13 +353,6 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
 
 }  // namespace
 
-std::string format_rate(double v) {
-  if (v == 0 || (std::abs(v) >= 0.05 && std::abs(v) < 1e15)) return format_fixed(v, 1);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
 Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
   if (scenarios.size() < 2) throw Error("compare needs at least two scenarios (the first is the baseline)");
   Comparison c;
@@ -342,12 +404,17 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     if (i > 0 && rates_apart)
       r.slowdown_undefined_reason = "the rates (" + format_rate(*base.rate) + " and " + format_rate(*r.rate) +
                                     ") are more than a million times apart, so they are not one workload measured in one "
-                                    "unit and give no slowdown (check each scenario's throughput)";
+                                    "unit and give no slowdown (check each scenario's " +
+                                    // On the launch-rate basis no scenario has a throughput to check
+                                    // (review WD56 L4): its rate is launches over wall time.
+                                    (c.basis == "throughput" ? "throughput)" : "launch count and wall time)");
     if (r.rate && base.rate && r.launch_count_mismatch != "different_work" && !r.launch_mix_differs &&
         !r.launch_mix_unchecked_withholds && !rates_apart)
       r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
-    if (r.launch_mix_differs && !r.m.kernel_names.empty() && !base.m.kernel_names.empty())
-      r.launch_mix_difference = kernel_difference(base.m, r.m);
+    if (r.launch_mix_differs && !r.m.kernel_names.empty() && !base.m.kernel_names.empty()) {
+      r.launch_mix_difference = kernel_difference(base.m, r.m, 0);
+      r.launch_mix_difference_note = kernel_difference(base.m, r.m, kNoteKernelNameBytes);
+    }
     r.gpu_models_differ = i > 0 && !r.m.gpu_models.empty() && !base.m.gpu_models.empty() && r.m.gpu_models != base.m.gpu_models;
     // (base - r) / base falls as r rises and rises as base rises: a lower-bound rate of this row
     // bounds the slowdown from above, the baseline's from below.

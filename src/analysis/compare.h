@@ -5,6 +5,7 @@
 // workload.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -191,6 +192,9 @@ struct ComparisonRow {
   // ("only in bs2: a, b, c and 5 more; only in the baseline: d"), or, with the same names, that the
   // grids and blocks differ (review CS L7: a mismatch was a bare percentage). "" otherwise.
   std::string launch_mix_difference{};
+  // The same with each name cut to kNoteKernelNameBytes (names kept distinct), for the notes; the
+  // JSON's launch_mix_difference keeps the whole names (review WD56 M2: a note of kilobytes).
+  std::string launch_mix_difference_note{};
 };
 
 struct Comparison {
@@ -217,10 +221,9 @@ constexpr double kLaunchCountTolerance = 0.05;
 // infinite slowdown (review CS M3).
 constexpr double kMaxRateRatio = 1e6;
 
-// A launch rate or throughput as compare writes it, in its table, notes and reasons: one decimal,
-// or three significant digits where that would read "0.0" for a positive rate or run to many
-// digits ("1e-320", "1e+308").
-std::string format_rate(double v);
+// The most bytes of a kernel name that compare's notes show (ComparisonRow::launch_mix_difference_note):
+// a templated CUDA name can run to kilobytes; its start and end are kept around "...".
+constexpr size_t kNoteKernelNameBytes = 96;
 
 // Whether the launch counts of `a` and `b` are more than kLaunchCountTolerance apart (of the larger).
 // A count that is a lower bound (records lost that may be launch calls: up to that many more; CUPTI

@@ -519,7 +519,7 @@ std::string compare_section(const json& doc) {
     // A lower-bound launch rate and the slowdown it bounds carry the terminal's marks (audit EE L4);
     // the flags are then in those cells, as above, and the notes say what the marks mean.
     if (member(r, "rate_lower_bound") == true && member(r, "rate").is_number())
-      r["rate"] = "≥ " + format_fixed(r["rate"].get<double>(), 1);
+      r["rate"] = "≥ " + format_rate(r["rate"].get<double>());
     if (const json& b = member(r, "slowdown_bound"); b.is_string() && member(r, "slowdown_pct").is_number()) {
       r["slowdown_pct"] = page_mark(slowdown_mark(b.get<std::string>())) + format_fixed(r["slowdown_pct"].get<double>(), 1) + "%";
     }

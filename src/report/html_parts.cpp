@@ -25,17 +25,6 @@ void HtmlTable::add_name_row(std::vector<std::string> cells) {
   add_row(std::move(cells));
 }
 
-std::string middle_ellipsis(const std::string& s, size_t max_bytes) {
-  if (s.size() <= max_bytes || max_bytes <= 3) return s;
-  const auto continuation = [&](size_t i) { return (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; };
-  const size_t keep = max_bytes - 3;
-  size_t head = keep - keep / 3;  // two thirds from the start, a third from the end
-  while (head > 0 && continuation(head)) --head;
-  size_t tail = s.size() - keep / 3;
-  while (tail < s.size() && continuation(tail)) ++tail;
-  return s.substr(0, head) + "..." + s.substr(tail);
-}
-
 std::string HtmlTable::render(const std::string& caption) const {
   auto align = [&](size_t c) {
     return c < left_cols_ || std::find(extra_left_.begin(), extra_left_.end(), c) != extra_left_.end() ? "l" : "r";
@@ -207,6 +196,7 @@ std::string cell_text(const nlohmann::json& v, CellFormat f, const std::string& 
     case CellFormat::YesNo: return scalar_text(v);
     case CellFormat::Signature: return v.is_string() ? signature_label(v.get<std::string>()) : scalar_text(v);
     case CellFormat::Seconds: return number ? format_ns(d * 1e9) : scalar_text(v);
+    case CellFormat::Rate: return number ? format_rate(d) : scalar_text(v);
   }
   return scalar_text(v);
 }

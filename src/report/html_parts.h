@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "report/json_columns.h"
+#include "util/utf8_cut.h"  // middle_ellipsis, which the page's parts use
 
 namespace infertrace::html {
 
@@ -37,9 +38,8 @@ class HtmlTable {
   std::vector<std::tuple<size_t, size_t, std::string>> titles_;
 };
 
-// `s` cut to at most `max_bytes` bytes (more than 3) when longer: its start and end around "...",
-// each cut at a UTF-8 character boundary.
-std::string middle_ellipsis(const std::string& s, size_t max_bytes);
+// (util/utf8_cut.h; html::middle_ellipsis as before it moved there.)
+using infertrace::middle_ellipsis;
 
 // <section> with a heading and an anchor for the table of contents.
 std::string section(const std::string& id, const std::string& title, const std::string& body);

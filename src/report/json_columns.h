@@ -29,6 +29,8 @@ enum class CellFormat {
   YesNo,        // a boolean as "yes" / "no"
   Signature,    // a scheduler verdict's signature (docs/sched.md) in words ("cpu_contention" -> "CPU contention")
   Seconds,      // a duration in seconds, shown with its unit as Ns is (0.314 -> "314.00 ms")
+  Rate,         // a throughput or launch rate as compare's terminal writes it (format_rate: one decimal,
+                // three significant digits where that would read "0.0" or run long: "1e-300")
 };
 
 struct JsonColumn {

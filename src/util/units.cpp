@@ -100,6 +100,13 @@ std::string format_signed_pct(double f) {
   return buf;
 }
 
+std::string format_rate(double v) {
+  if (v == 0 || (std::abs(v) >= 0.05 && std::abs(v) < 1e15)) return format_fixed(v, 1);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 std::string format_count(int64_t n) {
   // The magnitude as unsigned: -n overflows for INT64_MIN.
   const uint64_t magnitude = n < 0 ? uint64_t{0} - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);

@@ -24,6 +24,12 @@ std::string format_fixed(double v, int digits);
 // 0.9995, 3 -> "0.9995", not "1.000" (a proximity score of 1 means deterministic: review FU-10);
 // 1.0, 3 -> "1.000"; 0.00002, 3 -> "0.00002".
 std::string format_fixed_not_whole(double v, int digits);
+// A launch rate or throughput as compare writes it, in its table, notes and reasons, and as the
+// report page's rate columns show it (CellFormat::Rate): one decimal, or three significant digits
+// where that would read "0.0" for a positive rate or run to many digits ("1e-320", "1e+308").
+// Here rather than in analysis/compare so that the page's cell formatter uses this one too
+// (review WD56 M1: the page showed throughputs 1e-300 and 2e-300 as "0.0 0.0").
+std::string format_rate(double v);
 // The shortest text that reads back as the same double (%g with as many digits as needed):
 // 0.9996 -> "0.9996", 1.0000000001 -> "1.0000000001", -1e-9 -> "-1e-09", 1.0 -> "1". For values a
 // user gave (thresholds), which %.2f or %f would show as a neighbouring one (review FU-2, FU-3).

@@ -20,6 +20,16 @@ size_t utf8_prefix_bytes(std::string_view s, size_t max_chars) {
   return s.size();
 }
 
+std::string middle_ellipsis(const std::string& s, size_t max_bytes) {
+  if (s.size() <= max_bytes || max_bytes <= 3) return s;
+  const size_t keep = max_bytes - 3;
+  size_t head = keep - keep / 3;  // two thirds from the start, a third from the end
+  while (head > 0 && continuation(s[head])) --head;
+  size_t tail = s.size() - keep / 3;
+  while (tail < s.size() && continuation(s[tail])) ++tail;
+  return s.substr(0, head) + "..." + s.substr(tail);
+}
+
 void append_utf8(uint32_t cp, std::string& out) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);

@@ -19,6 +19,11 @@ namespace infertrace {
 // there never ends inside a character.
 size_t utf8_prefix_bytes(std::string_view s, size_t max_chars);
 
+// `s` cut to at most `max_bytes` bytes (more than 3) when longer: its start and end around "...",
+// each cut at a UTF-8 character boundary. In util (it was the report page's) so that compare's
+// notes cut kernel names with it too (review WD56 M2).
+std::string middle_ellipsis(const std::string& s, size_t max_bytes);
+
 // Appends code point `cp` (at most 0x10FFFF) to `out` as UTF-8: the JSON reader's \u escapes and the
 // tokenizer's byte-level alphabet write through this one encoder.
 void append_utf8(uint32_t cp, std::string& out);
