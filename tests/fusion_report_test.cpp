@@ -331,6 +331,10 @@ TEST(FusionReport, PsBelowOneIsNeverShownAsOne) {
   EXPECT_EQ(format_fixed_not_whole(0.99999, 3), "0.99999");
   EXPECT_EQ(format_fixed_not_whole(0.25, 3), "0.250");
   EXPECT_EQ(format_fixed_not_whole(0.00002, 3), "0.00002");
+  // Past 20 digits a number that still reads whole gets its shortest text (review WD56 L6).
+  EXPECT_EQ(format_fixed_not_whole(1e-25, 3), "1e-25");
+  EXPECT_EQ(format_fixed_not_whole(-1e-25, 3), "-1e-25");
+  EXPECT_EQ(format_fixed_not_whole(6e-21, 3), "0.00000000000000000001");
   EXPECT_EQ(html::cell_text(nlohmann::json(0.9995), CellFormat::Fixed3), "0.9995");
   EXPECT_EQ(html::cell_text(nlohmann::json(1.0), CellFormat::Fixed3), "1.000");
 }

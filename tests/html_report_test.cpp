@@ -342,8 +342,16 @@ TEST(HtmlReport, LaunchCallsWithoutGpuActivityKeepTheSummaryAndApiTable) {
   EXPECT_TRUE(html_text::has(s, "no launch or queue metrics")) << s;
   EXPECT_TRUE(html_text::has(s, html_text::row({"launch calls", "3", "0 linked to GPU work, 0 graph launches"}))) << s;
   EXPECT_TRUE(html_text::has(s, html_text::row({"orphans", "0 GPU / 3 launch"}))) << s;
+  // The trace's section says why once, in its note (with what to record), and its rows refer to it
+  // (review WD56 L6: ten rows repeated the reason under the note); the saved page has no such note.
+  std::string note = gpu_undefined_reason_with_hint(t, a) + ", so there are no launch or queue metrics.";
+  note[0] = 'N';
+  EXPECT_TRUE(html_text::has(s, note)) << s;
+  const std::string hint = "(" + missing_gpu_side_hint(t) + ")";
+  ASSERT_NE(hint, "()");
+  EXPECT_EQ(s.find(hint), s.rfind(hint)) << s;
   for (const char* m : {"TKLQT", "inference latency", "GPU idle", "CPU idle", "bound"}) {
-    EXPECT_TRUE(html_text::has(s, html_text::row({m, "-", why}))) << m << "\n" << s;
+    EXPECT_TRUE(html_text::has(s, html_text::row({m, "-", "undefined: the note above says why"}))) << m << "\n" << s;
     EXPECT_TRUE(html_text::has(saved, html_text::row({m, "-", why}))) << m << "\n" << saved;
   }
   EXPECT_TRUE(html_text::has(saved, html_text::row({"launch calls", "3", "0 linked to GPU work, 0 graph launches"}))) << saved;

@@ -1,11 +1,13 @@
 // Batch sweep logic (docs/metrics.md section 3) on hand-made LaunchAnalysis values.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 #include <sstream>
 
 #include "analysis/bound_verdict.h"
 #include "analysis/sweep.h"
+#include "html_text.h"
 #include "json_labels.h"
 #include "report/sweep_report.h"
 #include "util/error.h"
@@ -730,6 +732,72 @@ TEST(SweepCs, OtherGpuModelsAreNamed) {
   EXPECT_TRUE(j["points"][2]["gpu_models"].is_null());
   b.gpu_models = a.gpu_models;
   EXPECT_TRUE(analyze_sweep({a, b, c}).gpu_models_differ.empty());
+}
+
+// Review WD56 M3: the page's sweep table shows the terminal's tie digits (one text for both): it read
+// "50.0%" beside "(balanced)" and "10.00 us" for both parts of a 1-ns GPU-bound verdict.
+TEST(SweepWd56, PageShowsTheTerminalsTieDigits) {
+  LaunchAnalysis half = analysis(true, 0, 0);
+  half.inference_latency = 100'000, half.gpu_idle = 49'999, half.cpu_idle = 49'999;  // both just under half
+  LaunchAnalysis parts = analysis(true, 100, 100);
+  parts.tklqt_launch = 10'000, parts.tklqt_queue = 10'001, parts.tklqt = 20'001;  // gpu by 1 ns
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", half), sweep_point(2, "b", parts)});
+  ASSERT_TRUE(r.points[0].balanced);
+  const std::string doc_text = html_text::doc_page(sweep_json(r), "sweep.json");
+  const std::string page = doc_text.substr(doc_text.find("Per batch size"));  // the table
+  EXPECT_FALSE(html_text::has(page, " 50.0% ")) << page;
+  EXPECT_TRUE(html_text::has(page, " 49.999% ")) << page;
+  EXPECT_TRUE(html_text::has(page, " 10,000 ns 10,001 ns ")) << page;
+  // Figures the terminal writes as format_pct and format_ns stay so; a hand-edited text is still named.
+  EXPECT_TRUE(html_text::has(page, " 10.0% ")) << page;
+  nlohmann::json doc = sweep_json(r);
+  doc["points"][1]["gpu_idle_share"] = "abc";
+  EXPECT_TRUE(html_text::has(html_text::doc_page(doc), "not a number (GPU idle (% of IL) \"abc\")")) << html_text::doc_page(doc);
+}
+
+// Review WD56 M3: with several GPUs the balance judges by the most idle device, whose idle the
+// terminal table now shows beside the union's, with the same tie digits (the page has its columns).
+TEST(SweepWd56, SeveralGpusShowTheMostIdleDevice) {
+  LaunchAnalysis two = analysis(true, 0, 10'000);
+  two.inference_latency = 100'000, two.gpu_idle = 20'000;  // the union: no device busy
+  two.by_device = {{0, 80'000, 20'000}, {1, 50'001, 49'999}};
+  two.most_idle_device = 1, two.most_idle_device_idle = 49'999;
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", two), sweep_point(2, "b", analysis(true, 100, 100))});
+  ASSERT_EQ(r.points[0].devices, 2);
+  ASSERT_TRUE(r.points[0].balanced);
+  const std::string text = sweep_text(r);
+  EXPECT_NE(text.find("most idle GPU"), std::string::npos) << text;
+  EXPECT_NE(text.find("20.00 us (20.0%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("50.00 us (49.999%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("the device idle longest, which the balance judges by"), std::string::npos) << text;
+  // The sentence names that device's share so too.
+  EXPECT_NE(r.summary.find("the most idle device is idle 49.999% of the inference latency"), std::string::npos) << r.summary;
+  const std::string doc_text = html_text::doc_page(sweep_json(r), "sweep.json");
+  const std::string page = doc_text.substr(doc_text.find("Per batch size"));  // the table
+  EXPECT_TRUE(html_text::has(page, " 49.999% ")) << page;
+  EXPECT_FALSE(html_text::has(page, " 50.0% ")) << page;
+  // One GPU per batch: no such column.
+  EXPECT_EQ(sweep_text(analyze_sweep({sweep_point(1, "a", analysis(true, 100, 100)), sweep_point(2, "b", analysis(true, 100, 100))}))
+                .find("most idle GPU"),
+            std::string::npos);
+}
+
+// Review WD56 M3: a share too close to half for share * 100 to differ from 50 said "50.000000000000%"
+// (12 digits, still reading half); capped at 6 decimals, then the side of half.
+TEST(SweepWd56, ShareWithinAnUlpOfHalfSaysItsSide) {
+  LaunchAnalysis near = analysis(true, 0, 0);
+  near.inference_latency = ns_t{1} << 54, near.gpu_idle = (ns_t{1} << 53) - 1;  // 0.49999999999999994
+  near.cpu_idle = 0;
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", near), sweep_point(2, "b", analysis(true, 100, 100))});
+  ASSERT_EQ(r.points[0].gpu_idle_share, 0.49999999999999994);
+  const std::string text = sweep_text(r);
+  EXPECT_NE(text.find("(<50.0%)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("50.0000"), std::string::npos) << text;
+  EXPECT_EQ(sweep_share_text(0.5), "50.0%");
+  EXPECT_EQ(sweep_share_text(0.4999999), "49.99999%");
+  EXPECT_EQ(sweep_share_text(0.499999999), "<50.0%");
+  EXPECT_EQ(sweep_share_text(std::nextafter(0.5, 1.0)), ">50.0%");
+  EXPECT_EQ(sweep_share_text(0.4321), "43.2%");
 }
 
 }  // namespace

@@ -75,6 +75,18 @@ std::string clamped_latencies_text(const SweepPoint& p) {
          " launch latencies clamped to 0 (GPU start before its launch call: clock skew)";
 }
 
+std::string sweep_share_text(double share) {
+  std::string s = format_pct(share);
+  if (s != format_pct(0.5) || share == 0.5) return s;
+  // Up to 6 decimals, a part in 10^8 of IL (one ns of an IL under 100 ms): more tell a reader
+  // nothing, and none can tell a share within about 1e-16 of half from it, share * 100 being 50.0
+  // exactly ("50.000000000000%" for 0.49999999999999994: review WD56 M3). Past them the side of
+  // half is what the verdict used, and what the cell says.
+  for (int digits = 2; digits <= 6; ++digits)
+    if (s = format_fixed(share * 100.0, digits) + "%"; s != format_fixed(50.0, digits) + "%") return s;
+  return (share < 0.5 ? "<" : ">") + format_pct(0.5);
+}
+
 namespace {
 
 // "4" or "1, 2 and 8".
@@ -161,9 +173,8 @@ std::string devices_sentence(const std::vector<SweepPoint>& pts) {
   for (const SweepPoint& p : pts) {
     if (p.devices <= 1 || p.no_gpu || p.inference_latency <= 0) continue;
     several.push_back(p.batch);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f%%", p.most_idle_device_share * 100.0);
-    shares += (shares.empty() ? "" : ", ") + std::string(buf);
+    // as the table's cell: under half never reads "50.0%" beside "Balanced" (review WD56 M3)
+    shares += (shares.empty() ? "" : ", ") + sweep_share_text(p.most_idle_device_share);
   }
   if (several.empty()) return "";
   return " At " + batches(several) + " the trace uses several GPUs: its GPU idle share is the union's, and the most "

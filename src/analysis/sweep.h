@@ -132,6 +132,12 @@ struct SweepResult {
   std::vector<int64_t> gpu_models_differ{};
 };
 
+// A share of IL as the sweep's tables and sentence write it: format_pct, with the digits that keep
+// it off "50.0%" where it is not exactly half, up to 6 decimals, then "<50.0%" or ">50.0%"
+// (0.49999 reads "49.999%": "balanced" needs under half; review CS L2, WD56 M3). One text for the
+// terminal table, the HTML report's table of sweep --json and the several-GPUs sentence.
+std::string sweep_share_text(double share);
+
 SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAnalysis& a,
                        const LaunchCoverage& coverage = {});
 

@@ -9,7 +9,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <optional>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -80,6 +82,28 @@ std::string sweep_names_cleaned_table(const json& pts) {
       if (n.is_number() && n.get<double>() > 0)
         t.add_row({label_or(member(p, "batch")), str_or(p, "source", ""), skipped_reason_words(reason), count_or(n)});
   return t.empty() ? "" : t.render(std::string("Names cleaned: ") + kNamesCleanedMeaning);
+}
+
+// A whole number of ns as ns_t, when it is one (a hand-edited 1.5 or 1e300 is not).
+std::optional<ns_t> whole_ns(const json& v) {
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    if (u <= static_cast<uint64_t>(std::numeric_limits<ns_t>::max())) return static_cast<ns_t>(u);
+    return std::nullopt;
+  }
+  return v.is_number_integer() ? std::optional<ns_t>(v.get<ns_t>()) : std::nullopt;
+}
+
+// A point's shares of IL and TKLQT parts as text, as the terminal table writes them
+// (sweep_share_text, sweep_parts_text): the page read "50.0%" beside "(balanced)" and "10.00 us"
+// twice beside a GPU-bound verdict, the terminal did not (review WD56 M3).
+void sweep_cells_as_terminal(json& p) {
+  if (!p.is_object()) return;
+  for (const JsonColumn& c : sweep_point_columns())
+    if (c.format == CellFormat::Share && p.contains(c.key) && p[c.key].is_number())
+      p[c.key] = sweep_share_text(p[c.key].get<double>());
+  const auto launch = whole_ns(member(p, "tklqt_launch_ns")), queue = whole_ns(member(p, "tklqt_queue_ns"));
+  if (launch && queue) std::tie(p["tklqt_launch_ns"], p["tklqt_queue_ns"]) = sweep_parts_text(*launch, *queue);
 }
 
 std::string sweep_section(const json& doc) {
@@ -169,7 +193,10 @@ std::string sweep_section(const json& doc) {
       for (const char* k : {"gpu_idle_share", "cpu_idle_share"})
         if (p.contains(k)) p[k] = nullptr;
   }
-  body += labelled_table(rows, sweep_point_columns(), "Per batch size");
+  // Figures that are no number named as the document has them, before the cells below become text.
+  const std::string not_numbers = non_number_note(rows, sweep_point_columns());
+  for (auto& p : rows) sweep_cells_as_terminal(p);
+  body += labelled_table(rows, sweep_point_columns(), "Per batch size", 50, false) + not_numbers;
   return body + sweep_skipped_table(pts) + sweep_names_cleaned_table(pts);
 }
 

@@ -42,12 +42,26 @@ svg.tl rect{vector-effect:non-scaling-stroke;stroke-width:.6}
 constexpr const char* kScript = R"js(
 (function () {
   'use strict';
+  // printf's %.*f: toFixed rounds an exact tie away from zero, printf (glibc) to the even digit, so
+  // 1125 ns read "1.13 us" here and "1.12 us" from format_ns (review WD56 L5). Both round the exact
+  // binary value otherwise. A tie is a value whose exact expansion ends in the 5 right after the
+  // kept digits; toFixed(100) writes all of it for any double that can be one (at least 0.5e-3
+  // here, so at most 64 binary, hence decimal, fraction digits).
+  function fixed(v, d) {
+    var s = v.toFixed(d);
+    if (v === 0 && 1 / v < 0) return '-' + s;  // printf keeps -0's sign
+    var e = Math.abs(v).toFixed(100), dot = e.indexOf('.');
+    if (e.charAt(dot + d + 1) !== '5' || /[1-9]/.test(e.slice(dot + d + 2))) return s;
+    var cut = d > 0 ? e.slice(0, dot + d + 1) : e.slice(0, dot);  // the tie with its 5 dropped
+    return (+cut.charAt(cut.length - 1)) % 2 === 0 ? (v < 0 ? '-' : '') + cut : s;
+  }
   // format_ns's rule (util/units.cpp): the unit is chosen on the rounded value, so 999996 ns reads
   // "1.00 ms", not "1000.00 us" (review HT L1).
+  // (No span comes near format_ns's scientific bound, 1e15 s: a trace's ns end at 9.2e9 s.)
   function fmt(ns) {
     var units = [[1, 0, ' ns'], [1e3, 2, ' us'], [1e6, 2, ' ms'], [1e9, 3, ' s']];
     for (var i = 0; i < units.length; i++) {
-      var s = (ns / units[i][0]).toFixed(units[i][1]);
+      var s = fixed(ns / units[i][0], units[i][1]);
       if (i === units.length - 1 || !(Math.abs(parseFloat(s)) >= 1e3)) return s + units[i][2];
     }
   }

@@ -23,6 +23,9 @@ namespace infertrace::html {
 
 namespace {
 
+// The meaning of the summary's GPU rows without GPU work: the note above the table says why.
+constexpr const char* kGpuUndefinedSeeNote = "undefined: the note above says why";
+
 double share(ns_t part, ns_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0; }
 
 std::string mean_ns(ns_t total, int64_t n) { return n > 0 ? format_ns(static_cast<double>(total) / static_cast<double>(n)) : "-"; }
@@ -42,10 +45,10 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   launch_row("launch calls", format_count(a.launch_calls), fmt::format("{} linked to GPU work, {} graph launches",
                                                                format_count(a.linked_launch_calls), format_count(a.graph_launches)));
   if (a.gpu_undefined()) {
-    // Without GPU work these are not measurements: "-" and why, as analyze prints them and as the
-    // page of its saved --json shows them (review HT M1: a recording without CUPTI lost this table).
-    const std::string why = "undefined: " + gpu_undefined_reason_with_hint(t, a);
-    for (const char* m : kGpuUndefinedRows) row(m, "-", why);
+    // Without GPU work these are not measurements: "-", as analyze prints them and as the page of
+    // its saved --json shows them (review HT M1: a recording without CUPTI lost this table). Why is
+    // in the note above the table (trace_details), once: ten rows repeated it (review WD56 L6).
+    for (const char* m : kGpuUndefinedRows) row(m, "-", kGpuUndefinedSeeNote);
   } else {
     launch_row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start; their waits overlap, so it can exceed the inference latency");
     launch_row("  launch part", format_ns(a.tklqt_launch), fmt::format("{} of TKLQT: host-side launch cost", format_pct(share(a.tklqt_launch, a.tklqt))));
@@ -315,8 +318,9 @@ std::string trace_details(const TraceInput& in, size_t index) {
   if (in.launch && in.launch->linked_launch_calls == 0 && !t.gpu.size()) {
     // A CPU-only run (e.g. a recording of the reference engine): no launch metrics to show.
     // (Every GPU event skipped: the shared reason, which says so, capitalised.)
-    std::string why = in.launch->skipped_gpu_events > 0 ? in.launch->gpu_undefined_reason() : "no GPU activity in this trace";
-    why[0] = 'N';
+    // With the hint the summary's rows once repeated (what to record), which they now refer to.
+    std::string why = gpu_undefined_reason_with_hint(t, *in.launch);
+    why[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(why[0])));
     body += "<p class=\"note\">" + escape(why) + ", so there are no launch or queue metrics.</p>";
     // What there is, as analyze shows it: the launch calls and orphans, the API table (every
     // `--cuda uprobe` recording: review HT M1, the page of its saved analyze --json had them).

@@ -141,60 +141,63 @@ const std::vector<JsonColumn>& sweep_point_columns() {
   return cols;
 }
 
-namespace {
-
-// A share of IL as the table shows it, with the digits that keep it off 50.0% where it is not
-// exactly half: 0.49999 read "50.0%" beside "(balanced)", which needs under half (review CS L2).
-std::string share_text(double share) {
-  std::string s = format_pct(share);
-  if (s != format_pct(0.5) || share == 0.5) return s;
-  for (int digits = 2; digits <= 12; ++digits)
-    if (s = format_fixed(share * 100.0, digits) + "%"; s != format_fixed(50.0, digits) + "%") break;
-  return s;
-}
-
-// "11.78 ms (43.4%)": an idle time with its share of IL (docs/fusion.md "Per batch"); "-" for the
-// share without an inference latency.
-std::string idle_cell(ns_t idle, double share, bool has_il) {
-  return format_ns(idle) + " (" + (has_il ? share_text(share) : std::string("-")) + ")";
-}
-
-// The launch and queue parts, in exact ns where their rounded texts are the same but the values are
-// not ("10.00 us" both, bound gpu by 1 ns: review CS L2), so the table never shows a tie the verdict
-// broke.
-std::pair<std::string, std::string> tied_parts(ns_t launch, ns_t queue) {
+std::pair<std::string, std::string> sweep_parts_text(ns_t launch, ns_t queue) {
   std::string a = format_ns(launch), b = format_ns(queue);
   if (a == b && launch != queue) a = format_count(launch) + " ns", b = format_count(queue) + " ns";
   return {a, b};
 }
 
+namespace {
+
+// "11.78 ms (43.4%)": an idle time with its share of IL (docs/fusion.md "Per batch"); "-" for the
+// share without an inference latency.
+std::string idle_cell(ns_t idle, double share, bool has_il) {
+  return format_ns(idle) + " (" + (has_il ? sweep_share_text(share) : std::string("-")) + ")";
+}
+
 }  // namespace
 
 void print_sweep(std::ostream& os, const SweepResult& r) {
-  TextTable t({"batch", "kernels", "AKD", "TKLQT", "launch part", "queue part", "IL", "GPU idle", "CPU idle", "bound", "file"},
-              {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
-               TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
-               TextTable::Align::Left, TextTable::Align::Left});
+  using A = TextTable::Align;
+  // With several GPUs the GPU idle is their union's, and the balance judges by the most idle device
+  // (analysis/sweep.cpp): that device's idle gets a column of its own, so that the share the
+  // "(balanced)" rests on is in the table (review WD56 M3). One GPU each: the same figure, no column.
+  const bool several = std::any_of(r.points.begin(), r.points.end(), [](const SweepPoint& p) { return p.devices > 1; });
+  std::vector<std::string> head = {"batch", "kernels", "AKD", "TKLQT", "launch part", "queue part", "IL", "GPU idle"};
+  if (several) head.push_back("most idle GPU");
+  for (const char* h : {"CPU idle", "bound", "file"}) head.push_back(h);
+  std::vector<A> align(head.size(), A::Right);
+  align[head.size() - 2] = align[head.size() - 1] = A::Left;
+  TextTable t(head, align);
   for (auto& p : r.points) {
+    std::vector<std::string> row;
     if (p.no_gpu) {  // a CPU-only trace: nothing here is measured (not "0 ns")
-      t.add_row({std::to_string(p.batch), format_count(p.kernels), "-", "-", "-", "-", "-", "-", "-", "- (" + no_gpu_short(p.skipped_gpu_events) + ")", p.source});
-      continue;
+      row = {std::to_string(p.batch), format_count(p.kernels), "-", "-", "-", "-", "-", "-", "-", "- (" + no_gpu_short(p.skipped_gpu_events) + ")", p.source};
+    } else {
+      const bool l = !p.launches_unmeasured;  // launch figures measured
+      // The parts that decide the bound, exact where their rounded texts would tie (review CS L2).
+      const auto [launch_part, queue_part] = sweep_parts_text(p.tklqt_launch, p.tklqt_queue);
+      const bool cpu_known = l && p.host_undefined_reason.empty();
+      row = {std::to_string(p.batch), format_count(p.kernels), p.kernels > 0 ? format_ns(p.akd_ns) : "-",
+             l ? format_ns(p.tklqt) : "-", l ? launch_part : "-", l ? queue_part : "-", format_ns(p.inference_latency),
+             // the time and its share of IL (review CS L3); no inference latency (empty or CPU-only
+             // trace): no share, not "0.0% idle"
+             idle_cell(p.gpu_idle, p.gpu_idle_share, p.inference_latency > 0),
+             cpu_known ? idle_cell(p.cpu_idle, p.cpu_idle_share, p.inference_latency > 0) : "-",
+             // balanced without a verdict too: JSON and the sentence say it (review SW L1)
+             !l ? "- (launches not measured)" : (p.bound.empty() ? "-" : p.bound) + (p.balanced ? " (balanced)" : ""),
+             p.source};
     }
-    const bool l = !p.launches_unmeasured;  // launch figures measured
-    // The parts that decide the bound, exact where their rounded texts would tie (review CS L2).
-    const auto [launch_part, queue_part] = tied_parts(p.tklqt_launch, p.tklqt_queue);
-    const bool cpu_known = l && p.host_undefined_reason.empty();
-    t.add_row({std::to_string(p.batch), format_count(p.kernels), p.kernels > 0 ? format_ns(p.akd_ns) : "-",
-               l ? format_ns(p.tklqt) : "-", l ? launch_part : "-", l ? queue_part : "-", format_ns(p.inference_latency),
-               // the time and its share of IL (review CS L3); no inference latency (empty or CPU-only
-               // trace): no share, not "0.0% idle"
-               idle_cell(p.gpu_idle, p.gpu_idle_share, p.inference_latency > 0),
-               cpu_known ? idle_cell(p.cpu_idle, p.cpu_idle_share, p.inference_latency > 0) : "-",
-               // balanced without a verdict too: JSON and the sentence say it (review SW L1)
-               !l ? "- (launches not measured)" : (p.bound.empty() ? "-" : p.bound) + (p.balanced ? " (balanced)" : ""),
-               p.source});
+    // (as sweep --json's most_idle_device_*: a one-device point's is its GPU idle)
+    if (several)
+      row.insert(row.begin() + 8, p.no_gpu ? "-"
+                                           : idle_cell(std::max(p.gpu_idle, p.most_idle_device_idle),
+                                                       std::max(p.gpu_idle_share, p.most_idle_device_share), p.inference_latency > 0));
+    t.add_row(std::move(row));
   }
-  t.print(os, "Batch sweep: AKD = mean kernel duration; TKLQT = launch part + queue part; GPU and CPU idle: time (share of the inference latency, IL)");
+  t.print(os, std::string("Batch sweep: AKD = mean kernel duration; TKLQT = launch part + queue part; GPU and CPU idle: time (share "
+                          "of the inference latency, IL)") +
+                  (several ? "; GPU idle: no device busy; most idle GPU: the device idle longest, which the balance judges by" : ""));
   // Whatever a point's figures leave out is said, per point (never silently).
   for (auto& p : r.points) {
     std::string notes;

@@ -63,13 +63,17 @@ std::string format_fixed(double v, int digits) {
 std::string format_fixed_not_whole(double v, int digits) {
   std::string s = format_fixed(v, digits);
   if (!std::isfinite(v) || v == std::trunc(v)) return s;
-  // %.*f of a number that is not whole shows a whole one only by rounding: add digits until not.
+  // format_fixed (printf's %.*f) shows a number that is not whole as a whole one only by rounding:
+  // add digits until it does not, up to 20. A number under 5e-21 in magnitude (the only doubles
+  // that close to a whole number) still reads "0.00000000000000000000" there: it gets its shortest
+  // exact text instead ("1e-25"), never a whole-looking one (review WD56 L6: the loop stopped at 20
+  // and this comment said it went on).
   auto shows_whole = [](const std::string& t) {
     const size_t dot = t.find('.');
     return dot == std::string::npos || t.find_first_not_of('0', dot + 1) == std::string::npos;
   };
   while (shows_whole(s) && digits < 20) s = format_fixed(v, ++digits);
-  return s;
+  return shows_whole(s) ? format_shortest(v) : s;
 }
 
 std::string format_shortest(double v) {

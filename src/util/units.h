@@ -22,7 +22,8 @@ std::string format_bytes(double bytes);
 std::string format_fixed(double v, int digits);
 // The same, with more digits where `digits` would show a number that is not whole as a whole one:
 // 0.9995, 3 -> "0.9995", not "1.000" (a proximity score of 1 means deterministic: review FU-10);
-// 1.0, 3 -> "1.000"; 0.00002, 3 -> "0.00002".
+// 1.0, 3 -> "1.000"; 0.00002, 3 -> "0.00002"; up to 20 digits, then the shortest exact text:
+// 1e-25, 3 -> "1e-25".
 std::string format_fixed_not_whole(double v, int digits);
 // A launch rate or throughput as compare writes it, in its table, notes and reasons, and as the
 // report page's rate columns show it (CellFormat::Rate): one decimal, or three significant digits

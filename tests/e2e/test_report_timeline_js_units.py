@@ -1,8 +1,9 @@
 """The timeline's script formats durations by the server's rule (review HT L1): the unit is chosen
 on the rounded value, as util/units.cpp format_ns, so a 999.996 us window reads "1.00 ms shown"
 when the page loads, not "1000.00 us shown". Runs the page's own `fmt` under node on the values the
-unit test of format_ns pins (tests/trace_model_test.cpp Units.FormatsDurationsAndCounts) and on the
-window the server labelled; skips (77) without node."""
+unit test of format_ns pins (tests/trace_model_test.cpp Units.FormatsDurationsAndCounts), on exact
+binary ties (printf rounds them to even, toFixed away from zero: review WD56 L5) and on the window
+the server labelled; skips (77) without node."""
 import json
 import os
 import re
@@ -39,14 +40,22 @@ with tempfile.TemporaryDirectory() as tmp:
 
     m = re.search(r"\n( *)function fmt\(ns\) \{.*?\n\1\}", page, re.S)
     check(m is not None, "the page's script has a fmt(ns) function")
+    # (its printf rounding, when the page has one: fmt calls it)
+    helper = re.search(r"\n( *)function fixed\(v, d\) \{.*?\n\1\}", page, re.S)
     box = re.search(r'data-begin-ns="(\d+)" data-end-ns="(\d+)"', page)
     shown = re.search(r'class="tl-range">([^<]*) shown<', page)
     check(box is not None and shown is not None, "the page has a timeline with its range label")
     if m and box and shown:
         span = int(box.group(2)) - int(box.group(1))
         # (format_ns's values, pinned in its unit test; and this page's window)
-        values = [0, 999.4, 999.6, 1234, 999994, 999996, -999996, 2500000, 999996000, 3.6e12, span]
-        js = m.group(0) + "\nconsole.log(JSON.stringify(%s.map(fmt)));\n" % json.dumps(values)
+        # Exact binary ties, which toFixed rounds away from zero and printf to even (review WD56 L5:
+        # 1125 ns read "1.13 us" in the page, "1.12 us" from format_ns), in every unit, both signs.
+        ties = [0.5, 1.5, 2.5, 12.5, -12.5, 1125, 1375, 1625, -1125, 2625, 1125000, -1625000,
+                1062500000, 1187500000, 0.25, 999.5, 999995.5]
+        # Near ties that are not exact (their doubles lie off the tie: both round the same way).
+        near = [1005, 1015, 1.005e6, 1.015e6, 2.675e9]
+        values = [0, 999.4, 999.6, 1234, 999994, 999996, -999996, 2500000, 999996000, 3.6e12] + ties + near + [span]
+        js = (helper.group(0) if helper else "") + m.group(0) + "\nconsole.log(JSON.stringify(%s.map(fmt)));\n" % json.dumps(values)
         out = subprocess.run([node, "-e", js], capture_output=True, text=True, timeout=60)
         check(out.returncode == 0, "node: %s" % out.stderr)
         if out.returncode == 0:

@@ -58,7 +58,12 @@ with tempfile.TemporaryDirectory() as tmp:
         calls = row("launch calls", launches, "0 linked to GPU work,")[:-1]
         check(calls in trace, "trace page: launch calls %s\n%s" % (launches, trace))
         check(calls in saved_text, "saved page: launch calls %s" % launches)
-        check(row("TKLQT", "-", "undefined: " + doc["undefined_reason"]) in trace, "trace page: TKLQT undefined row")
+        # The reason once, in the note above the summary; its rows refer to it (review WD56 L6).
+        why = doc["undefined_reason"]
+        check(why[0].upper() + why[1:] + ", so there are no launch or queue metrics." in trace, "trace page: the note")
+        check(trace.count(why[1:]) == 1, "trace page: the reason once, not per row")
+        check(row("TKLQT", "-", "undefined: the note above says why") in trace, "trace page: TKLQT undefined row")
+        check(row("TKLQT", "-", "undefined: " + why) in saved_text, "saved page: TKLQT undefined row")
         check(row("orphans", "0 GPU / %s launch" % fmt_count(doc["orphan_launch_calls"])) in trace, "trace page: orphans row")
         check("Launch API breakdown" in trace, "trace page: the CUDA API table")
         names = [a["name"] for a in doc.get("apis", [])]
