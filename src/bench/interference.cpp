@@ -20,6 +20,7 @@
 
 #include "bench/interference_loads.h"
 #include "bench/interference_proc.h"
+#include "bench/listen_wait.h"
 #include "engine/runtime/thread_pool.h"
 #include "util/cpu_list.h"
 #include "util/error.h"
@@ -83,6 +84,20 @@ MetricScan extract_metric(const std::string& out, const std::regex& re, size_t m
 std::vector<std::string> known_scenarios() { return {"baseline", "cpu", "net", "disk", "heavy", "pinned", "isolated"}; }
 
 namespace {
+
+// How long a server load (iperf3 -s) may take to listen before the run is given up. Generous: it
+// costs nothing when the server listens, and with the bench at nice 19 beside `stress-ng --cpu 8`
+// on 2 busy CPUs the server once took over 10 s (review BT57 M1's repro, 1 run of 8 lost at 10 s).
+constexpr double kServerListenTimeoutS = 30.0;
+
+// "0.31", "10.0": seconds for the messages.
+std::string format_seconds(double s) {
+  std::ostringstream os;
+  os.setf(std::ios::fixed);
+  os.precision(s < 10 ? 2 : 1);
+  os << s;
+  return os.str();
+}
 
 // Sleeps in small steps so an interrupt is noticed quickly.
 void settle(double seconds) {
@@ -204,6 +219,9 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   ctx.iperf_port = free_loopback_port();
   ctx.pin_cpus = format_cpu_list(pin);
   ctx.other_cpus = format_cpu_list(others);
+  ctx.pin_covers_all = others.empty();
+  if (std::any_of(o.scenarios.begin(), o.scenarios.end(), [](const std::string& n) { return n == "disk" || n == "heavy"; }))
+    ctx.scratch_fs_in_ram = ram_backed_fs(o.out_dir);
   std::string why;
   ctx.have_cpuset_cgroup = cpuset_cgroup_available(why);
   // Tried before the first run, not guessed from the user id: root without CAP_SYS_NICE may not,
@@ -226,6 +244,7 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
     ScenarioResult sr;
     sr.name = name, sr.description = plan.description, sr.skip_reason = plan.skip_reason;
     sr.nice_applied = plan.nice_applied;
+    sr.warnings = plan.warnings;
     if (sr.skip_reason.empty() && plan.nice_applied == false)
       log << "bench interference: " << name << ": cannot lower the nice value by 10 (" << ctx.nice_why
           << "): the command runs pinned to CPUs " << ctx.pin_cpus
@@ -238,6 +257,8 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
       if (!cgroups.back()->ok()) sr.skip_reason = cgroups.back()->why();
     }
     if (!sr.skip_reason.empty()) log << "bench interference: skipping " << name << ": " << sr.skip_reason << "\n";
+    else
+      for (const std::string& w : sr.warnings) log << "bench interference: warning: " << name << ": " << w << "\n";
     results.push_back(sr);
   }
 
@@ -252,20 +273,37 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
       if (!sr.skip_reason.empty()) continue;
       const CpusetCgroup* cg = cgroups[si].get();
       make_scratch();
+      const auto loads_started = std::chrono::steady_clock::now();
       std::vector<ChildProcess> loads;  // stopped (whole groups) when this scope ends, on every path
       std::vector<std::string> load_err;  // each load's stderr, for the message when it fails
+      std::string load_failed;
       for (const LoadCommand& l : plan.loads) {
         load_err.push_back((scratch / ("load-" + std::to_string(load_err.size() + 1) + ".stderr")).string());
         loads.push_back(ChildProcess::start(l.argv, false, cg ? cg->procs_file() : "", load_err.back()));
-        if (l.settle_ms) settle(l.settle_ms / 1000.0);
+        if (l.listen_port) {
+          // A server: its client starts once it listens, not after a fixed wait (review BT57 M1).
+          int status = 0;
+          bool exited = false;
+          double waited = 0;
+          const ListenOutcome lo = wait_until_listening(
+              l.listen_port, kServerListenTimeoutS, [&] { return interrupted() || (exited = loads.back().exited_early(status)); },
+              waited);
+          const std::string server = "the load `" + l.argv[0] + "` (a server on 127.0.0.1:" + std::to_string(l.listen_port) + ") ";
+          if (lo == ListenOutcome::timed_out)
+            load_failed = server + "was not listening after " + format_seconds(waited) +
+                          " s, so its client was not started: no neighbour to measure against" + said_on_stderr(load_err.back());
+          else if (exited)
+            load_failed = server + "exited (status " + std::to_string(status) + ") before it listened, so its client was not " +
+                          "started: no neighbour to measure against" + said_on_stderr(load_err.back());
+          if (!load_failed.empty() || interrupted()) break;
+        }
       }
-      if (!plan.loads.empty()) settle(o.warmup_s);
+      if (!plan.loads.empty() && load_failed.empty()) settle(o.warmup_s);
       // Interrupted while the loads started: no run to measure (it used to start CMD anyway and
       // count a run made after the signal).
       if (interrupted()) break;
       // A load that already ended failed (a port taken, a full disk): the run would measure no
       // neighbour, so it is not counted.
-      std::string load_failed;
       for (size_t k = 0; k < loads.size() && load_failed.empty(); ++k) {
         int status = 0;
         if (loads[k].exited_early(status))
@@ -314,10 +352,17 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
       std::string load_ended;
       for (size_t k = 0; k < loads.size() && load_ended.empty() && rr.exit_code >= 0; ++k) {
         int status = 0;
-        if (loads[k].exited_early(status))
+        if (loads[k].exited_early(status)) {
+          // --load-limit named only when the load ran that long: a load that failed early (an
+          // iperf3 client refused) was said to have met the limit (review BT57 M1).
+          const double ran = std::chrono::duration<double>(std::chrono::steady_clock::now() - loads_started).count();
           load_ended = "the load `" + plan.loads[k].argv[0] + "` ended (status " + std::to_string(status) +
                        ") while the command ran: no neighbour for part of the run, so it is not counted" +
-                       " (--load-limit is " + std::to_string(o.load_limit_s) + " s)" + said_on_stderr(load_err[k]);
+                       (ran + 1 >= o.load_limit_s ? " (it had run as long as its --load-limit of " + std::to_string(o.load_limit_s) + " s)"
+                                                  : " (the loads had run " + format_seconds(ran) + " s, short of the --load-limit of " +
+                                                        std::to_string(o.load_limit_s) + " s: it failed)") +
+                       said_on_stderr(load_err[k]);
+        }
       }
       // The scratch directory (fio's 4 x 64 MiB files) stays until the experiment ends: removed and
       // laid out again for every disk/heavy run, fio's sequential layout ran beside CMD instead of the

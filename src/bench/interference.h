@@ -46,6 +46,9 @@ struct ScenarioResult {
   std::vector<RunResult> runs;
   // pinned only: whether CMD ran with `nice -n -10` (ScenarioPlan::nice_applied); none otherwise.
   std::optional<bool> nice_applied;
+  // What makes the scenario other than its name says (ScenarioPlan::warnings): said on stderr before
+  // the runs and kept in the JSON's "warnings".
+  std::vector<std::string> warnings{};
 };
 
 std::vector<std::string> known_scenarios();

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -38,11 +39,17 @@ void add_net(ScenarioPlan& p, const PlanContext& c) {
   // The server serves one client (-1) and exits, or gives up when no client came within the load
   // limit (--idle-timeout: a bench killed before its client started leaves no server behind);
   // both stay on loopback.
-  p.loads.push_back({{"iperf3", "-s", "-1", "--idle-timeout", t, "-B", "127.0.0.1", "-p", port}, 300});
+  p.loads.push_back({{"iperf3", "-s", "-1", "--idle-timeout", t, "-B", "127.0.0.1", "-p", port}, c.iperf_port});
   p.loads.push_back({{"iperf3", "-c", "127.0.0.1", "-p", port, "-P", "10", "-t", t}, 0});
 }
 
 void add_disk(ScenarioPlan& p, const PlanContext& c) {
+  // Kernel 6.x tmpfs takes O_DIRECT, so fio runs there and the scenario measured memory writes under
+  // the name of direct disk I/O, without the block IRQs the disk row is about (review BT57 L2).
+  if (!c.scratch_fs_in_ram.empty())
+    p.warnings.push_back("the disk load writes to " + c.scratch_dir + " on " + c.scratch_fs_in_ram +
+                         ", which keeps its files in memory: no block device, no disk I/O and no block IRQs; "
+                         "give an --out-dir on a disk for a disk load");
   p.loads.push_back({{"fio", "--name=infertrace-noise", "--directory=" + c.scratch_dir, "--rw=randwrite", "--bs=4k",
                       "--iodepth=32", "--numjobs=4", "--direct=1", "--ioengine=libaio", "--size=64m", "--time_based",
                       "--runtime=" + std::to_string(c.load_seconds), "--group_reporting"},
@@ -182,7 +189,21 @@ std::string cpus_words(const std::string& list) {
   return (list.find_first_of(",-") == std::string::npos ? "CPU " : "CPUs ") + list;
 }
 
+// " (on tmpfs: memory writes)" for a disk load on a RAM-backed scratch directory.
+std::string in_ram(const PlanContext& c) {
+  return c.scratch_fs_in_ram.empty() ? "" : " (on " + c.scratch_fs_in_ram + ": memory writes, no block device)";
+}
+
 }  // namespace
+
+std::string ram_backed_fs(const std::string& path) {
+  // The magic numbers of <linux/magic.h>, spelled here: that header is not everywhere.
+  constexpr unsigned long kTmpfs = 0x01021994, kRamfs = 0x858458f6;
+  struct statfs fs {};
+  if (statfs(path.c_str(), &fs) != 0) return "";
+  const auto type = static_cast<unsigned long>(fs.f_type);
+  return type == kTmpfs ? "tmpfs" : type == kRamfs ? "ramfs" : "";
+}
 
 ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
   ScenarioPlan p;
@@ -199,11 +220,11 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
     p.skip_reason = missing({"iperf3"});
     add_net(p, c);
   } else if (name == "disk") {
-    p.description = "fio 4k random writes, iodepth 32, 4 jobs, direct I/O";
+    p.description = "fio 4k random writes, iodepth 32, 4 jobs, direct I/O" + in_ram(c);
     p.skip_reason = missing({"fio"});
     add_disk(p, c);
   } else if (name == "heavy") {
-    p.description = "cpu + net + disk together";
+    p.description = "cpu + net + disk together" + in_ram(c);
     p.skip_reason = missing({"stress-ng", "iperf3", "fio"});
     p.loads.push_back({cpu_hog(c.load_seconds, c.scratch_dir), 0});
     add_net(p, c);
@@ -211,7 +232,11 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
   } else if (name == "pinned") {
     // Without the right to lower the nice value, `nice -n -10` would fail inside CMD's output and
     // CMD run at the bench's own nice (review BX H1): pinned only, and said so.
-    p.description = "cpu load; the command pinned to " + cpus_words(c.pin_cpus) +
+    // Pinned to every CPU it may use, CMD is not pinned at all: said, as the isolated scenario says
+    // it has no CPU left for its load (review BT57 L3).
+    p.description = "cpu load; the command " +
+                    (c.pin_covers_all ? "on " + cpus_words(c.pin_cpus) + ", every CPU it may use (pinning is a no-op)"
+                                      : "pinned to " + cpus_words(c.pin_cpus)) +
                     (c.can_lower_nice ? " with nice -10" : " only (nice -10 not applied: this process may not lower its nice value)");
     p.nice_applied = c.can_lower_nice;
     p.skip_reason = missing(c.can_lower_nice ? std::vector<std::string>{"stress-ng", "taskset", "nice"}
@@ -220,6 +245,10 @@ ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
     p.cmd_prefix = pin;
     p.cmd_cpus = c.pin_cpus;
     p.cmd_nice = c.can_lower_nice ? -10 : 0;
+    if (c.pin_covers_all)
+      p.warnings.push_back("--pin-cpus " + c.pin_cpus + " covers every CPU the command may use, so pinning it there is a no-op: " +
+                           (c.can_lower_nice ? "only its nice -10 differs from the cpu scenario" : "it runs as in the cpu scenario") +
+                           "; give --pin-cpus a subset of the CPUs (the default is the last one)");
   } else if (name == "isolated") {
     p.description = "cpu load confined to " + (c.other_cpus.empty() ? std::string("the other CPUs (none left)") : cpus_words(c.other_cpus)) +
                     " by a cpuset cgroup; the command on " + cpus_words(c.pin_cpus);

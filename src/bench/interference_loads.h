@@ -11,7 +11,9 @@ namespace infertrace::bench {
 
 struct LoadCommand {
   std::vector<std::string> argv;
-  int settle_ms = 0;  // wait after starting it (an iperf3 server must listen before its client)
+  // Non-zero: the load is a server; the next load (its client) starts once a socket listens on this
+  // port (bench/listen_wait.h). A fixed 300 ms wait lost runs on a busy machine (review BT57 M1).
+  int listen_port = 0;
 };
 
 struct ScenarioPlan {
@@ -28,6 +30,9 @@ struct ScenarioPlan {
   // taskset or nice instead of CMD: review TI H1); an unrecorded run uses cmd_prefix.
   std::string cmd_cpus;
   int cmd_nice = 0;
+  // What makes this scenario other than its name says, for stderr and the JSON's "warnings": a disk
+  // load on a RAM-backed --out-dir, a pinning that covers every CPU (review BT57 L2, L3).
+  std::vector<std::string> warnings{};
 };
 
 struct PlanContext {
@@ -42,7 +47,16 @@ struct PlanContext {
   // CMD's output, and the scenario still said "nice -10").
   bool can_lower_nice = true;
   std::string nice_why;
+  // pin_cpus covers every CPU this process may use: pinning CMD there restricts nothing (review BT57 L3).
+  bool pin_covers_all = false;
+  // The file system of scratch_dir when it keeps its files in memory ("tmpfs", "ramfs"; ram_backed_fs),
+  // "" otherwise: fio's direct I/O there writes RAM, no block device (review BT57 L2).
+  std::string scratch_fs_in_ram{};
 };
+
+// "tmpfs" or "ramfs" when `path` is on a file system that keeps its files in memory (statfs f_type),
+// "" otherwise or when it cannot be told.
+std::string ram_backed_fs(const std::string& path);
 
 ScenarioPlan plan_scenario(const std::string& name, const PlanContext& ctx);
 

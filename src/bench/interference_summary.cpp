@@ -399,7 +399,9 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"offcpu_undefined_reason", undefined_reason_json(s, {"off-CPU"})},
                     {"runs", runs},
                     // pinned: whether CMD ran with nice -10 (review BX H1); null for other scenarios.
-                    {"nice_applied", results[i].nice_applied ? json(*results[i].nice_applied) : json(nullptr)}});
+                    {"nice_applied", results[i].nice_applied ? json(*results[i].nice_applied) : json(nullptr)},
+                    // A disk load on tmpfs, a pinning to every CPU (review BT57 L2, L3); [] when none.
+                    {"warnings", results[i].warnings}});
   }
   return {{"kind", "compare"},
           {"experiment", "interference"},
