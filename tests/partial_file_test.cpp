@@ -242,5 +242,26 @@ TEST(PartialFile, SignalRemovesAFolderListedAfterItsFile) {
   fs::remove_all(dir);
 }
 
+// A failed write's partial is removed from the directory it was created in, even when that
+// directory was swapped for a link meanwhile (review SQ57 M2: the destructor looked the name up
+// again, found nothing of ours through the link and left the real partial behind).
+TEST(PartialFile, RemovedWhereCreatedAfterADirectorySwap) {
+  std::string t = (fs::temp_directory_path() / "partial-swap-XXXXXX").string();
+  const fs::path base = ::mkdtemp(t.data());
+  const fs::path d = base / "d", real = base / "d_real", elsewhere = base / "elsewhere";
+  fs::create_directory(d);
+  fs::create_directory(elsewhere);
+  {
+    PartialFile partial((d / "out.db").string());
+    fs::rename(d, real);
+    fs::create_directory_symlink(elsewhere, d);
+    std::ofstream(elsewhere / "out.db.partial") << "someone else's";
+    EXPECT_THROW(partial.keep_mode_and_owner(), Error);  // the name is not ours now: refused
+  }
+  EXPECT_FALSE(fs::exists(real / "out.db.partial")) << "the partial we created was left";
+  EXPECT_TRUE(fs::exists(elsewhere / "out.db.partial")) << "another file at the name was removed";
+  fs::remove_all(base);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -1,8 +1,11 @@
 // Writes a SQLite export of a hand-built trace and checks it with SQL queries whose answers are
 // computed here from the input tables: row counts, NULL for unknown values, joins through the
 // documented indexes, the launch analysis tables and json_extract over saved analysis documents.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -347,4 +350,53 @@ TEST(SqliteExport, SummaryCountsStreamAndDeviceTables) {
   ASSERT_TRUE(rows.count("device_stat"));
   EXPECT_EQ(rows.at("stream_stat"), 2);  // (0, 7) and (1, 7)
   EXPECT_EQ(rows.at("device_stat"), 2);
+}
+
+// The database goes into the file a descriptor holds, never into a name looked up again (review
+// SQ57 M2): SQLite resolved /proc/self/fd/N back to the file's name and opened that, so a file whose
+// name is gone (here unlinked; in the review a directory swapped for a link) was not the one written.
+TEST(SqliteExport, WritesTheHeldFileNotItsName) {
+  const std::filesystem::path dir = tmp_db("held");
+  std::filesystem::create_directories(dir);
+  const std::string name = (dir / "sqlite_held.db").string();
+  const int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::unlink(name.c_str()), 0);
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  if (::access(link.c_str(), F_OK) == 0) {
+    write_sqlite_file(recording_like_trace(), link, {});  // through the magic link (a partial's writer path)
+    struct stat st{};
+    ASSERT_EQ(::fstat(fd, &st), 0);
+    EXPECT_GT(st.st_size, 0) << "the held file stayed empty";
+    EXPECT_TRUE(std::filesystem::is_empty(dir)) << "a file was made by name";
+  }
+  ::close(fd);
+  std::filesystem::remove_all(dir);
+}
+
+// Given the descriptor itself (export's OUT.partial), the name is only for messages (review SQ57
+// M1: without /proc the writer's path was the plain name, which the export removed and SQLite made
+// anew; M2: a directory swapped for a link in the meantime sent SQLite's own open elsewhere).
+TEST(SqliteExport, WritesThroughTheGivenDescriptor) {
+  const std::filesystem::path base = std::filesystem::path(tmp_db("swap"));
+  const std::filesystem::path d = base / "d", real = base / "d_real", elsewhere = base / "elsewhere";
+  std::filesystem::create_directories(d);
+  std::filesystem::create_directories(elsewhere);
+  const std::string name = (d / "out.db.partial").string();
+  const int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  std::filesystem::rename(d, real);
+  std::filesystem::create_directory_symlink(elsewhere, d);
+  const SqliteSummary rows = write_sqlite_file(recording_like_trace(), name, {}, fd);
+  ::close(fd);
+  EXPECT_EQ(rows.at("api_call"), 6);
+  EXPECT_TRUE(std::filesystem::is_empty(elsewhere)) << "SQLite opened the name";
+  sqlite3* db = nullptr;
+  const std::string written = (real / "out.db.partial").string();
+  ASSERT_EQ(sqlite3_open_v2(written.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(scalar(db, "pragma integrity_check"), "ok");
+  EXPECT_EQ(scalar(db, "select count(*) from api_call"), "6");
+  EXPECT_EQ(scalar(db, "pragma journal_mode"), "delete");  // an ordinary database for its readers
+  sqlite3_close(db);
+  std::filesystem::remove_all(base);
 }

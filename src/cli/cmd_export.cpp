@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -23,6 +24,7 @@
 #include "report/html_report.h"
 #include "report/perfetto.h"
 #include "report/schema_version.h"
+#include "report/sqlite_db.h"
 #include "report/sqlite_export.h"
 #include "util/json_error.h"
 #include "util/partial_file.h"
@@ -95,10 +97,10 @@ ExportOutput* created_entry(std::vector<ExportOutput>& created, const std::strin
 // (review SQ L3: "/proc/self/fd/4: write failed").
 template <class Write>
 auto write_output(std::vector<ExportOutput>& created, const std::string& option, const std::string& out, Write write,
-                  const std::string& typed = "") {
+                  const std::string& typed = "", const std::function<void(const std::string&)>& before_rename = {}) {
   ExportOutput* entry = created_entry(created, option);
   try {
-    return write_whole(out, write, entry ? &entry->written_file : nullptr);
+    return write_whole(out, write, entry ? &entry->written_file : nullptr, FifoWait::Forever, before_rename);
   } catch (const Error& e) {
     if (typed != "-") throw;
     throw Error(name_output(e.what(), out, "- (standard output)"), e.exit_code());
@@ -208,8 +210,11 @@ void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<s
     SqliteAnalyses an;
     an.launch = &launch;
     an.json_results = std::move(attachments);
-    const SqliteSummary rows =
-        write_output(created, "--sqlite", o.sqlite, [&](const std::string& tmp) { return write_sqlite_file(trace, tmp, an); });
+    // Written through the partial's descriptor (fd), never by name (review SQ57 M1/M2); the old
+    // database's side files go just before the rename (review SQ57 H1, remove_sqlite_side_files).
+    const SqliteSummary rows = write_output(
+        created, "--sqlite", o.sqlite, [&](const std::string& tmp, int fd) { return write_sqlite_file(trace, tmp, an, fd); }, "",
+        remove_sqlite_side_files);
     // The tables that got rows; "no events" when none did (review SQ L5: an empty trace printed "()").
     std::cout << "sqlite: " << o.sqlite << " (";
     bool first = true;

@@ -1,24 +1,78 @@
 #include "report/sqlite_db.h"
 
-#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include "report/sqlite_held_fd.h"
 #include "util/error.h"
 
 namespace infertrace {
 
-SqliteDb::SqliteDb(const std::string& path) : path_(path) {
-  std::remove(path.c_str());  // an export replaces the file, never appends to an old schema
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+namespace {
+
+// `path` opened for SqliteDb(path): emptied, not unlinked (review SQ57 M1: removing the name
+// removed the OUT.partial the export had just created when /proc was absent, so SQLite wrote a new
+// file the export then refused as "replaced while it was written"). Following links is right here:
+// /proc/self/fd/N is the file a caller holds.
+int open_emptied(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw Error("cannot create SQLite database " + path + ": " + std::strerror(errno));
+  return fd;
+}
+
+}  // namespace
+
+SqliteDb::SqliteDb(const std::string& path) : SqliteDb(path, open_emptied(path), true) {}
+
+SqliteDb::SqliteDb(const std::string& path, int fd) : SqliteDb(path, fd, false) {}
+
+SqliteDb::SqliteDb(const std::string& path, int fd, bool own_fd) : path_(path), own_fd_(own_fd ? fd : -1) {
+  // Through the descriptor, never the name (review SQ57 M2): SQLite's unix VFS resolves
+  // /proc/self/fd/N back to the partial's name and opens that, which a directory swapped meanwhile
+  // sends elsewhere (report/sqlite_held_fd.h).
+  const std::string name = held_fd_db_name(fd);
+  if (sqlite3_open_v2(name.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, held_fd_vfs_name()) != SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
+    if (own_fd_ >= 0) ::close(own_fd_);
     throw Error("cannot create SQLite database " + path + ": " + msg);
   }
   // One bulk load: no journal, no fsync per transaction; the file is complete when we close it.
-  exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=16384;");
+  try {
+    exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=16384;");
+  } catch (...) {  // no destructor runs for a constructor that throws
+    sqlite3_close(db_);
+    if (own_fd_ >= 0) ::close(own_fd_);
+    throw;
+  }
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close(db_); }
+SqliteDb::~SqliteDb() {
+  sqlite3_close(db_);
+  if (own_fd_ >= 0) ::close(own_fd_);
+}
+
+// Before the rename, not after: in between, OUT is still the old database, so an opener there sees
+// the old one without its side files (a WAL's last commits missing, or a half-written change that
+// its journal would have undone), and whatever it does lands in the old file, which is about to be
+// replaced. Removed after the rename, a reader opening OUT in between would apply the old -wal, or
+// roll the old journal back, into the new file: lasting damage where this order has none. A program
+// holding the old database open keeps its open side files (unlinked now) and the old file; its
+// next commit goes there. Only one that writes to the old database after the replacement, in
+// rollback mode, makes a new -journal beside the new file, which no order can prevent (the docs
+// say to close it first). unlink() removes a symlink, not what it points at.
+void remove_sqlite_side_files(const std::string& db_path) {
+  for (const char* suffix : {"-journal", "-wal", "-shm"}) {
+    const std::string side = db_path + suffix;
+    if (::unlink(side.c_str()) != 0 && errno != ENOENT)
+      throw Error(db_path + ": cannot remove the old database's " + side + " (SQLite would apply it to the new database): " +
+                  std::strerror(errno) + "; nothing was replaced");
+  }
+}
 
 void SqliteDb::fail(const std::string& what) const {
   throw Error("SQLite database " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));

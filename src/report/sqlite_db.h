@@ -13,8 +13,12 @@ namespace infertrace {
 
 class SqliteDb {
  public:
-  // Creates (replacing any existing file) a database tuned for one bulk write.
+  // Creates (emptying any existing file: opened with O_TRUNC, never unlinked) a database tuned for
+  // one bulk write.
   explicit SqliteDb(const std::string& path);
+  // The same in the file `fd` (open for reading and writing, empty, kept open by the caller until
+  // this object is gone), which SQLite never looks up by name; `path` names it in messages.
+  SqliteDb(const std::string& path, int fd);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
@@ -25,9 +29,17 @@ class SqliteDb {
   [[noreturn]] void fail(const std::string& what) const;
 
  private:
+  SqliteDb(const std::string& path, int fd, bool own_fd);
   std::string path_;
+  int own_fd_ = -1;  // the descriptor SqliteDb(path) opened, closed with the connection
   sqlite3* db_ = nullptr;
 };
+
+// Removes the SQLite side files of the database at `db_path` (`-journal`, `-wal`, `-shm`), just
+// before a new database is renamed over it: SQLite applies a file's leftover -wal or hot -journal
+// to whatever database has that name, so the new one would open corrupt (review SQ57 H1). Throws
+// Error naming the one it cannot remove (nothing is replaced then); absent ones are fine.
+void remove_sqlite_side_files(const std::string& db_path);
 
 class SqliteStmt {
  public:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <string_view>
 
 #include "ingest/recording/cupti_callbacks.h"  // recorded_calls_note
@@ -396,8 +397,13 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
 
 }  // namespace
 
-SqliteSummary write_sqlite_file(const Trace& trace, const std::string& path, const SqliteAnalyses& analyses) {
-  SqliteDb db(path);
+SqliteSummary write_sqlite_file(const Trace& trace, const std::string& path, const SqliteAnalyses& analyses, int fd) {
+  std::optional<SqliteDb> opened;
+  if (fd >= 0)
+    opened.emplace(path, fd);
+  else
+    opened.emplace(path);
+  SqliteDb& db = *opened;
   SqliteSummary rows;
   db.exec(kSchema);
   db.exec("BEGIN");

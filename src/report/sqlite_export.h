@@ -27,7 +27,10 @@ struct SqliteAnalyses {
 // Rows written per table.
 using SqliteSummary = std::map<std::string, int64_t>;
 
-// Throws Error naming the database file on any SQLite failure.
-SqliteSummary write_sqlite_file(const Trace& trace, const std::string& path, const SqliteAnalyses& analyses);
+// Throws Error naming the database file on any SQLite failure. With `fd` (an empty file open for
+// reading and writing, export's OUT.partial) the database is written into that file and `path`
+// only names it; without, `path` is created or emptied.
+SqliteSummary write_sqlite_file(const Trace& trace, const std::string& path, const SqliteAnalyses& analyses,
+                                int fd = -1);
 
 }  // namespace infertrace

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "util/current_umask.h"
 #include "util/error.h"
@@ -160,17 +161,38 @@ void remove_partials_on_signal() {
 }
 
 PartialFile::PartialFile(std::string target) : target_(std::move(target)), path_(target_ + ".partial") {
+  // The directory held from the start: the partial is created, and removed again after a failure,
+  // through it, so a directory swapped for a link meanwhile (review SQ57 M2) neither sends the
+  // partial elsewhere nor keeps the one we made from being removed.
+  const std::filesystem::path at(path_);
+  name_ = at.filename().string();
+  const std::string dir = at.has_parent_path() ? at.parent_path().string() : ".";
+  dir_fd_ = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd_ < 0) fail(path_, "cannot create");  // as the create itself would say (a missing directory)
   const CleanUpSignalsHeld held;  // from create to listed
   // A stale partial (a crash) or a planted link goes first; O_EXCL then refuses anything that
   // appears at the name in between, a symlink included (O_CREAT|O_EXCL never follows one).
-  if (::unlink(path_.c_str()) != 0 && errno != ENOENT) fail(path_, "cannot remove the stale file");
-  const int fd = ::open(path_.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0) fail(path_, "cannot create");
+  if (::unlinkat(dir_fd_, name_.c_str(), 0) != 0 && errno != ENOENT) {
+    const int e = errno;
+    ::close(dir_fd_);
+    errno = e;
+    fail(path_, "cannot remove the stale file");
+  }
+  // Read and write: SQLite reads the pages it wrote back through this very descriptor
+  // (report/sqlite_held_fd.h).
+  const int fd = ::openat(dir_fd_, name_.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const int e = errno;
+    ::close(dir_fd_);
+    errno = e;
+    fail(path_, "cannot create");
+  }
   struct stat st{};
   if (::fstat(fd, &st) != 0) {
     const int e = errno;
     ::close(fd);
-    ::unlink(path_.c_str());
+    ::unlinkat(dir_fd_, name_.c_str(), 0);
+    ::close(dir_fd_);
     errno = e;
     fail(path_, "cannot stat the file just created");
   }
@@ -189,13 +211,14 @@ PartialFile::~PartialFile() {
   const CleanUpSignalsHeld held;  // from unlisted to removed
   unlist_for_signal(signal_slot_);
   if (fd_ >= 0) ::close(fd_);
-  if (renamed_) return;
-  // The name only (a link put there is removed, not followed), and only while it is the file
-  // created here or such a link: a directory swapped for a link to another (review BT M1) makes the
-  // name another run's partial, which is not ours to remove.
+  // The name only (a link put there is removed, not followed), in the directory it was created in,
+  // and only while it is the file created here or such a link: another file there (another run's
+  // partial) is not ours to remove (review BT M1).
   struct stat at{};
-  if (::lstat(path_.c_str(), &at) == 0 && (S_ISLNK(at.st_mode) || (at.st_dev == dev_ && at.st_ino == ino_)))
-    ::unlink(path_.c_str());
+  if (!renamed_ && ::fstatat(dir_fd_, name_.c_str(), &at, AT_SYMLINK_NOFOLLOW) == 0 &&
+      (S_ISLNK(at.st_mode) || (at.st_dev == dev_ && at.st_ino == ino_)))
+    ::unlinkat(dir_fd_, name_.c_str(), 0);
+  ::close(dir_fd_);
 }
 
 void PartialFile::keep_mode_and_owner() const {

@@ -21,7 +21,9 @@ class PartialFile {
   // Creates `target` + ".partial" (mode 0600 while it is written: the bytes are the new output,
   // which may end up private). Throws Error.
   explicit PartialFile(std::string target);
-  ~PartialFile();  // removes the partial (or a link put at its name) unless it was renamed into place
+  // Removes the partial (or a link put at its name) unless it was renamed into place, in the
+  // directory it was created in (held open), even when a path to it now leads elsewhere.
+  ~PartialFile();
   PartialFile(const PartialFile&) = delete;
   PartialFile& operator=(const PartialFile&) = delete;
 
@@ -48,14 +50,17 @@ class PartialFile {
   // the descriptor: after that the inode number may be reused, so a caller that compares with it
   // later holds the renamed file first (util/held_file.h, review CB).
   FileIdentity file() const { return {dev_, ino_}; }
-  // The descriptor held since creation, for a caller to hold the file (hold_descriptor) before it
-  // is renamed: no lookup by name, so nothing can stand in for it.
+  // The descriptor held since creation (open for reading and writing), for a caller to hold the
+  // file (hold_descriptor) before it is renamed, or to write it without a lookup by name
+  // (export --sqlite): nothing can stand in for it.
   int descriptor() const { return fd_; }
 
  private:
   std::string target_;
   std::string path_;
   std::string writer_path_;
+  std::string name_;  // the partial's name in its directory
+  int dir_fd_ = -1;   // that directory (O_PATH), held from creation: where the destructor removes it
   int fd_ = -1;  // open from creation to destruction: what writer_path() names
   dev_t dev_ = 0;
   ino_t ino_ = 0;

@@ -5,9 +5,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "util/error.h"
 #include "util/held_file.h"
@@ -39,15 +41,30 @@ inline std::string name_output(std::string message, const std::string& writer_pa
   return message;
 }
 
+// write(path), or write(path, fd) for a writer that takes the descriptor too: the OUT.partial's own
+// descriptor (open for reading and writing; export --sqlite writes through it, never by name), -1
+// where there is none (a device, a FIFO, one of our descriptors).
+template <class Write>
+auto call_writer(Write& write, const std::string& path, int fd) {
+  if constexpr (std::is_invocable_v<Write&, const std::string&, int>)
+    return write(path, fd);
+  else
+    return write(path);
+}
+
+// `before_rename`, when given, runs with the file's resolved path once the partial is complete
+// and checked, just before it is renamed over that path (export --sqlite removes the old
+// database's side files there); an Error from it leaves nothing replaced.
 template <class Write>
 auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* renamed = nullptr,
-                 FifoWait fifo_wait = FifoWait::Forever) {
+                 FifoWait fifo_wait = FifoWait::Forever,
+                 const std::function<void(const std::string&)>& before_rename = {}) {
   const OutputTarget target = resolve_output_target(out);
   if (target.descriptor >= 0) {
     DescriptorOutput into(target.descriptor, out);
     auto result = [&] {
       try {
-        return write(into.path());
+        return call_writer(write, into.path(), -1);
       } catch (const Error& e) {
         // The writer names the path it was given (/proc/self/fd/N), which the user never typed
         // (review SQ L3).
@@ -62,12 +79,12 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
     // open while `write` opens its own, so a writer's blocking open never waits for ever on a FIFO
     // that no process reads. Closed only after `write`: before, a reader already there would see EOF.
     const HeldFile held(target.kind == "FIFO" ? open_for_writing(out, false, fifo_wait) : -1);
-    return write(out);
+    return call_writer(write, out, -1);
   }
   PartialFile partial(target.path);  // removed again unless renamed into place
   auto result = [&] {
     try {
-      return write(partial.writer_path());
+      return call_writer(write, partial.writer_path(), partial.descriptor());
     } catch (const Error& e) {
       // The writer names the path it was given (/proc/self/fd/N): the user knows the output's name.
       throw Error(name_output(e.what(), partial.writer_path(), out), e.exit_code());
@@ -86,6 +103,7 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
     if ((!file || !dir) && out_of_descriptors(err))
       throw Error(out + ": cannot hold the file open: " + std::strerror(err) + " (nothing was replaced)");
   }
+  if (before_rename) before_rename(target.path);
   // A file the caller would remove after a failure is listed for the signal handler too
   // (CreatedOnSignal), the signals held from the rename until it is listed.
   std::optional<CleanUpSignalsHeld> signals_held;
