@@ -146,7 +146,11 @@ Recorder::LoopEnd Recorder::record_until_stop(double t0, int64_t deadline_ns) {
     }
     const double t = now_s();
     if (t - last_scan >= 0.25) rescan_libraries(), last_scan = t;
-    if (o_.progress && t - last_progress >= 1.0) progress_line(t - t0), last_progress = t;
+    if (t - last_progress >= 1.0) {
+      if (o_.progress) progress_line(t - t0);
+      warn_when_too_big_to_analyse();
+      last_progress = t;
+    }
     if (deadline_ns > 0 && monotonic_ns() >= deadline_ns) {
       end.duration_ended = true;
       break;
@@ -324,6 +328,7 @@ RecordSummary Recorder::run() {
   if (child_ > 0) end_stopped_command(end);
   measure_window(end, events_from);
   detach_and_write_end();
+  warn_when_too_big_to_analyse();  // (the loop looks once a second: a recording that grew past it in its last second)
   fill_summary();
   // Read here, long after the reap (the handler of a signal sent before the command died has run
   // by now); the rule: record/command_stop.h.

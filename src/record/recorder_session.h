@@ -152,6 +152,10 @@ class Recorder {
     if (s_.skel && s_.skel->data) s_.skel->data->count_until_ns = ns;
   }
   void progress_line(double elapsed);
+  // Once, when the file has passed the size whose analysis needs more memory than there is
+  // (ingest/recording/analysis_memory.h; review RL57 M1): said on stderr while it still can be
+  // stopped. Looked at once a second by the loop.
+  void warn_when_too_big_to_analyse();
   // Every message of the recorder while it records goes through here: on a line of its own.
   void warn(const std::string& message) {
     progress_.clear();
@@ -238,6 +242,7 @@ class Recorder {
   std::unique_ptr<CuptiMerge> merge_;
   std::string cupti_lib_;
   unsigned tree_signals_seen_ = 0;  // StopSignals::tree_count() already looked at
+  bool warned_analysis_memory_ = false;  // warn_when_too_big_to_analyse() said it
 };
 
 }  // namespace infertrace::recorder_impl
