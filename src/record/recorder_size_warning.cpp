@@ -1,6 +1,8 @@
 // The recorder's one warning that its file has grown past what this machine can analyse: every
 // verb loads every event (ingest/recording/analysis_memory.h), and a recording found too big only
 // when `sched` is run on it has cost its whole run (review RL57 M1: 14.7 GB after 624 s).
+#if INFERTRACE_HAVE_BPF
+
 #include <array>
 
 #include "ingest/recording/analysis_memory.h"
@@ -31,3 +33,5 @@ void Recorder::warn_when_too_big_to_analyse() {
 }
 
 }  // namespace infertrace::recorder_impl
+
+#endif  // INFERTRACE_HAVE_BPF
