@@ -2,7 +2,7 @@
 // L1: with no launch call every rate per 1000 launches is n/a, so the "recorder loss" row must not
 // say the rates above lost events on both sides (terminal and HTML alike).
 // L3: analyze's launch call count is a lower bound when the recorder lost records that may be
-// launch calls: ">=" and why in the text, `launch_calls_lower_bound` in the JSON, "≥" on the page.
+// launch calls: ">=" and why in the text, `launch_calls_bound` in the JSON, "≥" on the page.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -68,8 +68,8 @@ TEST(LossMarks, AnalyzeMarksLaunchCallsALowerBoundWhenApiRecordsWereLost) {
   EXPECT_TRUE(has(os.str(), "calls are lower bounds: the recorder lost 5 records that may be CUDA API calls")) << os.str();
   const json j = analyze_trace_json(t, a);
   EXPECT_EQ(j["launch_calls"], 8);
-  EXPECT_EQ(j["launch_calls_lower_bound"], true);
-  EXPECT_EQ(j["launch_calls_lower_bound_reason"], "the recorder lost 5 records that may be launch calls");
+  EXPECT_EQ(j["launch_calls_bound"]["lower_bound"], true);
+  EXPECT_EQ(j["launch_calls_bound"]["reason"], "the recorder lost 5 records that may be launch calls");
   const std::string page = html_text::doc_page(analyze_document({{&t, &a}}));
   EXPECT_TRUE(has(page, row({"launch calls", "≥ 8"}))) << page;
 
@@ -81,8 +81,8 @@ TEST(LossMarks, AnalyzeMarksLaunchCallsALowerBoundWhenApiRecordsWereLost) {
   EXPECT_FALSE(has(ws.str(), ">= 8")) << ws.str();
   EXPECT_FALSE(has(ws.str(), "lower bound")) << ws.str();
   const json wj = analyze_trace_json(whole, w);
-  EXPECT_EQ(wj["launch_calls_lower_bound"], false);
-  EXPECT_TRUE(wj["launch_calls_lower_bound_reason"].is_null());
+  EXPECT_EQ(wj["launch_calls_bound"]["lower_bound"], false);
+  EXPECT_TRUE(wj["launch_calls_bound"]["reason"].is_null());
 }
 
 }  // namespace

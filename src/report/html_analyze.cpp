@@ -87,7 +87,6 @@ const char* const kShownKeys[] = {
     "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction", "profiler_steps",
     "duplicate_calls_of_other_processes", "shared_id_activities_by_device", "shared_id_activities_unresolved",
     "cpu_bound_gpu_busy", "bound_undefined_reason", "names_cleaned",
-    "launch_calls_lower_bound", "launch_calls_lower_bound_reason",  // (in the launch calls row)
     "t_begin_from",  // (in the inference latency row's meaning)
     "most_idle_device"};  // (its own row when an object; null, one device or none, is no row: review HR L2)
 
@@ -144,11 +143,12 @@ std::string summary_table(const json& t) {
   row("gpu_activities", "GPU activities", c("gpu_activities"),
       c("kernels") + " kernels, " + c("memcpys") + " memcpy, " + c("memsets") + " memset");
   // A lower bound when the recorder lost records that may be launch calls (review RL57 L3), as the terminal marks it.
-  const bool launches_lower = member(t, "launch_calls_lower_bound") == true && member(t, "launch_calls").is_number() &&
-                              member(t, "launch_calls") != 0;
+  const json& launches_bound = member(t, "launch_calls_bound");
+  const bool launches_lower = launches_bound.is_object() && member(launches_bound, "lower_bound") == true &&
+                              member(t, "launch_calls").is_number() && member(t, "launch_calls") != 0;
   row("launch_calls", "launch calls", (launches_lower ? "≥ " : "") + c("launch_calls"),
       c("linked_launch_calls") + " linked to GPU work, " + c("graph_launches") + " graph launches" +
-          (launches_lower ? "; a lower bound: " + str_or(t, "launch_calls_lower_bound_reason", "") : ""));
+          (launches_lower ? "; a lower bound: " + str_or(launches_bound, "reason", "") : ""));
   row("api_calls", "CUDA API calls", c("api_calls"), c("sync_calls") + " of them synchronisation calls");
   row("operators", "operators", c("operators"), "operator events in the trace");
   row("tklqt_ns", "TKLQT", ns("tklqt_ns"), "total kernel launch and queue time: sum over launch calls of (first GPU start - call start); their waits overlap, so it can exceed the inference latency");
