@@ -79,6 +79,12 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
     it_task e;
     std::memcpy(&e, data, sizeof(e));
     self->note_task(e.h.ts, e.h.pid, e.h.tid, std::string_view(e.comm, strnlen(e.comm, IT_COMM_LEN)), e.kind == IT_TASK_EXIT);
+    // The command's threads' exits in the kernel's stamps: its end, unlike the SIGCHLD handler's
+    // stamp, is not moved by a recorder that runs late (command_end_ns(); review RL57 L2).
+    if (e.kind == IT_TASK_EXIT && self->command_pid_ > 0 && e.h.pid == static_cast<uint32_t>(self->command_pid_)) {
+      self->command_exit_task_ns_ = std::max(self->command_exit_task_ns_, static_cast<int64_t>(e.h.ts));
+      if (e.h.tid == e.h.pid) self->command_leader_exit_seen_ = true;
+    }
   } else if (type == IT_EV_SWITCH && size >= sizeof(it_switch)) {
     // A thread that renamed itself after its TASK record is named by its switches (review RC M1);
     // a side of a process without a TASK record is another process's thread.

@@ -111,6 +111,7 @@ bool Recorder::open_output() {
 void Recorder::release_command() {
   if (release_fd_ < 0) return;
   command_start_ns_ = monotonic_ns();  // the command execs as soon as it reads this byte
+  command_pid_ = child_;
   // The window starts here (recorded_from_ns): the command's switches, wake-ups and interrupts
   // while it waited for this byte are not recorded (record.bpf.c command_released_ns), those from
   // this stamp on are. Stored before the byte is written: the command wakes only after it.
@@ -146,7 +147,11 @@ Recorder::LoopEnd Recorder::record_until_stop(double t0, int64_t deadline_ns) {
     }
     const double t = now_s();
     if (t - last_scan >= 0.25) rescan_libraries(), last_scan = t;
-    if (o_.progress && t - last_progress >= 1.0) progress_line(t - t0), last_progress = t;
+    if (t - last_progress >= 1.0) {
+      if (o_.progress) progress_line(t - t0);
+      warn_when_too_big_to_analyse();
+      last_progress = t;
+    }
     if (deadline_ns > 0 && monotonic_ns() >= deadline_ns) {
       end.duration_ended = true;
       break;
@@ -230,14 +235,25 @@ void Recorder::end_stopped_command(const LoopEnd& end) {
   child_ = -1;
 }
 
+int64_t Recorder::command_end_ns() {
+  const int64_t signalled = StopSignals::child_exit_ns();
+  if (!command_leader_exit_seen_ || command_exit_task_ns_ <= command_start_ns_ ||
+      (signalled > 0 && command_exit_task_ns_ > signalled))
+    return signalled;
+  // A lost TASK record may be a later thread's exit: the last exit recorded is then no end.
+  for (const auto& [k, n] : read_stats())
+    if (k == static_cast<uint32_t>(IT_STAT_LOST_BASE) + static_cast<uint32_t>(IT_EV_TASK) && n > 0) return signalled;
+  return command_exit_task_ns_;
+}
+
 // The time recorded, from when its events could start (as --duration counts; review RP L2: from
 // after the start-up, a --duration 2 recording said 1.93 s): up to the stop when there was one
 // (the command may take seconds to end after it, and nothing after the stop is kept), else up to
 // the command's end.
-// The command's end is its exit, stamped by SIGCHLD (as command.wall_ns), not the moment the loop
+// The command's end is its exit (command_end_ns(), as command.wall_ns), not the moment the loop
 // saw it (review SG L3: up to a poll's 100 ms later, a 0.73 ms command recorded as 0.104 s).
 void Recorder::measure_window(const LoopEnd& end, int64_t events_from) {
-  const int64_t child_exit = StopSignals::child_exit_ns();
+  const int64_t child_exit = command_end_ns();
   const int64_t recorded_to = stop_ns_ > 0 && !end.command_ended ? static_cast<int64_t>(stop_ns_)
                               : end.command_ended && child_exit > events_from && child_exit <= monotonic_ns() ? child_exit
                                                                                                                : monotonic_ns();
@@ -324,6 +340,7 @@ RecordSummary Recorder::run() {
   if (child_ > 0) end_stopped_command(end);
   measure_window(end, events_from);
   detach_and_write_end();
+  warn_when_too_big_to_analyse();  // (the loop looks once a second: a recording that grew past it in its last second)
   fill_summary();
   // Read here, long after the reap (the handler of a signal sent before the command died has run
   // by now); the rule: record/command_stop.h.

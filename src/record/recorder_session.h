@@ -6,6 +6,7 @@
 //   recorder_targets.cpp    the targets: start the command (-- CMD) or attach --pid processes; the traced set
 //   recorder_events.cpp     the ring's samples, drains, kernel counters and loss windows
 //   recorder_summary.cpp    the summary META written at the end
+//   recorder_size_warning.cpp  the one warning that the file is past what this machine can analyse
 //   recorder_run.cpp        run(): start-up, the recording loop, the stop and the teardown
 #pragma once
 
@@ -152,6 +153,15 @@ class Recorder {
     if (s_.skel && s_.skel->data) s_.skel->data->count_until_ns = ns;
   }
   void progress_line(double elapsed);
+  // Once, when the file has passed the size whose analysis needs more memory than there is
+  // (ingest/recording/analysis_memory.h; review RL57 M1): said on stderr while it still can be
+  // stopped. Looked at once a second by the loop.
+  void warn_when_too_big_to_analyse();
+  // When the started command ended: the kernel's stamp of its threads' last exit (sched_process_exit)
+  // when its leader's exit was recorded and no TASK record was lost, else the SIGCHLD handler's stamp,
+  // which a recorder stopped or starved at that moment makes late (review RL57 L2: a 4.01 s command
+  // "ran 5.754 s" with the recorder SIGSTOPped over its end).
+  int64_t command_end_ns();
   // Every message of the recorder while it records goes through here: on a line of its own.
   void warn(const std::string& message) {
     progress_.clear();
@@ -238,6 +248,12 @@ class Recorder {
   std::unique_ptr<CuptiMerge> merge_;
   std::string cupti_lib_;
   unsigned tree_signals_seen_ = 0;  // StopSignals::tree_count() already looked at
+  bool warned_analysis_memory_ = false;  // warn_when_too_big_to_analyse() said it
+  // The started command's pid (child_ is -1 once it is reaped; its exit records may be drained after)
+  // and the latest exit of its threads the kernel stamped (TASK records of kind exit).
+  pid_t command_pid_ = -1;
+  int64_t command_exit_task_ns_ = 0;
+  bool command_leader_exit_seen_ = false;
 };
 
 }  // namespace infertrace::recorder_impl

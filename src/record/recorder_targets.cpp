@@ -256,7 +256,8 @@ bool Recorder::command_done() {
   if (r == child_) {
     sum_.command_exit_status = shell_status(status);
     sum_.command_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    const int64_t end = StopSignals::child_exit_ns();
+    drain();  // (the exit records of its threads, written before it could be reaped: command_end_ns())
+    const int64_t end = command_end_ns();
     sum_.command_wall_ns = (end > command_start_ns_ ? end : monotonic_ns()) - command_start_ns_;
     // What the command left running (a launcher's background job, a daemon): not recorded from here
     // on, said in the summary and META (review SG L5).

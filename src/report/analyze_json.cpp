@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analysis/launch_count_bound.h"
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/text_table.h"
 
@@ -297,6 +298,11 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
     j["launch_undefined_reason"] = coverage.unmeasured_reason;
   }
   if (coverage.partial()) j["launch_partial_note"] = coverage.partial_note;
+  // Added 2026-12-07 (review RL57 L3): whether `launch_calls` counts fewer than ran, and why. An
+  // object: the top level's scalars are the figures export --sqlite's launch_summary repeats.
+  const LaunchCountBound launches = launch_count_bound(t);
+  j["launch_calls_bound"] = {{"lower_bound", launches.lower_bound},
+                             {"reason", launches.lower_bound ? json(launches.cause) : json(nullptr)}};
   // `apis` and `orphan_activities` stay counts of what was recorded; the note says so (absent when
   // every launch call was recorded).
   if (const std::string note = recorded_calls_note(coverage); !note.empty()) j["recorded_calls_note"] = note;

@@ -17,6 +17,7 @@
 #include "report/kernel_display_names.h"
 #include "report/staged_tables.h"
 #include "report/text_table.h"
+#include "analysis/launch_count_bound.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -50,8 +51,12 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     if (measured) row(std::move(m), std::move(v), std::move(why));
     else row(std::move(m), "-", t.launch_coverage.unmeasured_reason);
   };
-  launch_row("launch calls", format_count(a.launch_calls),
-             format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches");
+  // Fewer counted than ran when the recorder lost records that may be launch calls or CUPTI refused
+  // some launch callbacks: ">=", and why (review RL57 L3), as sched marks its launch counts.
+  const LaunchCountBound launches = launch_count_bound(t);
+  launch_row("launch calls", (launches.lower_bound && a.launch_calls > 0 ? ">= " : "") + format_count(a.launch_calls),
+             format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches" +
+                 (launches.lower_bound ? "; a lower bound: " + launches.cause : ""));
   if (a.gpu_undefined()) {
     // Without GPU work these are not measurements: "-", not 0 (the host section follows).
     const std::string why = "undefined: " + gpu_undefined_reason_with_hint(t, a);
@@ -124,6 +129,10 @@ void print_apis(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_
   }
   if (tb.rows()) os << "\n", tb.print(os, "CUDA API calls");
   if (const std::string note = recorded_calls_note(t.launch_coverage); tb.rows() && !note.empty()) os << note << "\n";
+  // API records the recorder lost may be any of these calls (review RL57 L3).
+  if (const LaunchCountBound b = launch_count_bound(t); tb.rows() && b.records_lost > 0)
+    os << "calls are lower bounds: the recorder lost " << (b.up_to ? "up to " : "") << format_count(b.records_lost)
+       << (b.records_lost == 1 ? " record that may be a CUDA API call" : " records that may be CUDA API calls") << "\n";
 }
 
 void print_kernels(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top, bool by_time) {

@@ -142,8 +142,13 @@ std::string summary_table(const json& t) {
   auto ns = [&](const char* key) { return ns_or(member(t, key)); };
   row("gpu_activities", "GPU activities", c("gpu_activities"),
       c("kernels") + " kernels, " + c("memcpys") + " memcpy, " + c("memsets") + " memset");
-  row("launch_calls", "launch calls", c("launch_calls"),
-      c("linked_launch_calls") + " linked to GPU work, " + c("graph_launches") + " graph launches");
+  // A lower bound when the recorder lost records that may be launch calls (review RL57 L3), as the terminal marks it.
+  const json& launches_bound = member(t, "launch_calls_bound");
+  const bool launches_lower = launches_bound.is_object() && member(launches_bound, "lower_bound") == true &&
+                              member(t, "launch_calls").is_number() && member(t, "launch_calls") != 0;
+  row("launch_calls", "launch calls", (launches_lower ? "≥ " : "") + c("launch_calls"),
+      c("linked_launch_calls") + " linked to GPU work, " + c("graph_launches") + " graph launches" +
+          (launches_lower ? "; a lower bound: " + str_or(launches_bound, "reason", "") : ""));
   row("api_calls", "CUDA API calls", c("api_calls"), c("sync_calls") + " of them synchronisation calls");
   row("operators", "operators", c("operators"), "operator events in the trace");
   row("tklqt_ns", "TKLQT", ns("tklqt_ns"), "total kernel launch and queue time: sum over launch calls of (first GPU start - call start); their waits overlap, so it can exceed the inference latency");

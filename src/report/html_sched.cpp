@@ -351,8 +351,9 @@ std::string impact_table(const json& doc, const Recorded& r) {
                                      " lost in " + count_or(member(loss, "windows")) +
                                      count_noun(member(loss, "windows"), " window", " windows") + " covering " +
                                      ns_or(member(loss, "covered_ns")) +
-                                     // Said only where a rate is shown, as the terminal does (review FQ L3).
-                                     (!r.switches && !r.irqs ? ""
+                                     // Said only where a rate is shown, as the terminal does (review FQ L3): not
+                                     // with no launch, where every rate reads n/a (review RL57 L1).
+                                     (!r.launches_measured || r.launches == 0 || (!r.switches && !r.irqs) ? ""
                                       : rates_events_lost
                                           ? ": the rates above lost events on both sides, neither bound"
                                           : ": only launch records or ioctl file names lost (no switch, IRQ or other event): the rates above are upper bounds")});

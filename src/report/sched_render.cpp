@@ -557,8 +557,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     head.add_row({"recorder loss", std::string(kLossCountsUnknown) + (a.loss ? ": the windows below are only those recorded before its end" : "")});
   if (a.loss) {
     // A rate's bound is said only where a rate is shown (review FH L1, FQ L3): not when switches and
-    // IRQs were both not recorded, nor outside the windows when no launch lies there.
-    const bool rates_shown = a.switches_recorded || a.irqs_recorded;
+    // IRQs were both not recorded, not when there is no launch to count per (every rate row reads
+    // n/a: review RL57 L1), nor outside the windows when no launch lies there.
+    const bool rates_shown = a.launches_measured && a.launches > 0 && (a.switches_recorded || a.irqs_recorded);
     head.add_row({"recorder loss", format_count(a.lost_events) + plural(a.lost_events, " event", " events") +
                                        " lost in " + format_count(a.loss_windows) +
                                        plural(a.loss_windows, " window", " windows") + " covering " + format_ns(a.loss_covered) +

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ingest/input_pages.h"
+#include "ingest/recording/analysis_memory.h"
 #include "ingest/recording/cupti_callbacks.h"
 #include "ingest/recording/cut_record_check.h"
 #include "ingest/recording/impossible_threads.h"
@@ -519,7 +520,9 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
     throw InputError(name, 12, "bad header size " + std::to_string(header_bytes));
 
   Builder b(t);
-  b.reserve(count_records(data, header_bytes, size, release_input));
+  const std::array<size_t, IT_EV_NTYPES> count = count_records(data, header_bytes, size, release_input);
+  require_analysis_memory(count, name, size);  // before any row is made: fail fast, not thrash (review RL57 M1)
+  b.reserve(count);
   bool complete = false;
   size_t off = header_bytes;
   // A crash before the last blocks reached the disk leaves zeros at the end (zero_filled_tail.h):

@@ -1,0 +1,89 @@
+// Review RL57 L1 and L3: what a recording that lost events says about its rates and counts.
+// L1: with no launch call every rate per 1000 launches is n/a, so the "recorder loss" row must not
+// say the rates above lost events on both sides (terminal and HTML alike).
+// L3: analyze's launch call count is a lower bound when the recorder lost records that may be
+// launch calls: ">=" and why in the text, `launch_calls_bound` in the JSON, "≥" on the page.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include "analysis/launch.h"
+#include "analysis/sched.h"
+#include "html_text.h"
+#include "loss_window_make.h"
+#include "one_thread_launches.h"
+#include "report/analyze_json.h"
+#include "report/analyze_text.h"
+#include "report/sched_render.h"
+
+namespace infertrace {
+namespace {
+
+using html_text::has;
+using html_text::row;
+using nlohmann::json;
+
+void sw(Trace& t, ns_t ts, int64_t prev_tid, int64_t next_tid) {
+  ContextSwitch s;
+  s.ts = ts, s.cpu = 0, s.prev_pid = prev_tid == 101 ? 100 : 0, s.prev_tid = prev_tid;
+  s.prev_state = 1, s.next_pid = next_tid == 101 ? 100 : 0, s.next_tid = next_tid;
+  t.switches.push(s);
+}
+
+// Thread 101 switching in and out, no launch call, and a loss window that lost switches.
+Trace switches_without_launches() {
+  Trace t = one_thread_launches(0, TraceSource::Recording);
+  t.meta["events"] = "launch,sched,wakeup,irq";
+  for (ns_t ts = 1000; ts < 9000; ts += 1000) sw(t, ts, 101, 0), sw(t, ts + 400, 0, 101);
+  t.meta["dropped.switch"] = "40";
+  t.loss_windows.push_back(make_loss_window(3000, 5000, 0, 0, 40));
+  return t;
+}
+
+TEST(LossMarks, NoLaunchesNoRateBoundOnTheLossRow) {
+  const Trace t = switches_without_launches();
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_TRUE(a.loss);
+  ASSERT_EQ(a.launches, 0);
+  std::ostringstream os;
+  print_sched_report(os, t, a);
+  const std::string text = os.str();
+  EXPECT_TRUE(has(text, "n/a (no launch calls)")) << text;
+  EXPECT_TRUE(has(text, "40 events lost in 1 window covering")) << text;
+  EXPECT_FALSE(has(text, "the rates above")) << text;
+  const std::string page = html_text::doc_page(sched_analysis_json(t, a));
+  EXPECT_TRUE(has(page, "40 events lost in 1 window covering")) << page;
+  EXPECT_FALSE(has(page, "the rates above")) << page;
+}
+
+TEST(LossMarks, AnalyzeMarksLaunchCallsALowerBoundWhenApiRecordsWereLost) {
+  Trace t = one_thread_launches(8, TraceSource::Recording);
+  t.meta["dropped.api"] = "5";
+  const LaunchAnalysis a = analyze_launches(t);
+  std::ostringstream os;
+  print_analyze_text(os, t, a, 10);
+  EXPECT_TRUE(has(os.str(), ">= 8")) << os.str();
+  EXPECT_TRUE(has(os.str(), "a lower bound: the recorder lost 5 records that may be launch calls")) << os.str();
+  EXPECT_TRUE(has(os.str(), "calls are lower bounds: the recorder lost 5 records that may be CUDA API calls")) << os.str();
+  const json j = analyze_trace_json(t, a);
+  EXPECT_EQ(j["launch_calls"], 8);
+  EXPECT_EQ(j["launch_calls_bound"]["lower_bound"], true);
+  EXPECT_EQ(j["launch_calls_bound"]["reason"], "the recorder lost 5 records that may be launch calls");
+  const std::string page = html_text::doc_page(analyze_document({{&t, &a}}));
+  EXPECT_TRUE(has(page, row({"launch calls", "≥ 8"}))) << page;
+
+  // Nothing lost: no mark, the key false and its reason null.
+  const Trace whole = one_thread_launches(8, TraceSource::Recording);
+  const LaunchAnalysis w = analyze_launches(whole);
+  std::ostringstream ws;
+  print_analyze_text(ws, whole, w, 10);
+  EXPECT_FALSE(has(ws.str(), ">= 8")) << ws.str();
+  EXPECT_FALSE(has(ws.str(), "lower bound")) << ws.str();
+  const json wj = analyze_trace_json(whole, w);
+  EXPECT_EQ(wj["launch_calls_bound"]["lower_bound"], false);
+  EXPECT_TRUE(wj["launch_calls_bound"]["reason"].is_null());
+}
+
+}  // namespace
+}  // namespace infertrace
