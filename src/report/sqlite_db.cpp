@@ -1,6 +1,7 @@
 #include "report/sqlite_db.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,8 +34,17 @@ SqliteDb::SqliteDb(const std::string& path, int fd, bool own_fd) : path_(path), 
   // Through the descriptor, never the name (review SQ57 M2): SQLite's unix VFS resolves
   // /proc/self/fd/N back to the partial's name and opens that, which a directory swapped meanwhile
   // sends elsewhere (report/sqlite_held_fd.h).
-  const std::string name = held_fd_db_name(fd);
-  if (sqlite3_open_v2(name.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, held_fd_vfs_name()) != SQLITE_OK) {
+  // A throw here runs no destructor: the descriptor this object owns is closed by hand (review WD57 L5).
+  const char* vfs = nullptr;
+  std::string name;
+  try {
+    name = held_fd_db_name(fd);
+    vfs = held_fd_vfs_name();
+  } catch (...) {
+    if (own_fd_ >= 0) ::close(own_fd_);
+    throw;
+  }
+  if (sqlite3_open_v2(name.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -65,12 +75,34 @@ SqliteDb::~SqliteDb() {
 // next commit goes there. Only one that writes to the old database after the replacement, in
 // rollback mode, makes a new -journal beside the new file, which no order can prevent (the docs
 // say to close it first). unlink() removes a symlink, not what it points at.
+//
+// All three are looked at before any is removed (review WD57 M1): removing the -journal and then
+// failing on a -wal that is a directory left the old database without the journal that undoes its
+// half-written change, under a message saying nothing was replaced. Only a side file that lstat
+// shows as a plain name but unlink still refuses (an immutable file, a mount point) can fail after
+// another went; the message says so then.
 void remove_sqlite_side_files(const std::string& db_path) {
-  for (const char* suffix : {"-journal", "-wal", "-shm"}) {
+  const char* const suffixes[] = {"-journal", "-wal", "-shm"};
+  auto refuse = [&](const std::string& side, const std::string& why, bool removed_some) {
+    throw Error(db_path + ": cannot remove the old database's " + side + " (SQLite would apply it to the new database): " +
+                why + (removed_some ? "; nothing was replaced, but side files before it were removed" : "; nothing was replaced"));
+  };
+  for (const char* suffix : suffixes) {
     const std::string side = db_path + suffix;
-    if (::unlink(side.c_str()) != 0 && errno != ENOENT)
-      throw Error(db_path + ": cannot remove the old database's " + side + " (SQLite would apply it to the new database): " +
-                  std::strerror(errno) + "; nothing was replaced");
+    struct stat st {};
+    if (::lstat(side.c_str(), &st) != 0) {
+      if (errno != ENOENT) refuse(side, std::strerror(errno), false);
+    } else if (S_ISDIR(st.st_mode)) {
+      refuse(side, "it is a directory", false);
+    }
+  }
+  bool removed_some = false;
+  for (const char* suffix : suffixes) {
+    const std::string side = db_path + suffix;
+    if (::unlink(side.c_str()) == 0)
+      removed_some = true;
+    else if (errno != ENOENT)
+      refuse(side, std::strerror(errno), removed_some);
   }
 }
 

@@ -103,11 +103,13 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
     if ((!file || !dir) && out_of_descriptors(err))
       throw Error(out + ": cannot hold the file open: " + std::strerror(err) + " (nothing was replaced)");
   }
-  if (before_rename) before_rename(target.path);
   // A file the caller would remove after a failure is listed for the signal handler too
-  // (CreatedOnSignal), the signals held from the rename until it is listed.
+  // (CreatedOnSignal), the signals held from the rename until it is listed; held from before
+  // `before_rename` too, so a Ctrl-C cannot fall between export --sqlite's removal of the old
+  // side files and the rename that makes that removal right (review WD57 M1).
   std::optional<CleanUpSignalsHeld> signals_held;
-  if (renamed) signals_held.emplace();
+  if (renamed || before_rename) signals_held.emplace();
+  if (before_rename) before_rename(target.path);
   partial.rename_into_place(out);
   if (renamed) {
     HeldEntry e{dir, at.filename().string(), file};

@@ -108,4 +108,22 @@ c.close()""", out], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     check(got[1:2] == ("gpt2_prefill_bs1.json.gz",), "refusal: the old database was not kept: %r" % (got,))
     check(not os.path.exists(out + ".partial"), "refusal: the partial was left")
 
+    # A hot -journal beside a -wal that cannot be removed (review WD57 M1): every side file is
+    # looked at before any goes, so the refusal keeps the journal that rolls the old database's
+    # half-written change back ('ZZZ' names: none once rolled back).
+    out = os.path.join(d, "hot_dir.db")
+    check(export(old_trace, out).returncode == 0, "hot+dir: first export")
+    subprocess.run([sys.executable, "-c", LEAVE_HOT_JOURNAL, out], check=True)
+    os.mkdir(out + "-wal")
+    r = export(new_trace, out)
+    check(r.returncode == 1 and "nothing was replaced" in r.stderr, "hot+dir: exit %d, %r" % (r.returncode, r.stderr))
+    check(os.path.exists(out + "-journal"), "hot+dir: the old database's journal was removed by a refused export")
+    os.rmdir(out + "-wal")
+    c = sqlite3.connect(out)
+    try:
+        zzz = c.execute("select count(*) from gpu_activity where name='ZZZ'").fetchone()[0]
+    finally:
+        c.close()
+    check(zzz == 0, "hot+dir: the old database kept %d rows of its half-written change" % zzz)
+
 sys.exit(1 if failures else 0)
