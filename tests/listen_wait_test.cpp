@@ -84,3 +84,22 @@ TEST(ListenWait, StopsWhenTheServerEnded) {
   EXPECT_EQ(calls, 3);
   EXPECT_LT(waited, 2.0);
 }
+
+// A listener on the same port at another address (127.0.0.2 here) is not the server the client
+// will connect to at 127.0.0.1 (review WD57 L1): the wait matched the port on any address.
+TEST(ListenWait, AnotherAddressOnThePortIsNotTheServer) {
+  BoundSocket s;
+  ASSERT_GT(s.port, 0);
+  const int other = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(other, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(0x7F000002);
+  a.sin_port = htons(static_cast<uint16_t>(s.port));
+  ASSERT_EQ(::bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(other, 1), 0);
+  EXPECT_FALSE(tcp_port_listening(s.port));
+  ASSERT_EQ(::listen(s.fd, 1), 0);
+  EXPECT_TRUE(tcp_port_listening(s.port));
+  ::close(other);
+}
