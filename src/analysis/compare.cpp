@@ -182,7 +182,7 @@ std::string keep_around(const std::string& s, size_t at, size_t max_bytes, size_
   const size_t from = at > 16 ? at - 16 : 0;  // a little of what leads up to the difference
   std::vector<std::pair<size_t, size_t>> keep = {
       {0, std::min(n, end_bytes)}, {std::min(n, from), std::min(n, from + window)}, {n > end_bytes ? n - end_bytes : 0, n}};
-  const auto continuation = [&](size_t i) { return i < n && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; };
+  const auto continuation = [&](size_t i) { return i < n && utf8_continuation_byte(s[i]); };
   for (auto& [b, e] : keep) {
     while (b > 0 && continuation(b)) --b;
     while (continuation(e)) ++e;

@@ -4,9 +4,12 @@
 #if INFERTRACE_HAVE_BPF
 
 #include <array>
+#include <optional>
+#include <string>
 
 #include "ingest/recording/analysis_memory.h"
 #include "record/recorder_session.h"
+#include "util/error.h"
 #include "util/units.h"
 
 namespace infertrace::recorder_impl {
@@ -19,7 +22,14 @@ void Recorder::warn_when_too_big_to_analyse() {
   const uint64_t need = analysis_memory_bytes(count);
   if (need < 64'000'000) return;  // (as the reader: no /proc read while it is small)
   // Not less this process's address space: the analysis runs in a process of its own.
-  const auto room = analysis_memory_room(false);
+  std::optional<MemoryRoom> room;
+  try {
+    room = analysis_memory_room(false);
+  } catch (const Error& e) {  // a malformed INFERTRACE_ANALYSIS_MEMORY: said once, the recording goes on
+    warned_analysis_memory_ = true;
+    warn(std::string(e.what()) + ": the recording's size is not checked against the memory to analyse it");
+    return;
+  }
   if (!room || need <= room->bytes) return;
   warned_analysis_memory_ = true;
   // The whole estimate (the reader refuses only past the tables alone): a warning, while it can still be acted on.

@@ -4,7 +4,7 @@ namespace infertrace {
 
 namespace {
 
-bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool continuation(char c) { return utf8_continuation_byte(c); }
 
 }  // namespace
 

@@ -15,6 +15,9 @@
 
 namespace infertrace {
 
+// Whether `c` continues a UTF-8 sequence (0x80-0xBF): a cut must not fall before it.
+inline bool utf8_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
 // Byte length of the first `max_chars` characters of `s` (all of `s` when it has no more): a cut
 // there never ends inside a character.
 size_t utf8_prefix_bytes(std::string_view s, size_t max_chars);

@@ -48,6 +48,19 @@ with tempfile.TemporaryDirectory() as tmp:
     check(s.stdout == "", f"sched with 40M printed a report: {s.stdout[:300]}")
     print(f"refused in {took:.2f} s: {msg[:400]}")
 
+    # The size read as written (review WD57 L2: "8 G" was 8 bytes, which refused every analysis);
+    # a value that is not a size is an error naming it, not a silent fallback.
+    for spelled in ("40 M", "40MB", "0.04G", "40000000"):
+        s = subprocess.run([EXE, "sched", rec], capture_output=True, text=True, timeout=600,
+                           env=dict(os.environ, INFERTRACE_ANALYSIS_MEMORY=spelled))
+        check(s.returncode == 1 and "more than the 40 MB available (INFERTRACE_ANALYSIS_MEMORY)" in s.stderr,
+              f"sched with {spelled!r}: {s.returncode} {s.stderr[-600:]}")
+    for bad in ("8 Gx", "lots", "4 GiBs"):
+        s = subprocess.run([EXE, "sched", rec], capture_output=True, text=True, timeout=600,
+                           env=dict(os.environ, INFERTRACE_ANALYSIS_MEMORY=bad))
+        check(s.returncode == 1 and f'INFERTRACE_ANALYSIS_MEMORY="{bad}" is not a size' in s.stderr and s.stdout == "",
+              f"sched with {bad!r}: {s.returncode} {s.stderr[-600:]}")
+
     # The same recording where the memory is there.
     ok = subprocess.run([EXE, "sched", rec], capture_output=True, text=True, timeout=600)
     check(ok.returncode == 0 and "too big" not in ok.stderr, f"sched: {ok.returncode} {ok.stderr[-2000:]}")

@@ -3,8 +3,11 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <tuple>
@@ -66,19 +69,25 @@ uint64_t per_event(uint32_t type) {
 }
 
 // "123456", "512M", "8G", "8GiB"... -> bytes; 0 when not a number.
-uint64_t parse_bytes(const char* s) {
+// "8G", "8 G", "512Mi", "512MiB", "2000000000": a positive number, optional blanks, an optional K, M, G
+// or T (powers of 1000; with an `i`, of 1024) and an optional B, and nothing else. nullopt for
+// anything else: "8 G" read as 8 bytes refused every analysis (review WD57 L2).
+std::optional<uint64_t> parse_bytes(const char* s) {
   char* end = nullptr;
   const double v = std::strtod(s, &end);
-  if (end == s || !(v > 0)) return 0;
+  if (end == s || !(v > 0) || !std::isfinite(v)) return std::nullopt;
+  while (*end == ' ' || *end == '\t') ++end;
   double mult = 1;
-  switch (*end) {
-    case 'k': case 'K': mult = 1e3; break;
-    case 'm': case 'M': mult = 1e6; break;
-    case 'g': case 'G': mult = 1e9; break;
-    case 't': case 'T': mult = 1e12; break;
-    default: break;
+  const char* const units = "KMGT";
+  if (const char* u = *end ? std::strchr(units, std::toupper(static_cast<unsigned char>(*end))) : nullptr) {
+    const int power = static_cast<int>(u - units) + 1;
+    ++end;
+    const bool binary = *end == 'i';
+    if (binary) ++end;
+    mult = std::pow(binary ? 1024.0 : 1000.0, power);
   }
-  if (*end && end[1] == 'i') mult = mult == 1e3 ? 1024.0 : mult == 1e6 ? 1048576.0 : mult == 1e9 ? 1073741824.0 : mult;
+  if (*end == 'B' || *end == 'b') ++end;
+  if (*end != '\0' || !(v * mult < 1.8e19)) return std::nullopt;
   return static_cast<uint64_t>(v * mult);
 }
 
@@ -149,8 +158,14 @@ uint64_t analysis_event_count(const std::array<uint64_t, IT_EV_NTYPES>& count) {
 }
 
 std::optional<MemoryRoom> analysis_memory_room(bool this_process) {
-  if (const char* set = std::getenv("INFERTRACE_ANALYSIS_MEMORY"); set && *set)
-    if (const uint64_t b = parse_bytes(set)) return MemoryRoom{b, "INFERTRACE_ANALYSIS_MEMORY"};
+  if (const char* set = std::getenv("INFERTRACE_ANALYSIS_MEMORY"); set && *set) {
+    const auto b = parse_bytes(set);
+    if (!b)
+      throw Error(std::string("INFERTRACE_ANALYSIS_MEMORY=\"") + set +
+                  "\" is not a size: a number with an optional K, M, G or T (powers of 1000; Ki, Mi, Gi, Ti: of 1024), "
+                  "e.g. 8G or 512Mi");
+    return MemoryRoom{*b, "INFERTRACE_ANALYSIS_MEMORY"};
+  }
   std::optional<MemoryRoom> room;
   const auto consider = [&room](std::optional<uint64_t> bytes, const char* source) {
     if (bytes && (!room || *bytes < room->bytes)) room = MemoryRoom{*bytes, source};
