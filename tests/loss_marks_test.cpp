@@ -15,6 +15,7 @@
 #include "one_thread_launches.h"
 #include "report/analyze_json.h"
 #include "report/analyze_text.h"
+#include "report/html_report.h"
 #include "report/sched_render.h"
 
 namespace infertrace {
@@ -72,6 +73,12 @@ TEST(LossMarks, AnalyzeMarksLaunchCallsALowerBoundWhenApiRecordsWereLost) {
   EXPECT_EQ(j["launch_calls_bound"]["reason"], "the recorder lost 5 records that may be launch calls");
   const std::string page = html_text::doc_page(analyze_document({{&t, &a}}));
   EXPECT_TRUE(has(page, row({"launch calls", "≥ 8"}))) << page;
+  // The report page of the trace itself (`report FILE.itrace`) marks it too: it once showed "8".
+  html::ReportInputs in;
+  in.traces.push_back({"run.itrace", &t, &a});
+  const std::string trace_page = html_text::section_text(html::render_report(in), "trace-0");
+  EXPECT_TRUE(has(trace_page, row({"launch calls", "≥ 8"}))) << trace_page;
+  EXPECT_TRUE(has(trace_page, "a lower bound: the recorder lost 5 records that may be launch calls")) << trace_page;
 
   // Nothing lost: no mark, the key false and its reason null.
   const Trace whole = one_thread_launches(8, TraceSource::Recording);

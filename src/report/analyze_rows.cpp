@@ -1,6 +1,7 @@
 #include "report/analyze_rows.h"
 
 #include "analysis/bound_verdict.h"
+#include "analysis/launch_count_bound.h"
 #include "util/units.h"
 
 namespace infertrace {
@@ -26,6 +27,14 @@ std::string most_idle_device_meaning(const LaunchAnalysis& a) {
   return "device " + std::to_string(a.most_idle_device) + ", " +
          il_share_text(a.most_idle_gpu_idle(), a.inference_latency) +
          " of inference latency (per device: GPU devices below; the bound row judges by it)";
+}
+
+LaunchCallsCell launch_calls_cell(const Trace& t, const LaunchAnalysis& a, const char* at_least) {
+  const LaunchCountBound b = launch_count_bound(t);
+  const bool marked = b.lower_bound && a.launch_calls > 0;  // (no count to mark: 0 calls counted)
+  return {(marked ? at_least : "") + format_count(a.launch_calls),
+          format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches" +
+              (b.lower_bound ? "; a lower bound: " + b.cause : "")};
 }
 
 std::string bound_value(const LaunchAnalysis& a) { return a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU"; }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "analysis/launch.h"
+#include "trace/trace.h"
 
 namespace infertrace {
 
@@ -25,6 +26,15 @@ std::string most_idle_device_meaning(const LaunchAnalysis& a);
 // HT M1: the page of a recording without CUPTI lost them).
 inline constexpr const char* kGpuUndefinedRows[] = {"TKLQT", "  launch part", "  queue part", "API time", "AKD",
                                                     "inference latency", "GPU busy", "GPU idle", "CPU idle", "bound"};
+
+// The "launch calls" row's value and meaning from a trace: the count, marked `at_least` (">= " in
+// the terminal, "≥ " on the page) with the cause in the meaning when it is a lower bound
+// (launch_count_bound: the recorder lost records that may be launch calls; review RL57 L3). The
+// terminal and the HTML trace section both write it; the trace page had no mark.
+struct LaunchCallsCell {
+  std::string value, meaning;
+};
+LaunchCallsCell launch_calls_cell(const Trace& t, const LaunchAnalysis& a, const char* at_least);
 
 // The bound row's value ("CPU", "GPU", "-") and meaning: the verdict's rule, or its caveat when the
 // GPU (the most idle device) is busy nearly all the run or idle in bursts (analysis/bound_verdict.h).

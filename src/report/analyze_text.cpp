@@ -52,11 +52,9 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     else row(std::move(m), "-", t.launch_coverage.unmeasured_reason);
   };
   // Fewer counted than ran when the recorder lost records that may be launch calls or CUPTI refused
-  // some launch callbacks: ">=", and why (review RL57 L3), as sched marks its launch counts.
-  const LaunchCountBound launches = launch_count_bound(t);
-  launch_row("launch calls", (launches.lower_bound && a.launch_calls > 0 ? ">= " : "") + format_count(a.launch_calls),
-             format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches" +
-                 (launches.lower_bound ? "; a lower bound: " + launches.cause : ""));
+  // some launch callbacks: ">=", and why (review RL57 L3).
+  const LaunchCallsCell launches = launch_calls_cell(t, a, ">= ");
+  launch_row("launch calls", launches.value, launches.meaning);
   if (a.gpu_undefined()) {
     // Without GPU work these are not measurements: "-", not 0 (the host section follows).
     const std::string why = "undefined: " + gpu_undefined_reason_with_hint(t, a);

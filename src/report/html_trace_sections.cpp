@@ -42,8 +42,8 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   };
   row("GPU activities", format_count(a.gpu_activities),
       fmt::format("{} kernels, {} memcpy, {} memset", format_count(a.kernels), format_count(a.memcpys), format_count(a.memsets)));
-  launch_row("launch calls", format_count(a.launch_calls), fmt::format("{} linked to GPU work, {} graph launches",
-                                                               format_count(a.linked_launch_calls), format_count(a.graph_launches)));
+  const LaunchCallsCell launches = launch_calls_cell(t, a, "≥ ");  // as the terminal and the saved analysis' page mark it
+  launch_row("launch calls", launches.value, launches.meaning);
   if (a.gpu_undefined()) {
     // Without GPU work these are not measurements: "-", as analyze prints them and as the page of
     // its saved --json shows them (review HT M1: a recording without CUPTI lost this table). Why is

@@ -68,7 +68,6 @@ uint64_t per_event(uint32_t type) {
   return table_bytes(type) + extra;
 }
 
-// "123456", "512M", "8G", "8GiB"... -> bytes; 0 when not a number.
 // "8G", "8 G", "512Mi", "512MiB", "2000000000": a positive number, optional blanks, an optional K, M, G
 // or T (powers of 1000; with an `i`, of 1024) and an optional B, and nothing else. nullopt for
 // anything else: "8 G" read as 8 bytes refused every analysis (review WD57 L2).
