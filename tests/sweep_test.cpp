@@ -748,6 +748,12 @@ TEST(SweepWd56, PageShowsTheTerminalsTieDigits) {
   EXPECT_FALSE(html_text::has(page, " 50.0% ")) << page;
   EXPECT_TRUE(html_text::has(page, " 49.999% ")) << page;
   EXPECT_TRUE(html_text::has(page, " 10,000 ns 10,001 ns ")) << page;
+  // The idle chart's tooltips too (they read format_pct's "50.0%"), on the page and in sweep --svg.
+  EXPECT_TRUE(html_text::has(doc_text, "share of inference latency = 49.999%")) << doc_text;
+  EXPECT_FALSE(html_text::has(doc_text, "share of inference latency = 50.0%")) << doc_text;
+  const std::string svg = sweep_svg(r);
+  EXPECT_TRUE(html_text::has(svg, "share of inference latency = 49.999%</title>")) << svg;
+  EXPECT_FALSE(html_text::has(svg, "share of inference latency = 50.0%</title>")) << svg;
   // Figures the terminal writes as format_pct and format_ns stay so; a hand-edited text is still named.
   EXPECT_TRUE(html_text::has(page, " 10.0% ")) << page;
   nlohmann::json doc = sweep_json(r);

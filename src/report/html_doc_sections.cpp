@@ -154,7 +154,7 @@ std::string sweep_section(const json& doc) {
   ChartOptions o2 = o1;
   o2.log10_y = false;
   o2.title = "GPU and CPU idle against batch size";
-  o2.y_label = "share of inference latency", o2.y_unit = "pct";
+  o2.y_label = "share of inference latency", o2.y_unit = "pct_sweep";  // tooltips as the table
   std::string body = "<div class=\"cols\">" + line_chart({launch, queue}, o1) + line_chart({gpu_idle, cpu_idle}, o2) + "</div>";
   // Up to 3 of the values as written, quoted.
   const auto quoted = [](const std::vector<std::string>& vs) {

@@ -118,7 +118,11 @@ std::string overview_line(const json& doc) {
   std::vector<std::string> parts;
   if (auto w = member(doc, "wall_ns"); w.is_number()) parts.push_back("wall " + format_ns(w.get<double>()));
   if (auto l = member(doc, "launches"); l.is_number()) {
-    std::string s = count_or(l) + " logical launches";
+    // Marked "≥" with why when the count is a lower bound (launches_bound, as the terminal's ">=").
+    const json& bound = member(doc, "launches_bound");
+    const bool lower = flag_or(bound, "lower_bound", false);
+    std::string s = (lower && num(doc, "launches").value_or(0) > 0 ? "≥ " : "") + count_or(l) + " logical launches";
+    if (lower) s += " (a lower bound: " + str_or(bound, "reason", "") + ")";
     if (auto m = num(doc, "merged_launch_calls"); m && *m > 0)
       s += " (" + count_or(member(doc, "merged_launch_calls")) + " nested runtime/driver calls merged)";
     parts.push_back(s);

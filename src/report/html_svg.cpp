@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "analysis/sweep.h"  // sweep_share_text: the sweep charts' tooltips
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -148,7 +149,7 @@ std::string escape(std::string_view s) {
 std::string format_value(double v, const std::string& unit) {
   if (unit == "ns") return format_ns(v);
   if (unit == "%") return format_value(v, "") + "%";
-  if (unit == "pct") return fmt::format("{:.0f}%", v * 100);
+  if (unit == "pct" || unit == "pct_sweep") return fmt::format("{:.0f}%", v * 100);
   if (unit == "x" || unit == "x2") return fmt::format("{:.2f}x", v);
   if (std::fabs(v) >= 1e6 || (v != 0 && std::fabs(v) < 1e-2)) return fmt::format("{:.3g}", v);
   if (v == std::floor(v)) return fmt::format("{}", static_cast<int64_t>(v));
@@ -157,6 +158,7 @@ std::string format_value(double v, const std::string& unit) {
 
 std::string tooltip_value(double v, const std::string& unit) {
   if (unit == "pct") return format_pct(v);                 // CellFormat::Share
+  if (unit == "pct_sweep") return sweep_share_text(v);     // the sweep table's share (its "50.0%" digits)
   if (unit == "%") return format_fixed(v, 1) + "%";        // CellFormat::Percent
   if (unit == "x") return format_fixed(v, 3) + "x";        // CellFormat::Times3
   if (unit == "x2") return format_fixed(v, 2) + "x";       // CellFormat::Times2

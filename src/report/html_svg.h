@@ -23,7 +23,9 @@ struct ChartOptions {
   int width = 560, height = 300;
   // How y values are printed on the axis and in tooltips: "ns" (durations), "pct" (0..1 shares),
   // "x" (ratios; "x2" where the table shows two decimals), "%" (values in percent), "" (plain
-  // numbers). Tooltips show the value as the table does (tooltip_value).
+  // numbers), "pct_sweep" (a sweep's shares of IL: "pct" on the axis, the tooltip as the sweep table's
+  // sweep_share_text, with the digits that keep a share off "50.0%" where it is not half). Tooltips
+  // show the value as the table does (tooltip_value).
   std::string y_unit;
   // A log10 y axis (line charts only): ticks at 1, 2, 5 x 10^k (powers of ten alone over more than
   // three decades), labels in y_unit; the axis label adds " (log scale)" to y_label (tooltips keep

@@ -6,6 +6,7 @@
 #include "analysis/impact_unknown_reason.h"
 #include "analysis/irq_stats.h"
 #include "analysis/launch.h"
+#include "analysis/launch_count_bound.h"
 #include "analysis/launch_undercount.h"
 #include "report/irq_sources_text.h"
 #include "report/launch_mix_json.h"
@@ -198,6 +199,16 @@ std::string starvation_unknown_text(const Trace& t, const SchedAnalysis& a) {
   return "n/a (no context switch of the launching thread recorded)";
 }
 
+// "N logical launches", marked ">= N" with why when the count is a lower bound: the recorder lost
+// records that may be launch calls, or CUPTI refused some launch callbacks (launch_count_bound, as
+// analyze's launch calls row). The partial note itself is printed apart, after it.
+std::string logical_launches_text(const Trace& t, const SchedAnalysis& a) {
+  const LaunchCountBound b = launch_count_bound(t);
+  const bool marked = b.lower_bound && a.launches > 0;  // (no count to mark: 0 counted)
+  return (marked ? ">= " : "") + format_count(a.launches) + plural(a.launches, " logical launch", " logical launches") +
+         (b.lower_bound ? " (a lower bound: " + b.cause + ")" : "");
+}
+
 }  // namespace
 
 json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
@@ -211,6 +222,12 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["launches_measured"] = a.launches_measured;
   if (!a.launches_measured) j["launch_undefined_reason"] = t.launch_coverage.unmeasured_reason;
   if (!a.launch_partial_note.empty()) j["launch_partial_note"] = a.launch_partial_note;
+  // Added 2026-12-08: whether `launches` counts fewer than ran, and why (as analyze --json's
+  // launch_calls_bound; the HTML page marks the count with it).
+  if (a.launches_measured) {
+    const LaunchCountBound b = launch_count_bound(t);
+    j["launches_bound"] = {{"lower_bound", b.lower_bound}, {"reason", b.lower_bound ? json(b.cause) : json(nullptr)}};
+  }
   j["merged_launch_calls"] = a.merged_launch_calls;
   j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
   j["wall_source"] = a.wall_source;  // "recording_window" or "event_span" (SchedAnalysis::wall_source)
@@ -470,7 +487,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     // The launch pairs need no OS event: the all-pairs group is known, as `--json` `pairs.all` says
     // (review FMT L2). Its subgroups need switches or IRQs, so only that row is shown.
     if (a.launches_measured && a.all.count > 0) {
-      os << "  " << format_count(a.launches) << plural(a.launches, " logical launch", " logical launches");
+      os << "  " << logical_launches_text(t, a);
       if (a.merged_launch_calls) os << " (" << format_count(a.merged_launch_calls) << " nested runtime/driver calls merged)";
       os << "; their intervals need no OS events:\n";
       TextTable pairs({"launch pairs", "count", "p50", "p90", "p99"});
@@ -482,8 +499,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   }
   // Launches not measured: no count and no pair table (nothing was paired); the OS tables stand.
   os << "  wall " << format_ns(a.wall) << ", "
-     << (a.launches_measured ? format_count(a.launches) + plural(a.launches, " logical launch", " logical launches")
-                             : std::string("launches not measured"));
+     << (a.launches_measured ? logical_launches_text(t, a) : std::string("launches not measured"));
   if (!a.launch_partial_note.empty()) os << " (" << a.launch_partial_note << ")";
   if (a.merged_launch_calls) os << " (" << format_count(a.merged_launch_calls) << " nested runtime/driver calls merged)";
   os << "\n";

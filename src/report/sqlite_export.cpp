@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "analysis/launch_count_bound.h"  // launch_calls_lower_bound, as analyze --json
 #include "ingest/recording/cupti_callbacks.h"  // recorded_calls_note
 #include "ingest/recording/itrace_format.h"   // kLossableEvents: loss_window's per-type columns
 #include "report/analyze_json.h"  // api_kind_label: one spelling of API kinds in JSON and SQLite
@@ -342,6 +343,11 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     // The API rows and orphan count of such a recording count what was recorded (as analyze --json says).
     if (const std::string note = recorded_calls_note(t.launch_coverage); !note.empty())
       st.text("recorded_calls_note").text(note).step();
+    // analyze --json's launch_calls_bound object, flattened to the table's scalars: whether
+    // launch_calls counts fewer than ran (0 or 1), and why (only when it does).
+    const LaunchCountBound bound = launch_count_bound(t);
+    st.text("launch_calls_lower_bound").i64(bound.lower_bound ? 1 : 0).step();
+    if (bound.lower_bound) st.text("launch_calls_bound_reason").text(bound.cause).step();
   }
   if (a.host) {
     const HostAnalysis& h = *a.host;

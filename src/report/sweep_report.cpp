@@ -265,7 +265,7 @@ std::string sweep_svg(const SweepResult& r) {
   html::ChartOptions o2 = o1;
   o2.log10_y = false;
   o2.title = "GPU and CPU idle against batch size";
-  o2.y_label = "share of inference latency", o2.y_unit = "pct";
+  o2.y_label = "share of inference latency", o2.y_unit = "pct_sweep";  // tooltips as the table
   const std::string left = placed_svg(html::line_chart({launch, queue}, o1), 0);
   const std::string right = placed_svg(html::line_chart({gpu, cpu}, o2), o1.width + 20);
   if (left.empty() && right.empty()) return "";
