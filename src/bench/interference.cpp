@@ -247,7 +247,10 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
     sr.warnings = plan.warnings;
     if (sr.skip_reason.empty() && plan.nice_applied == false)
       log << "bench interference: " << name << ": cannot lower the nice value by 10 (" << ctx.nice_why
-          << "): the command runs pinned to CPUs " << ctx.pin_cpus
+          << "): the command runs "
+          // Pinned to every CPU it may use is not pinned (the scenario's own warning says so too).
+          << (ctx.pin_covers_all ? "on CPUs " + ctx.pin_cpus + " (every CPU it may use: not pinned)"
+                                 : "pinned to CPUs " + ctx.pin_cpus)
           << " at this process's own nice, without `nice -n -10`, and the results say so (nice_applied false); "
              "run as root, or with CAP_SYS_NICE or a higher RLIMIT_NICE, for the priority part\n";
     cgroups.emplace_back();

@@ -72,11 +72,12 @@ with tempfile.TemporaryDirectory() as tmp:
               "','.join(map(str, sorted(os.sched_getaffinity(0))))))")
     pin = str(sorted(os.sched_getaffinity(0))[-1])
 
-    def pinned_run(tag, prefix):
+    def pinned_run(tag, prefix, pin=pin):
         out = os.path.join(tmp, "h1-" + tag)
         os.makedirs(out)
         seen = os.path.join(out, "seen")
         r = subprocess.run(prefix + bench_argv("--scenarios", "pinned", "-r", "1", "--warmup", "0.1", "--record", "off",
+                                               "--pin-cpus", pin,
                                                "--json", "--out-dir", out, "--", sys.executable, "-c", report, seen),
                            capture_output=True, text=True, errors="replace", timeout=120, env=env)
         check(r.returncode == 0, "H1 %s: rc %d: %s" % (tag, r.returncode, r.stderr[-600:]))
@@ -118,6 +119,14 @@ with tempfile.TemporaryDirectory() as tmp:
             check("not applied" in sc["description"], "H1 without CAP_SYS_NICE: description %r" % sc["description"])
             check("cannot lower the nice value" in err and "CAP_SYS_NICE" in err and "RLIMIT_NICE" in err,
                   "H1 without CAP_SYS_NICE: no warning naming why and the fix: %r" % err[-800:])
+            check("runs pinned to CPUs %s at" % pin in err, "H1 without CAP_SYS_NICE: %r" % err[-800:])
+        # Every CPU it may use: the warning must not call that "pinned" (it said so before 2026-12-08).
+        all_cpus = ",".join(map(str, sorted(os.sched_getaffinity(0))))
+        got = pinned_run("nocap-all", drop, all_cpus) if "," in all_cpus else None
+        if got:
+            _, _, err = got
+            check("cannot lower the nice value" in err and "(every CPU it may use: not pinned)" in err
+                  and "runs pinned to" not in err, "H1 without CAP_SYS_NICE, every CPU: %r" % err[-800:])
 
     # M2: SIGKILL the bench while its load and a long command run.
     out = os.path.join(tmp, "m2")
