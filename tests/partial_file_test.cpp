@@ -263,5 +263,27 @@ TEST(PartialFile, RemovedWhereCreatedAfterADirectorySwap) {
   fs::remove_all(base);
 }
 
+
+// The same under a signal: the handler removes the partial through the directory it was created in
+// (it looked the path up again, found the link's target and left the real partial behind).
+TEST(PartialFile, SignalRemovesThePartialAfterADirectorySwap) {
+  std::string t = (fs::temp_directory_path() / "partial-signal-swap-XXXXXX").string();
+  const fs::path base = ::mkdtemp(t.data());
+  const fs::path d = base / "d", real = base / "d_real", elsewhere = base / "elsewhere";
+  fs::create_directory(d);
+  fs::create_directory(elsewhere);
+  const int status = status_of_child_until_signal(SIGINT, [&] {
+    PartialFile partial((d / "out.db").string());
+    fs::rename(d, real);
+    fs::create_directory_symlink(elsewhere, d);
+    std::ofstream(elsewhere / "out.db.partial") << "someone else's";
+    ::raise(SIGINT);
+  });
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << "status " << status;
+  EXPECT_FALSE(fs::exists(real / "out.db.partial")) << "the partial we created was left";
+  EXPECT_TRUE(fs::exists(elsewhere / "out.db.partial")) << "another file at the name was removed";
+  fs::remove_all(base);
+}
+
 }  // namespace
 }  // namespace infertrace

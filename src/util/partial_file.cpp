@@ -34,27 +34,31 @@ void warn_owner_not_kept(const std::string& target, const struct stat& old) {
 }
 
 // The partials in existence, for remove_partials_on_signal's handler: a fixed table filled before
-// any signal can need it, so the handler allocates nothing and takes no lock (only lstat and
-// unlink, both async-signal-safe). A slot's state: 0 free, 1 being filled or emptied (skipped),
-// 2 a partial the handler may remove. A path too long for a slot is not listed (removed only by
-// the destructor, as before).
+// any signal can need it, so the handler allocates nothing and takes no lock (only fstatat and
+// unlinkat, both async-signal-safe). A slot's state: 0 free, 1 being filled or emptied (skipped),
+// 2 a partial the handler may remove. Each names its partial by the directory descriptor it was
+// created through and its name there, as the destructor removes it: a path looked up again in the
+// handler missed the partial once its directory was swapped for a link (and could remove a file of
+// the same name elsewhere had it carried our inode, which it cannot: checked below).
 constexpr int kSignalSlots = 64;
 struct SignalSlot {
   std::atomic<int> state{0};
+  int dir = -1;
   dev_t dev = 0;
   ino_t ino = 0;
-  char path[4096] = {};
+  char name[256] = {};  // NAME_MAX + 1: a longer name cannot have been created
 };
 static_assert(std::atomic<int>::is_always_lock_free, "the handler reads the states");
 SignalSlot g_signal_slots[kSignalSlots];
 
-int list_for_signal(const std::string& path, dev_t dev, ino_t ino) {
-  if (path.size() >= sizeof(SignalSlot::path)) return -1;
+int list_for_signal(int dir, const std::string& name, dev_t dev, ino_t ino) {
+  if (dir < 0 || name.size() >= sizeof(SignalSlot::name)) return -1;
   for (int i = 0; i < kSignalSlots; ++i) {
     int free_slot = 0;
     if (!g_signal_slots[i].state.compare_exchange_strong(free_slot, 1)) continue;
     SignalSlot& slot = g_signal_slots[i];
-    std::memcpy(slot.path, path.c_str(), path.size() + 1);
+    std::memcpy(slot.name, name.c_str(), name.size() + 1);
+    slot.dir = dir;
     slot.dev = dev;
     slot.ino = ino;
     slot.state.store(2);
@@ -101,8 +105,9 @@ void remove_partials_and_die(int sig) {
   for (SignalSlot& slot : g_signal_slots) {
     if (slot.state.load() != 2) continue;
     struct stat at{};
-    if (::lstat(slot.path, &at) == 0 && (S_ISLNK(at.st_mode) || (at.st_dev == slot.dev && at.st_ino == slot.ino)))
-      ::unlink(slot.path);
+    if (::fstatat(slot.dir, slot.name, &at, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (S_ISLNK(at.st_mode) || (at.st_dev == slot.dev && at.st_ino == slot.ino)))
+      ::unlinkat(slot.dir, slot.name, 0);
   }
   remove_created_on_signal();
   errno = saved;
@@ -204,7 +209,7 @@ PartialFile::PartialFile(std::string target) : target_(std::move(target)), path_
   const std::string link = "/proc/self/fd/" + std::to_string(fd_);
   struct stat via{};
   writer_path_ = ::stat(link.c_str(), &via) == 0 && via.st_dev == dev_ && via.st_ino == ino_ ? link : path_;
-  signal_slot_ = list_for_signal(path_, dev_, ino_);
+  signal_slot_ = list_for_signal(dir_fd_, name_, dev_, ino_);
 }
 
 PartialFile::~PartialFile() {

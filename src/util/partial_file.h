@@ -110,10 +110,10 @@ class CreatedOnSignal {
 
 // For a verb whose outputs are written through PartialFile (export): SIGINT, SIGTERM and SIGHUP,
 // where their action is the default (not ignored, not handled), first remove the partials that exist
-// (the name, while it is still the file created here, as the destructor does), then end the process
-// by that signal as before. A run ended by Ctrl-C left OUT.partial files where a failed run leaves
-// none (review CA L4). The handler only reads a table filled as partials are created (lstat, unlink:
-// async-signal-safe). Outputs already renamed into place stay, unless listed as CreatedOnSignal
+// (the name in the directory it was created in, while it is still the file created here, as the
+// destructor does), then end the process by that signal as before. A run ended by Ctrl-C left
+// OUT.partial files where a failed run leaves none (review CA L4). The handler only reads a table
+// filled as partials are created (fstatat, unlinkat through the held directory: async-signal-safe). Outputs already renamed into place stay, unless listed as CreatedOnSignal
 // (export's outputs that did not exist before the run: removed too, after the partials).
 void remove_partials_on_signal();
 
