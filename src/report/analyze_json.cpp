@@ -285,6 +285,9 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["names_cleaned"] = json::object();  // names kept with characters replaced: their events are used
   for (auto& [reason, n] : t.names_cleaned) j["names_cleaned"][reason] = n;
   j["zero_duration_events"] = t.zero_duration_events();
+  // Added 2026-12-08 (review KV58 H1): Kineto's "INVALID" runtime calls, named by callback id or kept.
+  j["invalid_api_names_resolved"] = t.invalid_api_names_resolved();
+  j["invalid_api_names_kept"] = t.invalid_api_names_kept();
   if (a.gpu_undefined()) {
     // Same keys, null values: 0 would read as a measurement. The reason says why.
     for (const char* k : gpu_defined_keys()) j[k] = nullptr;

@@ -102,6 +102,8 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   if (measured) counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
   for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");
   for (auto& [reason, n] : t.names_cleaned) counter(("names cleaned: " + reason).c_str(), n, kNamesCleanedMeaning);
+  counter("INVALID names resolved", t.invalid_api_names_resolved(), kInvalidNamesResolvedMeaning);
+  counter("INVALID names kept", t.invalid_api_names_kept(), kInvalidNamesKeptMeaning);
   counter("zero-duration events", t.zero_duration_events(),
           a.gpu_undefined() ? "kept as they are: an operator of 0 us (under 1 us in whole-microsecond traces) has no time"
                             : "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time");

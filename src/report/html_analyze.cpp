@@ -86,7 +86,7 @@ const char* const kShownKeys[] = {
     "recorded_calls_note", "host_undefined_reason", "launch_thread_annotations", "host_active_without_annotations_ns",
     "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction", "profiler_steps",
     "duplicate_calls_of_other_processes", "shared_id_activities_by_device", "shared_id_activities_unresolved",
-    "cpu_bound_gpu_busy", "bound_undefined_reason", "names_cleaned",
+    "cpu_bound_gpu_busy", "bound_undefined_reason", "names_cleaned", "invalid_api_names_resolved", "invalid_api_names_kept",
     "t_begin_from",  // (in the inference latency row's meaning)
     "most_idle_device"};  // (its own row when an object; null, one device or none, is no row: review HR L2)
 
@@ -241,6 +241,8 @@ std::string summary_table(const json& t) {
       {"shared_id_activities_by_device", {"shared ids linked by device", kSharedIdsByDeviceMeaning}},
       {"shared_id_activities_unresolved", {"shared ids unresolved", kSharedIdsUnresolvedMeaning}},
       {"launch_calls_unknown_duration", {"unknown call duration", "linked launch calls without an end (no queue part)"}},
+      {"invalid_api_names_resolved", {"INVALID names resolved", kInvalidNamesResolvedMeaning}},
+      {"invalid_api_names_kept", {"INVALID names kept", kInvalidNamesKeptMeaning}},
       {"zero_duration_events", {"zero-duration events", "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time"}}};
   for (auto& [key, text] : counters) {
     if (!member(t, key).is_number() || is_zero(member(t, key))) continue;

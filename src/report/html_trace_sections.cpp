@@ -91,6 +91,8 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   for (auto& [reason, n] : t.skipped)
     row("skipped: " + skipped_reason_words(reason), format_count(n), "input events the reader could not use");
   for (auto& [reason, n] : t.names_cleaned) row("names cleaned: " + skipped_reason_words(reason), format_count(n), kNamesCleanedMeaning);
+  if (const int64_t n = t.invalid_api_names_resolved()) row("INVALID names resolved", format_count(n), kInvalidNamesResolvedMeaning);
+  if (const int64_t n = t.invalid_api_names_kept()) row("INVALID names kept", format_count(n), kInvalidNamesKeptMeaning);
   // What CUPTI refused, per process, and what that leaves unmeasured or partial.
   std::string notes;
   for (const std::string& line : cupti_coverage_lines(cupti_callback_statuses(t), cov))

@@ -284,6 +284,8 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
         {"duplicate_correlation_calls", a.duplicate_correlation_calls},
         {"launch_calls_unknown_duration", a.launch_calls_unknown_duration},
         {"zero_duration_events", t.zero_duration_events()},
+        {"invalid_api_names_resolved", t.invalid_api_names_resolved()},
+        {"invalid_api_names_kept", t.invalid_api_names_kept()},
         {"duplicate_calls_of_other_processes", a.duplicate_calls_of_other_processes},
         {"shared_id_activities_by_device", a.shared_id_activities_by_device},
         {"shared_id_activities_unresolved", a.shared_id_activities_unresolved},

@@ -346,6 +346,9 @@ enum class TraceSource : uint8_t { Unknown = 0, Kineto = 1, Recording = 2 };
 
 // What every output says of Trace::names_cleaned's counts (text, HTML, ingest).
 inline constexpr const char* kNamesCleanedMeaning = "names kept with characters replaced (? or U+FFFD); their events are used";
+// What every output says of Trace::invalid_api_names_resolved() and _kept() (text, JSON's page, HTML).
+inline constexpr const char* kInvalidNamesResolvedMeaning = "runtime calls the trace names INVALID (PyTorch 2.0 and older), named here by their callback id (args.cbid) and counted as what they are";
+inline constexpr const char* kInvalidNamesKeptMeaning = "calls the trace names INVALID that are no launch or sync call by their callback id (or have none): kept as INVALID, not launch calls";
 
 struct Trace {
   TraceSource source = TraceSource::Unknown;
@@ -399,7 +402,18 @@ struct Trace {
     const auto it = meta.find("skipped_gpu_events");
     return it == meta.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
   }
+  // Kineto runtime calls named "INVALID" (PyTorch 2.0 and older: Kineto's name table ended before
+  // newer callback ids) that the reader named by their args.cbid (trace/runtime_cbid_names.h; meta
+  // "invalid_api_names_resolved"), and those it kept as "INVALID": no launch or sync call by
+  // that id, no id, or a driver call (meta "invalid_api_names_kept"). 0 when absent.
+  int64_t invalid_api_names_resolved() const { return meta_count("invalid_api_names_resolved"); }
+  int64_t invalid_api_names_kept() const { return meta_count("invalid_api_names_kept"); }
   std::string_view str(StrId id) const { return strings.view(id); }
+  // A count the readers keep in meta as text; 0 when absent.
+  int64_t meta_count(const char* key) const {
+    const auto it = meta.find(key);
+    return it == meta.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
+  }
 };
 
 }  // namespace infertrace

@@ -528,7 +528,7 @@ class EventScanner {
   }
 
   // What args() does with the value of an args key.
-  enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name, Duration, ZeroTs };
+  enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name, Duration, ZeroTs, Cbid };
   using ArgKeys = KeyCache<A>;
 
   // The args key at `k` (its closing quote is known to follow within the piece).
@@ -536,7 +536,7 @@ class EventScanner {
     switch (k[0]) {
       case 'E': return key_is<"External id">(k) ? A::ExternalId : A::Other;
       case 'e': return key_is<"external id">(k) ? A::ExternalId : A::Other;
-      case 'c': return key_is<"correlation">(k) ? A::Correlation : A::Other;
+      case 'c': return key_is<"correlation">(k) ? A::Correlation : key_is<"cbid">(k) ? A::Cbid : A::Other;
       case 's': return key_is<"stream">(k) ? A::Stream : A::Other;
       case 'd': return key_is<"device">(k) ? A::Device : key_is<"duration">(k) ? A::Duration : A::Other;
       case 'g': return key_is<"grid">(k) ? A::Grid : A::Other;
@@ -823,7 +823,7 @@ class EventScanner {
     INFERTRACE_ARG_IN_ORDER("Record function id", skip_scalar(v, 2))
     INFERTRACE_ARG_IN_ORDER("Ev Idx", skip_scalar(v, 2))
     // runtime and driver calls
-    INFERTRACE_ARG_IN_ORDER("cbid", skip_scalar(v, 2))
+    INFERTRACE_ARG_IN_ORDER("cbid", int_value(v, e.cbid))
     INFERTRACE_ARG_IN_ORDER("correlation", int_value(v, e.correlation))
     // kernels (memcpy and memset share the first five)
     INFERTRACE_ARG_IN_ORDER("queued", skip_scalar(v, 2))
@@ -873,6 +873,7 @@ class EventScanner {
         switch (a) {
           case A::ExternalId: p = int_value(p, e.external_id); break;
           case A::Correlation: p = int_value(p, e.correlation); break;
+          case A::Cbid: p = int_value(p, e.cbid); break;
           case A::Stream: p = int_value(p, e.stream); break;
           case A::Device: p = int_value(p, e.device); break;
           case A::Grid: p = dims(p, e.grid); break;

@@ -1,6 +1,7 @@
 #include "ingest/kineto/event_sink.h"
 
 #include "ingest/kineto/category_table.h"
+#include "trace/runtime_cbid_names.h"
 
 #include <algorithm>
 #include <charconv>
@@ -49,6 +50,18 @@ ApiKind EventSink::api_kind_slow(StrId name, const RawEvent& e) {
   if (name >= api_kind_of_.size()) api_kind_of_.resize(name + 1, kUnclassified);
   if (api_kind_of_[name] == kUnclassified) api_kind_of_[name] = static_cast<uint8_t>(classify_api(e.name));
   return static_cast<ApiKind>(api_kind_of_[name]);
+}
+
+StrId EventSink::invalid_api_name(const RawEvent& e, StrId name) {
+  // Runtime callback ids only: a driver call's id is in another numbering (cupti_driver_cbid.h).
+  const bool runtime = e.cat == "cuda_runtime" || e.cat == "Runtime";
+  const std::string_view api = runtime && e.cbid.ok() ? runtime_api_of_cbid(e.cbid.v) : std::string_view();
+  if (api.empty()) {
+    ++invalid_kept_;
+    return name;
+  }
+  ++invalid_resolved_;
+  return t_.strings.intern(api);
 }
 
 EventSink::ThreadSeen& EventSink::thread_seen(int64_t pid, int64_t tid) {
@@ -266,7 +279,13 @@ void EventSink::add_complete(const RawEvent& e) {
       break;
     }
     case Cat::Api: {
-      const ApiKind kind = api_kind(name, e);
+      // PyTorch 2.0 and older wrote newer runtime calls (cudaLaunchKernelExC above all) as
+      // "INVALID": named by their callback id, or they were no launch calls (review KV58 H1).
+      // (Classified by the name it gets: api_kind() reads the event's own text on a first sight.)
+      const bool invalid = e.name.size() == 7 && e.name == "INVALID";
+      if (invalid) [[unlikely]]
+        name = invalid_api_name(e, name);
+      const ApiKind kind = invalid ? classify_api(t_.str(name)) : api_kind(name, e);
       const size_t i = api_rows_.next();
       ApiCallTable& a = t_.api;
       a.start[i] = e.ts.v;
@@ -378,6 +397,8 @@ void EventSink::finish() {
     if (it != process_names_.end()) t_.meta["process_name." + std::to_string(k.pid)] = it->second;
   }
   if (zero_dur_ > 0) t_.meta["kineto.zero_duration_events"] = std::to_string(zero_dur_);
+  if (invalid_resolved_ > 0) t_.meta["invalid_api_names_resolved"] = std::to_string(invalid_resolved_);
+  if (invalid_kept_ > 0) t_.meta["invalid_api_names_kept"] = std::to_string(invalid_kept_);
   if (skipped_gpu_ > 0) t_.meta["skipped_gpu_events"] = std::to_string(skipped_gpu_);
 }
 

@@ -65,6 +65,9 @@ struct RawEvent {
   // trace it came from (a legacy autograd trace's range opened as profiling began), so that the
   // Kineto rule for a ts of 0 (a zeroed field, EventSink::usable) does not leave it out (review RT M2).
   bool zero_ts_real = false;
+  // args "cbid": the CUPTI callback id of a runtime or driver call. Read for one case only: old
+  // Kineto named newer runtime ids "INVALID" (trace/runtime_cbid_names.h).
+  IntField cbid{};
 };
 
 class EventSink {
@@ -110,6 +113,8 @@ class EventSink {
     return api_kind_slow(name, e);
   }
   ApiKind api_kind_slow(StrId name, const RawEvent& e);
+  // The name of a call written as "INVALID": its runtime API by args.cbid, or `name` as it is.
+  StrId invalid_api_name(const RawEvent& e, StrId name);
   // Checks, in order, what makes an event unusable, and counts the first failure in Trace::skipped.
   bool usable(const RawEvent& e, Cat cat, bool legacy);  // legacy: an event of the legacy export (no category)
   void trim_rows() {
@@ -164,6 +169,7 @@ class EventSink {
   ThreadKey last_key_{-1, -1};
   ThreadSeen* last_thread_ = nullptr;
   int64_t zero_dur_ = 0;  // kept, but reported in Trace::meta
+  int64_t invalid_resolved_ = 0, invalid_kept_ = 0;  // "INVALID" calls: Trace::invalid_api_names_*
   int64_t skipped_gpu_ = 0;  // GPU rows left out (their reason is in Trace::skipped): Trace::meta
   uint64_t added_ = 0;
   static constexpr uint8_t kUnclassified = 0xFF;

@@ -400,6 +400,7 @@ class PieceParser {
       switch (k[0]) {
         case 'c':
           if (key_is<"correlation">(k)) { int_field(a, e.correlation); continue; }
+          if (key_is<"cbid">(k)) { int_field(a, e.cbid); continue; }
           break;
         case 'd':
           if (key_is<"device">(k)) { int_field(a, e.device); continue; }
