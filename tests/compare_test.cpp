@@ -152,7 +152,7 @@ TEST(Compare, ThroughputWinsWhenEveryScenarioHasIt) {
   EXPECT_EQ(c.basis, "throughput");
   EXPECT_DOUBLE_EQ(*c.rows[1].slowdown_pct, 20.0);
   EXPECT_FALSE(c.rows[1].sched_increase);  // baseline Sched/1K is 0: no ratio
-  EXPECT_EQ(c.rows[1].verdict, "20.0% slower; irq_pressure");
+  EXPECT_EQ(c.rows[1].verdict, "20.0% slower; IRQ pressure");
 }
 
 TEST(Compare, SmallChangesKeepTheSlowdownSign) {
@@ -273,7 +273,7 @@ TEST(Compare, OnlyAnOsSignatureIsAppendedToTheVerdict) {
   const Comparison r = compare_scenarios({a, b, c, d});
   EXPECT_EQ(r.rows[1].verdict, "20.0% slower");
   EXPECT_EQ(r.rows[2].verdict, "20.0% slower");
-  EXPECT_EQ(r.rows[3].verdict, "20.0% slower; cpu_contention");
+  EXPECT_EQ(r.rows[3].verdict, "20.0% slower; CPU contention");
 }
 
 TEST(Compare, SavedJsonThroughputAndPenaltyForms) {

@@ -109,6 +109,19 @@ bool launch_counts_differ(const ScenarioMetrics& a, const ScenarioMetrics& b) {
 
 namespace {
 
+// The scheduler analysis's signature in the verdict's words: the sentence read "...; too_few_launches"
+// (review DW58 L2). The id itself stays in the row's `signature`.
+std::string signature_words(const std::string& sig) {
+  static const std::pair<const char*, const char*> words[] = {
+      {"cpu_contention", "CPU contention"}, {"irq_pressure", "IRQ pressure"}, {"blocking", "blocking"},
+      {"too_few_launches", "too few launches for the scheduler signature"},
+      {"not_recorded", "context switches not recorded"}, {"launches_not_measured", "launches not measured"}};
+  for (const auto& [id, text] : words)
+    if (sig == id) return text;
+  return sig;  // (a signature added later reads as its id until it has words here)
+}
+
+
 // A slowdown under this is within run-to-run noise on a shared machine.
 constexpr double kNoisePct = 2.0;
 
@@ -338,7 +351,7 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   // (launches_not_measured repeats what an unmeasured row's verdict already says)
   if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events" &&
       !(v == kNotMeasured && r.m.signature == "launches_not_measured"))
-    v += "; " + r.m.signature;
+    v += "; " + signature_words(r.m.signature);
   if (r.gpu_models_differ)
     v += "; ran on another GPU model (" + gpu_models_text(r.m.gpu_models) + ") than the baseline (" +
          gpu_models_text(base.m.gpu_models) + "): the slowdown compares the machines too";

@@ -402,8 +402,43 @@ std::string overlap_text(const json& doc) {
   return " (not a clear winner: tg repetitions at " + list + (list == "1" ? " thread" : " threads") + " reach its slowest)";
 }
 
+// `bench membw --json`: a thread sweep too (points with `threads`), of read and triad GB/s, not
+// tokens per second. Its page had no chart and its keys for headers ("read_gbs": review DW58 L3).
+bool is_membw(const json& pts) { return !pts.empty() && pts[0].is_object() && pts[0].contains("read_gbs"); }
+
+std::string membw_section(const json& doc, const json& pts) {
+  std::vector<Series> series;
+  for (auto [name, key] : {std::pair{"read (GB/s)", "read_gbs"}, std::pair{"triad (GB/s)", "triad_gbs"}}) {
+    Series s{name, {}, {}, false};
+    for (auto& p : pts)
+      if (auto t = num(p, "threads"), v = num(p, key); t && v) s.x.push_back(*t), s.y.push_back(*v);
+    if (!s.x.empty()) series.push_back(std::move(s));
+  }
+  ChartOptions o;
+  o.title = "Memory bandwidth against threads";
+  o.x_label = "threads", o.y_label = "GB/s", o.log2_x = true;
+  std::string body = line_chart(series, o);
+  HtmlTable t({"threads", "read GB/s", "triad GB/s", "repetitions"});
+  for (auto& p : pts) {
+    std::string threads = json_brief(member(p, "threads"));
+    if (member(p, "oversubscribed") == true) threads += " (oversubscribed)";
+    const json& samples = member(p, "read_samples_gbs");
+    const auto read = num(p, "read_gbs"), triad = num(p, "triad_gbs");
+    t.add_row({threads, read ? format_fixed(*read, 2) : "-", triad ? format_fixed(*triad, 2) : "-",
+               samples.is_array() ? std::to_string(samples.size()) : ""});
+  }
+  body += t.render("Per thread count");
+  std::string facts = str_or(doc, "statistic", "");
+  if (member(doc, "array_below_4x_last_level_cache") == true)
+    facts += std::string(facts.empty() ? "" : "; ") +
+             "the arrays are under 4x the last-level cache, so part of the traffic may be the cache's, not DRAM's";
+  if (!facts.empty()) body += "<p class=\"note\">" + escape(facts) + ".</p>";
+  return body;
+}
+
 std::string threads_section(const json& doc) {
   const json& pts = first_array(doc, {"points", "results"});
+  if (is_membw(pts)) return membw_section(doc, pts);
   // Series by the conventional names: tg / pp tokens per second (mean), and the roofline bound.
   const std::pair<const char*, std::vector<const char*>> wanted[] = {
       // The median first: bench threads picks its best point by it (older files: the mean).
@@ -814,7 +849,9 @@ std::string document_section(const JsonInput& in, const std::string& kind, size_
   std::string title;
   if (kind == "sweep") title = "Batch sweep", body += sweep_section(in.doc);
   else if (kind == "fusion") title = "Kernel fusion by proximity score", body += fusion_section(in.doc);
-  else if (kind == "threads") title = "Throughput against threads", body += threads_section(in.doc);
+  else if (kind == "threads")
+    title = is_membw(first_array(in.doc, {"points", "results"})) ? "Memory bandwidth against threads" : "Throughput against threads",
+    body += threads_section(in.doc);
   else if (kind == "sched") title = "Scheduler, IRQs and syscalls", body += sched_section(in.doc);
   // "(interference)" only for bench interference's matrix, not a plain compare (review HR L7).
   else if (kind == "compare")
