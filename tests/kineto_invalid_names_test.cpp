@@ -18,18 +18,22 @@ namespace {
 
 using testing_kineto::read_doc;
 
-// A runtime call and its kernel on correlation `corr`; `call` is the call's JSON name and args.
-std::string pair(const std::string& cat, const std::string& name, const std::string& cbid, int corr, int at_us) {
+// A runtime call and its kernel on correlation `corr`. `cbid_last`: the id after the correlation (Kineto
+// writes it first; the readers' general key loop takes the other order).
+std::string pair(const std::string& cat, const std::string& name, const std::string& cbid, int corr, int at_us,
+                 bool cbid_last = false) {
   const std::string c = std::to_string(corr), ts = std::to_string(at_us);
+  const std::string id = cbid.empty() ? "" : R"("cbid": )" + cbid;
+  const std::string args = cbid_last ? R"("correlation": )" + c + (id.empty() ? "" : ", " + id)
+                                     : (id.empty() ? "" : id + ", ") + R"("correlation": )" + c;
   return R"({"ph": "X", "cat": ")" + cat + R"(", "name": ")" + name + R"(", "pid": 7, "tid": 7, "ts": )" + ts +
-         R"(, "dur": 5, "args": {)" + (cbid.empty() ? "" : R"("cbid": )" + cbid + ", ") + R"("correlation": )" + c +
-         "}},\n" + R"({"ph": "X", "cat": "kernel", "name": "k)" + c + R"(", "pid": 0, "tid": 7, "ts": )" +
+         R"(, "dur": 5, "args": {)" + args + "}},\n" + R"({"ph": "X", "cat": "kernel", "name": "k)" + c + R"(", "pid": 0, "tid": 7, "ts": )" +
          std::to_string(at_us + 20) + R"(, "dur": 3, "args": {"device": 0, "stream": 7, "correlation": )" + c + "}}";
 }
 
 std::string doc() {
   return "{\"traceEvents\": [\n" + pair("cuda_runtime", "cudaLaunchKernel", "211", 1, 100) + ",\n" +
-         pair("cuda_runtime", "INVALID", "430", 2, 200) + ",\n" +       // cudaLaunchKernelExC
+         pair("cuda_runtime", "INVALID", "430", 2, 200, true) + ",\n" +  // cudaLaunchKernelExC, id last
          pair("Runtime", "INVALID", "431", 3, 300) + ",\n" +            // its _ptsz, old category spelling
          pair("cuda_runtime", "INVALID", "\"505\"", 4, 400) + ",\n" +   // an id written as a digit string
          pair("cuda_runtime", "INVALID", "999", 5, 500) + ",\n" +       // no launch or sync call: kept
@@ -43,6 +47,9 @@ TEST(KinetoInvalidNames, RuntimeCallsNamedByCallbackIdInBothReaders) {
       testing_kineto::Reading r = read_doc(doc(), chunk, direct);
       ASSERT_EQ(r.error, "") << direct << " " << chunk;
       const Trace& t = r.trace;
+      // Each path was taken: chunk 1 with the direct scan on reads the middle events by that scan.
+      if (direct && chunk == 1) EXPECT_GT(testing_kineto::direct_bytes(t), 0);
+      else EXPECT_EQ(testing_kineto::direct_bytes(t), 0);
       ASSERT_EQ(t.api.size(), 7u);
       std::vector<std::string> names;
       for (size_t i = 0; i < t.api.size(); ++i) names.emplace_back(t.str(t.api.name[i]));
@@ -77,6 +84,17 @@ TEST(KinetoInvalidNames, TableIsSortedAndClassifiesAsNamed) {
     EXPECT_TRUE(is_launch(k) || k == ApiKind::Sync) << e.name;
     EXPECT_EQ(runtime_api_of_cbid(e.cbid), e.name);
   }
+  // Ids against CUPTI's header (cupti_runtime_cbid.h, CUDA 13), written out here.
+  EXPECT_EQ(runtime_api_of_cbid(211), "cudaLaunchKernel");
+  EXPECT_EQ(runtime_api_of_cbid(214), "cudaLaunchKernel_ptsz");
+  EXPECT_EQ(runtime_api_of_cbid(41), "cudaMemcpyAsync");
+  EXPECT_EQ(runtime_api_of_cbid(51), "cudaMemsetAsync");
+  EXPECT_EQ(runtime_api_of_cbid(131), "cudaStreamSynchronize");
+  EXPECT_EQ(runtime_api_of_cbid(165), "cudaDeviceSynchronize");
+  EXPECT_EQ(runtime_api_of_cbid(269), "cudaLaunchCooperativeKernel");
+  EXPECT_EQ(runtime_api_of_cbid(312), "cudaGraphLaunch_ptsz");
+  EXPECT_EQ(runtime_api_of_cbid(431), "cudaLaunchKernelExC_ptsz");
+  EXPECT_EQ(runtime_api_of_cbid(505), "__cudaLaunchKernel");
   EXPECT_EQ(runtime_api_of_cbid(430), "cudaLaunchKernelExC");
   EXPECT_EQ(runtime_api_of_cbid(311), "cudaGraphLaunch");
   EXPECT_EQ(runtime_api_of_cbid(0), "");

@@ -336,7 +336,7 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   auto pjson = std::make_shared<bool>(false);
   auto* preset = model->add_subcommand("preset", "Show a preset's model shapes (all presets without a name)");
   preset->add_option("name", *pname, "Preset name (e.g. qwen3-0.6b)");
-  preset->add_flag("--json", *pjson, "Machine-readable: {name, description, model}, `model` as in `model info --json`");
+  preset->add_flag("--json", *pjson, "Machine-readable: {name, description, model}, `model` as in `model info --json` (without a name: a list of them)");
   preset->callback([pname, pjson, preset] {
     run_preset(preset->count("name") ? std::optional<std::string>(*pname) : std::nullopt, *pjson);
   });
