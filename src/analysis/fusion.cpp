@@ -12,9 +12,11 @@
 namespace infertrace {
 
 bool chain_names_less(const KernelSequences& seq, uint32_t a, uint32_t b, uint32_t L) {
+  const bool by_text = !seq.name_rank.empty();
   for (uint32_t i = 0; i < L; ++i) {
-    const StrId x = seq.names[seq.name[a + i]], y = seq.names[seq.name[b + i]];
-    if (x != y) return x < y;
+    const uint32_t da = seq.name[a + i], db = seq.name[b + i];
+    if (da == db) continue;
+    return by_text ? seq.name_rank[da] < seq.name_rank[db] : seq.names[da] < seq.names[db];
   }
   return false;
 }

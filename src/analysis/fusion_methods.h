@@ -42,7 +42,7 @@ std::vector<LengthFusion> fuse_by_suffix_order(const FusionInputs& in, const std
 size_t doubling_passes(const std::vector<uint32_t>& lengths);
 
 // Better candidate first: more kernels removed, then more launch time saved, then shorter chain,
-// then kernel names (trace string ids) in lexicographic order. Candidates are compared by their
+// then kernel names in lexicographic order (by text: KernelSequences::name_rank). Candidates are compared by their
 // `position` in seq, so they need no copied names.
 struct BetterCandidate {
   const KernelSequences* seq = nullptr;

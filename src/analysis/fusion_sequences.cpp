@@ -156,6 +156,13 @@ KernelSequences build_kernel_sequences(const Trace& t) {
     seq.launch_part.push_back(call != kNone && link.earliest[row] ? launch_part_of(t.api, call, t.gpu.start[row]) : 0);
   }
   if (!order.empty()) seq.segment_end.push_back(static_cast<uint32_t>(order.size()));
+
+  std::vector<uint32_t> by_text(seq.names.size());
+  for (uint32_t d = 0; d < by_text.size(); ++d) by_text[d] = d;
+  std::sort(by_text.begin(), by_text.end(),
+            [&](uint32_t a, uint32_t b) { return t.str(seq.names[a]) < t.str(seq.names[b]); });
+  seq.name_rank.resize(by_text.size());
+  for (uint32_t r = 0; r < by_text.size(); ++r) seq.name_rank[by_text[r]] = r;
   return seq;
 }
 

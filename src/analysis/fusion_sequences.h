@@ -39,6 +39,10 @@ struct KernelSequences {
   int64_t sync_splits = 0;       // segment boundaries caused by a sync call
   int64_t unlinked_kernels = 0;  // kernels with no launch call (never cause a split)
   GraphLaunchCost graphs;
+  // Per dense name id: the rank of its kernel name's text among all names, so that ties between
+  // candidates go by name and not by where the file first mentions it (review FL58 M2). Empty
+  // (sequences built by hand in tests): ties go by trace string id.
+  std::vector<uint32_t> name_rank{};
 
   size_t size() const { return name.size(); }
 };
