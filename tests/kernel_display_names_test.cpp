@@ -97,11 +97,35 @@ TEST(KernelDisplayNames, ShortensTheBaseNotTheDistinguishingPart) {
   const KernelDisplayNames typed({on_self_half, on_self_long}, 80);
   EXPECT_EQ(typed(on_self_half), "at::native::vectorized_elementwise_kernel [CUDAFunctorOnSelf_add, Half]");
   EXPECT_EQ(typed(on_self_long), "at::native::vectorized_elementwise_kernel [CUDAFunctorOnSelf_add, long]");
-  // Nothing in the template arguments tells them apart: numbered.
+  // No functor or function in the template arguments: the arguments themselves (review FL58 L5:
+  // "[#1]" and "[#2]" said nothing about which was which).
   const std::string a = "void k<1>(int)", b = "void k<2>(int)";
-  const KernelDisplayNames numbered({a, b});
-  EXPECT_EQ(numbered(a), "k [#1]");
-  EXPECT_EQ(numbered(b), "k [#2]");
+  const KernelDisplayNames by_args({a, b});
+  EXPECT_EQ(by_args(a), "k [1]");
+  EXPECT_EQ(by_args(b), "k [2]");
+  // Nothing in the name tells them apart (a different parameter list): numbered.
+  const std::string c = "void k<1>(int)", d = "void k<1>(long)";
+  const KernelDisplayNames numbered({c, d});
+  EXPECT_EQ(numbered(c), "k [#1]");
+  EXPECT_EQ(numbered(d), "k [#2]");
+}
+
+// Kernels that differ only in a scalar type or in numbers read alike in kind: every one shows its
+// template arguments, not a mix of an ordinal and a type (review FL58 L5: "rope_kernel [#1]" beside
+// "rope_kernel [half]", and "gemm_kernel [#1]" / "[#2]" for <128, 64> and <64, 64>).
+TEST(KernelDisplayNames, TypeOrNumberOnlyDifferencesShowTheArguments) {
+  const std::string rf = "void rope_kernel<float>(float*, int)", rh = "void rope_kernel<half>(half*, int)";
+  const KernelDisplayNames rope({rf, rh});
+  EXPECT_EQ(rope(rf), "rope_kernel [float]");
+  EXPECT_EQ(rope(rh), "rope_kernel [half]");
+  const std::string g1 = "void gemm_kernel<128, 64>(float const*)", g2 = "void gemm_kernel<64, 64>(float const*)";
+  const KernelDisplayNames gemm({g1, g2});
+  EXPECT_EQ(gemm(g1), "gemm_kernel [128, 64]");
+  EXPECT_EQ(gemm(g2), "gemm_kernel [64, 64]");
+  const std::string ch = "void k2<c10::Half, 4>(int)", cf = "void k2<float, 4>(int)";
+  const KernelDisplayNames typed({ch, cf});
+  EXPECT_EQ(typed(ch), "k2 [Half]");  // the word that differs, as for two functors
+  EXPECT_EQ(typed(cf), "k2 [float]");
 }
 
 // A name that collides with none is cut to the limit, "..." included (20 characters here).

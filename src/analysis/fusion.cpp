@@ -1,6 +1,7 @@
 #include "analysis/fusion.h"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "analysis/fusion_methods.h"
@@ -10,11 +11,21 @@
 
 namespace infertrace {
 
-bool better_candidate(const FusionCandidate& a, const FusionCandidate& b) {
+bool chain_names_less(const KernelSequences& seq, uint32_t a, uint32_t b, uint32_t L) {
+  const bool by_text = !seq.name_rank.empty();
+  for (uint32_t i = 0; i < L; ++i) {
+    const uint32_t da = seq.name[a + i], db = seq.name[b + i];
+    if (da == db) continue;
+    return by_text ? seq.name_rank[da] < seq.name_rank[db] : seq.names[da] < seq.names[db];
+  }
+  return false;
+}
+
+bool BetterCandidate::operator()(const FusionCandidate& a, const FusionCandidate& b) const {
   if (a.kernels_removed != b.kernels_removed) return a.kernels_removed > b.kernels_removed;
   if (a.launch_time_saved != b.launch_time_saved) return a.launch_time_saved > b.launch_time_saved;
   if (a.length != b.length) return a.length < b.length;
-  return a.kernels < b.kernels;
+  return chain_names_less(*seq, a.position, b.position, static_cast<uint32_t>(a.length));
 }
 
 FusionInputs fusion_inputs(const KernelSequences& seq, double threshold, size_t top) {
@@ -52,7 +63,7 @@ FusionResult analyze_fusion(const KernelSequences& seq, const FusionOptions& opt
   FusionMethod method = opt.method;
   if (method == FusionMethod::Auto)
     method = doubling_passes(lengths) <= kDoublingPassesWorthASort ? FusionMethod::Doubling : FusionMethod::SuffixOrder;
-  const std::vector<LengthFusion> per_length =
+  std::vector<LengthFusion> per_length =
       method == FusionMethod::Doubling ? fuse_by_doubling(in, lengths) : fuse_by_suffix_order(in, lengths);
 
   FusionResult r;
@@ -65,12 +76,22 @@ FusionResult analyze_fusion(const KernelSequences& seq, const FusionOptions& opt
   r.distinct_kernels = static_cast<int64_t>(seq.names.size());
   r.launch_part_total = in.launch_prefix.back();
   r.graphs = seq.graphs;
-  for (const LengthFusion& l : per_length) {
+  // One running top: each length's best are moved in and the list cut back to `top` (review FL58
+  // M1); names are read out of seq for the survivors alone.
+  const BetterCandidate better{&seq};
+  for (LengthFusion& l : per_length) {
     r.lengths.push_back(l.figures);
-    r.candidates.insert(r.candidates.end(), l.candidates.begin(), l.candidates.end());
+    std::move(l.candidates.begin(), l.candidates.end(), std::back_inserter(r.candidates));
+    l.candidates = {};
+    if (r.candidates.size() > opt.top) {
+      std::nth_element(r.candidates.begin(), r.candidates.begin() + static_cast<std::ptrdiff_t>(opt.top),
+                       r.candidates.end(), better);
+      r.candidates.resize(opt.top);
+    }
   }
-  std::sort(r.candidates.begin(), r.candidates.end(), better_candidate);
-  if (r.candidates.size() > opt.top) r.candidates.resize(opt.top);
+  std::sort(r.candidates.begin(), r.candidates.end(), better);
+  for (FusionCandidate& c : r.candidates)
+    for (uint32_t i = 0; i < static_cast<uint32_t>(c.length); ++i) c.kernels.push_back(seq.names[seq.name[c.position + i]]);
   return r;
 }
 

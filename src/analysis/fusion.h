@@ -50,13 +50,17 @@ struct ChainLengthResult {
 // A chain the greedy scan fused at least once.
 struct FusionCandidate {
   int length = 0;
-  std::vector<StrId> kernels;     // trace string ids, in order
+  // Trace string ids, in order. Filled only for the candidates analyze_fusion returns: while the
+  // best are being picked a candidate is `position` alone (review FL58 M1: L names per kept
+  // candidate of every length made peak memory grow with the sum of the lengths).
+  std::vector<StrId> kernels;
   int64_t occurrences = 0;        // f(C)
   int64_t first_occurrences = 0;  // f(first kernel of C)
   double proximity = 0;           // PS(C) = f(C) / f(first kernel)
   int64_t fused = 0;              // instances the greedy scan fused
   int64_t kernels_removed = 0;    // fused * (L - 1)
   ns_t launch_time_saved = 0;
+  uint32_t position{};  // where one occurrence starts in the KernelSequences it was found in
 };
 
 struct FusionResult {

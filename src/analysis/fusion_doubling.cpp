@@ -94,11 +94,16 @@ class DoublingScan {
       cand.fused = fused[c];
       cand.kernels_removed = fused[c] * (L - 1);
       cand.launch_time_saved = saved[c];
-      for (int64_t i = 0; i < L; ++i) cand.kernels.push_back(seq_.names[seq_.name[lv.first_pos[c] + i]]);
+      cand.position = lv.first_pos[c];
       res.candidates.push_back(std::move(cand));
     }
-    std::sort(res.candidates.begin(), res.candidates.end(), better_candidate);
-    if (res.candidates.size() > in_.top) res.candidates.resize(in_.top);
+    const BetterCandidate better{&seq_};
+    if (res.candidates.size() > in_.top) {
+      std::nth_element(res.candidates.begin(), res.candidates.begin() + static_cast<std::ptrdiff_t>(in_.top),
+                       res.candidates.end(), better);
+      res.candidates.resize(in_.top);
+    }
+    std::sort(res.candidates.begin(), res.candidates.end(), better);
 
     out.kernels_fused = out.kernels_eager - out.fused_chains * (L - 1);
     out.ideal_speedup = out.kernels_fused > 0 ? static_cast<double>(out.kernels_eager) / out.kernels_fused : 1.0;

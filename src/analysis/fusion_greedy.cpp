@@ -123,17 +123,10 @@ GreedyLength greedy_fuse(const GreedyInputs& in, uint32_t L, const std::vector<u
 
   // Best `top` of this length. Same length, so more kernels removed is more fusions; the name
   // comparison (rarely reached) reads the kernels in place instead of building every chain.
-  auto names_less = [&](uint32_t a, uint32_t b) {
-    for (uint32_t i = 0; i < L; ++i) {
-      const StrId x = seq.names[seq.name[a + i]], y = seq.names[seq.name[b + i]];
-      if (x != y) return x < y;
-    }
-    return false;
-  };
   auto before = [&](const Fused& a, const Fused& b) {
     if (a.count != b.count) return a.count > b.count;
     if (a.saved != b.saved) return a.saved > b.saved;
-    return names_less(a.pos, b.pos);
+    return chain_names_less(seq, a.pos, b.pos, L);
   };
   std::vector<Fused>& all = table.entries;
   const size_t keep = std::min(top, all.size());
@@ -148,7 +141,7 @@ GreedyLength greedy_fuse(const GreedyInputs& in, uint32_t L, const std::vector<u
     c.fused = f.count;
     c.kernels_removed = f.count * (static_cast<int64_t>(L) - 1);
     c.launch_time_saved = f.saved;
-    for (uint32_t i = 0; i < L; ++i) c.kernels.push_back(seq.names[seq.name[f.pos + i]]);
+    c.position = f.pos;  // names are read out of seq only for the candidates analyze_fusion keeps
     out.candidates.push_back(std::move(c));
   }
   return out;

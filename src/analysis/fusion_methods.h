@@ -42,7 +42,14 @@ std::vector<LengthFusion> fuse_by_suffix_order(const FusionInputs& in, const std
 size_t doubling_passes(const std::vector<uint32_t>& lengths);
 
 // Better candidate first: more kernels removed, then more launch time saved, then shorter chain,
-// then kernel names (trace string ids) in lexicographic order.
-bool better_candidate(const FusionCandidate& a, const FusionCandidate& b);
+// then kernel names in lexicographic order (by text: KernelSequences::name_rank). Candidates are compared by their
+// `position` in seq, so they need no copied names.
+struct BetterCandidate {
+  const KernelSequences* seq = nullptr;
+  bool operator()(const FusionCandidate& a, const FusionCandidate& b) const;
+};
+
+// Lexicographic order of the chains of length L at positions a and b of seq.
+bool chain_names_less(const KernelSequences& seq, uint32_t a, uint32_t b, uint32_t L);
 
 }  // namespace infertrace

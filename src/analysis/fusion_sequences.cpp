@@ -81,6 +81,46 @@ Linkage link_activities(const Trace& t) {
   return L;
 }
 
+// Stream ids belong to a process (its CUDA context): two processes that both launch onto stream 7
+// of device 0 run two streams, which Kineto writes with the same device and stream (review FL58
+// M3). The GPU rows do not say which process they ran for; their launch calls do. Per kernel in
+// `order` (sorted by device, stream, time): 0 on a (device, stream) launched from at most one
+// process, which is every such stream as before. Where several processes launch onto one
+// (device, stream), its kernels are regrouped, keeping time order, by their launch call's pid;
+// kernels with no launch call there cannot be told apart and form one more sequence (key
+// INT64_MIN), as the unkeyed stream did.
+std::vector<int64_t> split_by_process(const Trace& t, const Linkage& link, std::vector<uint32_t>& order) {
+  std::vector<int64_t> process(order.size(), 0);
+  for (size_t begin = 0; begin < order.size();) {
+    const uint32_t first = order[begin];
+    size_t end = begin;
+    bool several = false;
+    int64_t pid = 0;
+    bool have_pid = false;
+    for (; end < order.size() && t.gpu.device[order[end]] == t.gpu.device[first] &&
+           t.gpu.stream[order[end]] == t.gpu.stream[first];
+         ++end) {
+      const uint32_t call = link.api[order[end]];
+      if (call == kNone) continue;
+      if (have_pid && t.api.pid[call] != pid) several = true;
+      pid = t.api.pid[call], have_pid = true;
+    }
+    if (several) {
+      struct Keyed { int64_t pid; uint32_t row; };
+      std::vector<Keyed> keyed;
+      keyed.reserve(end - begin);
+      for (size_t k = begin; k < end; ++k) {
+        const uint32_t call = link.api[order[k]];
+        keyed.push_back({call == kNone ? std::numeric_limits<int64_t>::min() : t.api.pid[call], order[k]});
+      }
+      std::stable_sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) { return a.pid < b.pid; });
+      for (size_t k = begin; k < end; ++k) order[k] = keyed[k - begin].row, process[k] = keyed[k - begin].pid;
+    }
+    begin = end;
+  }
+  return process;
+}
+
 }  // namespace
 
 KernelSequences build_kernel_sequences(const Trace& t) {
@@ -109,6 +149,7 @@ KernelSequences build_kernel_sequences(const Trace& t) {
     return a < b;
   };
   if (!std::is_sorted(order.begin(), order.end(), stream_time_order)) std::sort(order.begin(), order.end(), stream_time_order);
+  const std::vector<int64_t> process = split_by_process(t, link, order);
 
   std::vector<ns_t> syncs;
   for (size_t i = 0; i < t.api.size(); ++i)
@@ -132,7 +173,7 @@ KernelSequences build_kernel_sequences(const Trace& t) {
   for (size_t k = 0; k < order.size(); ++k) {
     const uint32_t row = order[k];
     const bool new_stream = k == 0 || t.gpu.device[row] != t.gpu.device[order[k - 1]] ||
-                            t.gpu.stream[row] != t.gpu.stream[order[k - 1]];
+                            t.gpu.stream[row] != t.gpu.stream[order[k - 1]] || process[k] != process[k - 1];
     if (new_stream) {
       if (k > 0) seq.segment_end.push_back(static_cast<uint32_t>(k));
       seq.streams += 1;
@@ -156,6 +197,13 @@ KernelSequences build_kernel_sequences(const Trace& t) {
     seq.launch_part.push_back(call != kNone && link.earliest[row] ? launch_part_of(t.api, call, t.gpu.start[row]) : 0);
   }
   if (!order.empty()) seq.segment_end.push_back(static_cast<uint32_t>(order.size()));
+
+  std::vector<uint32_t> by_text(seq.names.size());
+  for (uint32_t d = 0; d < by_text.size(); ++d) by_text[d] = d;
+  std::sort(by_text.begin(), by_text.end(),
+            [&](uint32_t a, uint32_t b) { return t.str(seq.names[a]) < t.str(seq.names[b]); });
+  seq.name_rank.resize(by_text.size());
+  for (uint32_t r = 0; r < by_text.size(); ++r) seq.name_rank[by_text[r]] = r;
   return seq;
 }
 

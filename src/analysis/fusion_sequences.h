@@ -1,5 +1,5 @@
 // Kernel sequences for proximity-score fusion (docs/metrics.md section 4, SKIP Sec. III-C): the
-// kernels of each (device, stream) in start-time order, cut into segments at sync calls, with the
+// kernels of each (device, stream, launching process) in start-time order, cut into segments at sync calls, with the
 // measured launch cost of each kernel's launch call. Reads only a Trace.
 #pragma once
 
@@ -25,7 +25,8 @@ struct GraphLaunchCost {
 };
 
 struct KernelSequences {
-  // Every kernel of every segment, segment after segment (streams in (device, stream) order),
+  // Every kernel of every segment, segment after segment (streams in (device, stream, launching
+  // pid) order),
   // as dense name ids: names[name[i]] is the trace string of kernel i.
   std::vector<uint32_t> name;
   std::vector<StrId> names;
@@ -35,10 +36,14 @@ struct KernelSequences {
   // earliest GPU activity, else 0 (the later kernels of a graph launch, kernels with no call).
   std::vector<ns_t> launch_part;
 
-  int64_t streams = 0;
+  int64_t streams = 0;  // sequences: (device, stream) pairs, one per launching process
   int64_t sync_splits = 0;       // segment boundaries caused by a sync call
   int64_t unlinked_kernels = 0;  // kernels with no launch call (never cause a split)
   GraphLaunchCost graphs;
+  // Per dense name id: the rank of its kernel name's text among all names, so that ties between
+  // candidates go by name and not by where the file first mentions it (review FL58 M2). Empty
+  // (sequences built by hand in tests): ties go by trace string id.
+  std::vector<uint32_t> name_rank{};
 
   size_t size() const { return name.size(); }
 };

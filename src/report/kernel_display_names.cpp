@@ -84,6 +84,38 @@ std::vector<std::string_view> unqualified_words(std::string_view arg) {
 
 std::string_view without_void(std::string_view s) { return s.substr(0, 5) == "void " ? s.substr(5) : s; }
 
+// The kernel's own template arguments as written, without namespace qualifiers, runs of spaces
+// and a trailing space before '>': "void rope<c10::Half, 64>(...)" -> "Half, 64". Empty when it has none.
+std::string template_argument_text(std::string_view full_name) {
+  std::string out;
+  for (std::string_view arg : template_arguments(without_void(full_name))) {
+    std::string a;
+    for (size_t i = 0; i < arg.size();) {
+      if (is_word_char(arg[i])) {
+        size_t j = i;
+        while (j < arg.size() && is_word_char(arg[j])) ++j;
+        size_t k = j;
+        while (k < arg.size() && arg[k] == ' ') ++k;
+        if (arg.substr(k, 2) == "::") {  // a qualifier: dropped with its "::"
+          i = k + 2;
+          continue;
+        }
+        a.append(arg.substr(i, j - i));
+        i = j;
+      } else if (arg[i] == ' ') {
+        if (!a.empty() && a.back() != ' ') a += ' ';
+        ++i;
+      } else {
+        if (!a.empty() && a.back() == ' ' && (arg[i] == '>' || arg[i] == ',')) a.pop_back();
+        a += arg[i++];
+      }
+    }
+    while (!a.empty() && a.back() == ' ') a.pop_back();
+    out += (out.empty() ? "" : ", ") + a;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string kernel_name_hint(std::string_view full_name) {
@@ -154,6 +186,23 @@ KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_name
     hints = tagged;
     hint_count.clear();
     for (const std::string& h : hints) ++hint_count[h];
+    // Where a kernel of the group has no hint at all (its template arguments are only
+    // numbers or scalar types: rope_kernel<float>, gemm_kernel<128, 64>), the whole group shows
+    // its template arguments instead, when they tell every kernel apart: "[float]" and "[half]"
+    // rather than "[#1]" and "[half]", "[128, 64]" and "[64, 64]" rather than "[#1]" and "[#2]"
+    // (review FL58 L5: the tags were of mixed kinds, and an ordinal says nothing about which is which).
+    // Only then: a shared functor ("[MulFunctor #2]") says more than a cut argument list would.
+    if (std::any_of(hints.begin(), hints.end(), [](const std::string& h) { return h.empty(); })) {
+      std::vector<std::string> args;
+      std::set<std::string> distinct;  // as shown, cut to the tag's 32 columns below
+      for (const std::string* f : group)
+        args.push_back(template_argument_text(*f)), distinct.insert(display_shorten(args.back(), 32));
+      if (distinct.size() == group.size() && !distinct.count("")) {
+        hints = args;
+        hint_count.clear();
+        for (const std::string& h : hints) ++hint_count[h];
+      }
+    }
     for (size_t i = 0; i < group.size(); ++i) {
       std::string tag = display_shorten(hints[i], 32);
       if (hint_count[hints[i]] > 1 || tag.empty()) tag += (tag.empty() ? "#" : " #") + std::to_string(++hint_seen[hints[i]]);

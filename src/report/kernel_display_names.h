@@ -4,8 +4,9 @@
 // several times. Where short names collide, the name gets the functor or the enclosing function
 // that tells the kernels apart ("at::native::vectorized_elementwise_kernel [CUDAFunctor_add]"), or
 // where that is shared too, with the first word of the template argument that differs ("[MulFunctor,
-// AUnaryFunctor]" against "[MulFunctor, BinaryFunctor]"), and an ordinal as the last resort ("#2"), also for distinct names that read alike once cut to
-// the limit. The full name stays in JSON, CSV and the HTML report's hover text.
+// AUnaryFunctor]" against "[MulFunctor, BinaryFunctor]"); where a kernel has no such word, the
+// whole group shows its template arguments ("[float]", "[half]"; "[128, 64]"), and an ordinal is
+// the last resort ("#2"), also for distinct names that read alike once cut to the limit. The full name stays in JSON, CSV and the HTML report's hover text.
 #pragma once
 
 #include <string>
