@@ -166,13 +166,13 @@ with tempfile.TemporaryDirectory() as d:
           f"a failed server's log is kept and named: {r.returncode} {r.stderr[-500:]!r}")
 
     # A point that completes no request (here: a --duration window of 10 ms closes on a request of
-    # 500 tokens, ~85 ms on the tiny model) fails the
+    # 500 tokens, ~85 ms on the tiny model, cut there with --no-drain) fails the
     # bench (exit 1), and the servers' logs, its diagnosis, are kept and named; a run that completes
     # its requests keeps none.
     empty_tmp = os.path.join(d, "empty-tmp")
     os.mkdir(empty_tmp)
     r = subprocess.run([EXE, "bench", "serve", "-m", model, "--duration", "0.01", "--prompt-tokens", "8",
-                        "--output-tokens", "500"], capture_output=True, text=True,
+                        "--output-tokens", "500", "--no-drain"], capture_output=True, text=True,
                        errors="replace", timeout=120, env=dict(os.environ, TMPDIR=empty_tmp))
     m = re.search(r"the servers' logs are kept in (\S+)", r.stderr)
     check(r.returncode == 1 and "completed no request" in r.stderr and m is not None and
