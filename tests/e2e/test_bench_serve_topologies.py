@@ -101,10 +101,10 @@ with tempfile.TemporaryDirectory() as d:
         check(all((j is None) == (w is None) for j, w in zip(t["energy_j"], t["energy_window_s"])), "window iff joules")
     check(servers_of(model) == [], "no server left after the study")
     # The servers ran with the chunk given here (24-token prompts in chunks of 5) and the context
-    # sized to the work (24 + 12 tokens).
+    # sized to the work (24 + 12 tokens), and the default queue (--max-queue 64, passed since SV58 L1).
     for name, t in topo.items():
         args = t.get("server_args", [])
-        check(args[:4] == ["--max-batch", "8", "--ctx", "36"] and args[-4:] == ["--prefill-chunk", "5", "--prompt-math", "auto"],
+        check(args[:6] == ["--max-batch", "8", "--max-queue", "64", "--ctx", "36"] and args[-4:] == ["--prefill-chunk", "5", "--prompt-math", "auto"],
               f"{name}: server_args {args}")
 
     # Without --prefill-chunk the servers' default is passed, and said.
