@@ -142,3 +142,39 @@ TEST(LoadMetrics, NeverSentRequestsAreCountedApartAndInNoDistribution) {
   EXPECT_EQ(m.streamed_token_events, 3);
   EXPECT_FALSE(rs[2].ok());
 }
+
+// A drained --duration window (review SV58 M1): the requests in flight at its close finished after
+// it and are measured like any other; the duration runs from the window's start to the last
+// completion, so tok/s counts their tokens over the time it took to deliver them.
+TEST(LoadMetrics, DrainedWindowMeasuresRequestsEndedAfterTheClose) {
+  std::vector<RequestSample> rs(3);
+  // A: 0 -> 400 ms, inside the 1 s window. B: 500 -> 1500 ms, drained. C: 900 ms, timed out at 2 s.
+  rs[0].start_ns = 0, rs[0].token_ns = {100 * kMs, 200 * kMs}, rs[0].end_ns = 400 * kMs, rs[0].tokens = 2;
+  rs[1].start_ns = 500 * kMs, rs[1].token_ns = {700 * kMs, 1200 * kMs}, rs[1].end_ns = 1500 * kMs, rs[1].tokens = 2;
+  rs[1].drained = true;
+  rs[2].start_ns = 900 * kMs, rs[2].token_ns = {1000 * kMs}, rs[2].end_ns = 2000 * kMs, rs[2].error = "timeout";
+  rs[2].drained = true;
+  const PointMetrics m = compute_point_metrics(rs, 1000 * kMs, true);
+  EXPECT_EQ(m.completed, 2u);
+  EXPECT_EQ(m.failed, 1u);
+  EXPECT_EQ(m.drained, 2u);
+  EXPECT_EQ(m.e2e.n, 2u);              // 400 and 1000 ms
+  EXPECT_DOUBLE_EQ(m.e2e.p50, 700);
+  EXPECT_EQ(m.itl.n, 2u);              // 100 and 500 ms
+  EXPECT_DOUBLE_EQ(m.duration_s, 1.5);  // to B's end, not the timeout's 2 s
+  EXPECT_DOUBLE_EQ(m.tok_per_s, 4 / 1.5);
+  EXPECT_EQ(m.streamed_token_events, 5);  // every event up to 1.5 s
+  // Not drained: the window alone (what --no-drain's cut requests would have as incomplete).
+  EXPECT_DOUBLE_EQ(compute_point_metrics(rs, 1000 * kMs, false).duration_s, 1.0);
+}
+
+// A --requests point that completed nothing has no duration: its rates are unknown, not 0, and the
+// events that arrived are counted (review SV58 L2: "0 token events" with 44 events in).
+TEST(LoadMetrics, NoCompletionMeansNoDurationButEventsCounted) {
+  std::vector<RequestSample> rs(2);
+  rs[0].start_ns = 0, rs[0].token_ns = {10 * kMs, 20 * kMs}, rs[0].end_ns = 300 * kMs, rs[0].error = "timeout";
+  rs[1].start_ns = 5 * kMs, rs[1].token_ns = {30 * kMs}, rs[1].end_ns = 305 * kMs, rs[1].error = "timeout";
+  const PointMetrics m = compute_point_metrics(rs, 0);
+  EXPECT_EQ(m.duration_s, 0);
+  EXPECT_EQ(m.streamed_token_events, 3);
+}

@@ -22,7 +22,7 @@ BenchRun one_point_run(Profile profile) {
   // Every figure distinct, so a column showing another's figure reads differently.
   m.e2e.p50 = 812.4, m.ttft.p50 = 40.3, m.itl.p50 = 12.6, m.tpot.p50 = 13.1;
   m.e2e.n = m.ttft.n = m.tpot.n = 3, m.itl.n = 30;  // figures of samples (an empty one reads n/a)
-  m.tok_per_s = 57.25, m.req_per_s = 1.5;
+  m.tok_per_s = 57.25, m.req_per_s = 1.5, m.duration_s = 2;  // rates need a duration (else n/a)
   run.points.push_back(p);
   return run;
 }

@@ -404,6 +404,6 @@ TEST(ServeTopology, DurationPointsCompareStreamedTokensPerSecond) {
   TopologyStudy study;
   study.crossovers.push_back(find_crossover("sn", {{1, 40}}, "dp2", {{1, 60}}));
   study.crossovers.back().figure = compared_figure(by_time.spec);
-  EXPECT_NE(render_study_text(study).find("(output tok/s streamed inside the --duration window"), std::string::npos);
+  EXPECT_NE(render_study_text(study).find("(output tok/s streamed inside each point's duration"), std::string::npos);
   EXPECT_EQ(study_json(study)["crossovers"][0]["figure"], "streamed_tok_per_s");
 }

@@ -227,6 +227,11 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
     send_error(res, res.status, res.status == 404 ? "no route for " + req.method + " " + req.path
                                                   : "request failed (HTTP " + std::to_string(res.status) + ")");
   });
+  // cpp-httplib calls its logger once per response written, whichever handler answered it.
+  server_.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+    if (res.status == 503) ++answered_503_;
+    if (res.status >= 400 && res.status < 500) ++answered_4xx_;
+  });
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
     try {

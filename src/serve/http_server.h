@@ -53,6 +53,11 @@ class HttpServer {
   // Serves one connection already open, on the calling thread, then closes it, as each accepted
   // one is served (GuardedServer::serve_connection): fuzz/fuzz_connection.cpp feeds it a socketpair.
   bool serve_connection(int fd) { return server_.serve_connection(fd); }
+  // Requests answered 503 (full: --max-batch and --max-queue taken, or stopping) and 4xx (bad
+  // requests, unknown routes) so far, for the exit summary (review SV58 L3: a load study's 503s
+  // showed nowhere on the server's side). Not the connection-level 408 and 431 (connection.h).
+  uint64_t answered_unavailable() const { return answered_503_.load(); }
+  uint64_t answered_client_error() const { return answered_4xx_.load(); }
 
  private:
   // Reads the body (at most kMaxBodyBytes, chunked or not) and answers it as completions() does.
@@ -86,6 +91,7 @@ class HttpServer {
   std::condition_variable streams_cv_;
   int open_streams_ = 0;
   GuardedServer server_;
+  std::atomic<uint64_t> answered_503_{0}, answered_4xx_{0};
 };
 
 }  // namespace infertrace::serve

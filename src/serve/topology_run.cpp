@@ -87,7 +87,10 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
     std::cerr << "bench serve: topology " << t.name << ": " << t.note << "\n";
     std::vector<ServerProcess> servers;
     load::Target target;
-    std::vector<std::string> common{"--max-batch", std::to_string(o.max_batch), "--ctx", std::to_string(kv_tokens(o))};
+    std::vector<std::string> common{"--max-batch", std::to_string(o.max_batch), "--max-queue", std::to_string(o.max_queue),
+                                    "--ctx", std::to_string(kv_tokens(o))};
+    // -t given: the same for every server (so in server_args); else each server's CPU count.
+    if (o.server_threads > 0) common.insert(common.begin(), {"-t", std::to_string(o.server_threads)});
     // Each DP server's weights and KV caches on its own node's memory, as seed 003 binds its ranks.
     if (several_nodes) common.push_back("--numa");
     if (o.prefill_chunk >= 0) common.insert(common.end(), {"--prefill-chunk", std::to_string(o.prefill_chunk)});
@@ -95,7 +98,8 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
     for (size_t i = 0; i < t.servers.size(); ++i) {
       const ServerPlacement& s = t.servers[i];
       std::vector<std::string> argv{o.server_exe, "serve", "-m", o.model, "--host", "127.0.0.1", "--port", "0",
-                                    "-t", std::to_string(s.cpus.size()), "--cpus", format_cpu_list(s.cpus)};
+                                    "--cpus", format_cpu_list(s.cpus)};
+      if (o.server_threads <= 0) argv.insert(argv.end(), {"-t", std::to_string(s.cpus.size())});
       argv.insert(argv.end(), common.begin(), common.end());
       const std::string log = o.log_dir + "/serve-" + t.name + "-" + std::to_string(i) + ".log";
       servers.push_back(ServerProcess::start(argv, log, static_cast<int>(o.start_timeout_s * 1000)));
@@ -170,7 +174,8 @@ std::string render_study_text(const TopologyStudy& study) {
   o << "energy: " << study.energy_note << "\n";
   for (const auto& c : study.crossovers) {
     o << "\n## " << c.alt << " against " << c.base << " ("
-      << (c.figure == "streamed_tok_per_s" ? "output tok/s streamed inside the --duration window, cut requests' included"
+      << (c.figure == "streamed_tok_per_s" ? "output tok/s streamed inside each point's duration (the --duration window, plus its drain unless "
+                                             "--no-drain), every request's events included"
                                            : "completed requests' output tok/s")
       << "; ties within " << fmt("%g", c.tie_pct) << "%)\n\n";
     // With --repeat: each side's median over its runs, then its range and number of runs.

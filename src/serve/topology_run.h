@@ -33,6 +33,10 @@ struct TopologyStudyOptions {
   // --client-cpus: the load generator's CPUs (its thread pinned there while it runs; the servers
   // planned on the other allowed CPUs); empty: unpinned, sharing the servers' CPUs.
   std::vector<int> client_cpus{};
+  // The servers' -t (threads per server; 0: one per CPU of its set) and --max-queue: seed 003's
+  // threads-per-instance axis, and the queue a saturation sweep fills (review SV58 L1).
+  int server_threads{};
+  int max_queue{64};
 };
 
 struct PointEnergy {

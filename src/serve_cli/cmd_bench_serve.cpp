@@ -19,6 +19,7 @@
 #include "engine/gguf/gguf.h"
 #include "engine/model/model_config.h"
 #include "engine/runtime/numa_topology.h"
+#include "engine/runtime/thread_pool.h"
 #include "serve/load/load_report.h"
 #include "serve/load/load_runner.h"
 #include "serve/scheduler.h"
@@ -59,6 +60,7 @@ struct Opts {
   std::string model;
   std::vector<std::string> topologies;
   int max_batch = 8;
+  int server_threads = 0, max_queue = 64;  // with -m: the servers' -t (0: one per CPU of each) and --max-queue
   int64_t ctx = 0;
   std::optional<int64_t> prefill_chunk;  // not given: the servers' default, passed explicitly
   std::string prompt_math = cli::kDefaultPromptMath;  // the servers' --prompt-math, always passed
@@ -71,6 +73,7 @@ struct Opts {
   double duration = 0, timeout = 600;
   uint64_t seed = 0;
   int repeat = 1;  // runs of every load point (--repeat)
+  bool no_drain = false;  // --no-drain: stop the requests in flight at the --duration window's close
   bool json = false;
   std::vector<std::string> server_options_given;  // of --max-batch, --ctx, ... (with -m only), as typed
   std::optional<std::string> client_cpus_text{};     // --client-cpus as typed
@@ -181,6 +184,8 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   so.model = fs::absolute(o.model).string();
   so.topologies = o.topologies.empty() ? std::vector<std::string>{"sn"} : o.topologies;
   so.max_batch = o.max_batch;
+  so.server_threads = o.server_threads;
+  so.max_queue = o.max_queue;
   so.ctx = kv;
   // Always passed, so the JSON's server_args say which chunk the servers ran with.
   so.prefill_chunk = o.prefill_chunk.value_or(serve::SchedulerOptions::kDefaultPrefillChunk);
@@ -297,6 +302,10 @@ void run(const Opts& o) {
   if (o.max_batch < 1 || o.max_batch > serve::SchedulerOptions::kMaxBatchLimit)
     throw UsageError("--max-batch must be between 1 and " + std::to_string(serve::SchedulerOptions::kMaxBatchLimit) +
                      " (the servers' limit)");
+  if (o.max_queue < 0 || o.max_queue > 4096) throw UsageError("--max-queue must be between 0 and 4096 (the servers' limit)");
+  if (o.server_threads < 0) throw UsageError("--server-threads must be >= 0 (0: one per CPU of each server)");
+  // The servers' own cap (they run on this process's CPUs: the same count), before any starts.
+  engine::check_thread_cap({o.server_threads}, engine::thread_cap_cpus({}), "--server-threads");
   if (o.ctx < 0) throw UsageError("--ctx must be >= 0 (0: prompt + output tokens)");
   // The wait is counted in int milliseconds (ServerProcess::start): 1e300 overflowed it and the
   // bench waited "-2147483 s", i.e. not at all.
@@ -313,6 +322,7 @@ void run(const Opts& o) {
                      " (each request's body is built in memory)");
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
+  if (o.no_drain && !(o.duration > 0)) throw UsageError("--no-drain needs --duration (a --requests point waits for every request)");
   if (o.requests < 0 || o.duration < 0 || o.warmup.value_or(0) < 0) throw UsageError("--requests, --duration, --warmup must be >= 0");
   // Finite and bounded: infinity or 1e300 would overflow the deadline arithmetic.
   if (!(o.timeout > 0 && o.timeout <= 1e7)) throw UsageError("--timeout must be > 0 and at most 1e7 s");
@@ -323,6 +333,7 @@ void run(const Opts& o) {
   base.duration_s = o.duration;
   base.warmup = o.warmup.value_or(serve::load::kWarmupPerServer);
   base.timeout_s = o.timeout;
+  base.drain = !o.no_drain;
   base.seed = o.seed;
   base.prompt_tokens = o.prompt_tokens;
   base.output_tokens = o.output_tokens;
@@ -431,6 +442,12 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
                 "CPU sets), e.g. sn,dp2 (default sn); every topology after the first is compared with it (crossover)")
       ->delimiter(',');
   c->add_option("--max-batch", o->max_batch, "With -m: the servers' --max-batch (default 8; 1 to 1024)");
+  c->add_option("--server-threads", o->server_threads,
+                "With -m: threads per server, the servers' -t (default 0: one per CPU of each server's set; more "
+                "oversubscribes its CPUs, fewer leaves some idle)");
+  c->add_option("--max-queue", o->max_queue,
+                "With -m: the servers' --max-queue (requests waiting when --max-batch are active, more get 503; "
+                "default 64; 0 to 4096)");
   c->add_option("--ctx", o->ctx, "With -m: the servers' --ctx (default: prompt + output tokens)");
   c->add_option("--prefill-chunk", o->prefill_chunk,
                 "With -m: the servers' --prefill-chunk (prompt tokens per scheduler step; 0: whole prompts; "
@@ -454,6 +471,9 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("--output-tokens", o->output_tokens, "max_tokens per request, ignore_eos (default 128)");
   c->add_option("--requests", o->requests, "Measured requests per point (0: not given; give this or --duration)");
   c->add_option("--duration", o->duration, "Seconds of sending per point (instead of --requests; 0: not given; at most 1e7)");
+  c->add_flag("--no-drain", o->no_drain,
+              "With --duration: stop the requests in flight at the window's close (counted as incomplete, out of "
+              "every latency) instead of letting them finish within --timeout (the default: drained)");
   c->add_option("--warmup", o->warmup, "Unmeasured requests before each point, one at a time (default: one per server)");
   c->add_option("--timeout", o->timeout, "Per-request timeout in seconds (default 600; above 0, at most 1e7)");
   c->add_option("--seed", o->seed, "Seed of the prompts and the poisson arrivals (default 0)");
@@ -466,7 +486,7 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_flag("--json", o->json, "Print the JSON document instead of the table");
   c->add_option("-o,--output", o->out, "Also write the JSON document to FILE (-: stdout)");
   c->callback([o, c] {
-    for (const char* name : {"--max-batch", "--ctx", "--prefill-chunk", "--prompt-math", "--start-timeout"})
+    for (const char* name : {"--max-batch", "--server-threads", "--max-queue", "--ctx", "--prefill-chunk", "--prompt-math", "--start-timeout"})
       if (c->count(name) > 0) o->server_options_given.push_back(name);
     o->out = cli::dash_as_stdout(o->out);  // `-o -`: the document on stdout (review CX L9)
     if (o->client_cpus_text) o->client_cpus = parse_cpu_list(*o->client_cpus_text, "--client-cpus");  // UsageError

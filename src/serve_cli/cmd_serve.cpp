@@ -38,7 +38,8 @@ std::atomic<bool> g_stats_printed{false};
 std::atomic<bool> g_main_done{false};
 
 // Prints the stats line unless the other thread has begun to; true when this call printed it.
-bool print_stats(const serve::SchedulerStats& s, const char* note) {
+// refused_503 / refused_4xx: the HTTP server's counts (HttpServer::answered_*).
+bool print_stats(const serve::SchedulerStats& s, uint64_t refused_503, uint64_t refused_4xx, const char* note) {
   if (g_stats_printed.exchange(true)) return false;
   const std::string without_text =
       s.tokens_without_text > 0
@@ -49,11 +50,13 @@ bool print_stats(const serve::SchedulerStats& s, const char* note) {
   if (s.decode_steps > 0) std::snprintf(mean_batch, sizeof mean_batch, "%.2f", s.mean_batch());
   std::fprintf(stderr,
                "infertrace serve: stopped: %lld requests served (%lld cancelled, %lld failed), %lld prompt tokens, "
-               "%lld generated tokens, %lld prefill chunks, %lld decode steps, mean batch %s sequences per decode step%s%s\n",
+               "%lld generated tokens, %lld prefill chunks, %lld decode steps, mean batch %s sequences per decode step, "
+               "%llu answered 503 (full or stopping), %llu answered 4xx (bad requests)%s%s\n",
                static_cast<long long>(s.requests_completed), static_cast<long long>(s.requests_cancelled),
                static_cast<long long>(s.requests_failed), static_cast<long long>(s.prompt_tokens),
                static_cast<long long>(s.generated_tokens), static_cast<long long>(s.prefill_chunks),
-               static_cast<long long>(s.decode_steps), mean_batch, without_text.c_str(), note);
+               static_cast<long long>(s.decode_steps), mean_batch, static_cast<unsigned long long>(refused_503),
+               static_cast<unsigned long long>(refused_4xx), without_text.c_str(), note);
   std::fflush(stderr);
   return true;
 }
@@ -186,6 +189,8 @@ void run_serve(const ServeArgs& a) {
     if (!http.drain_streams(std::chrono::seconds(1)))
       std::fprintf(stderr, "infertrace serve: streams still being written 1 s after the stop (clients not reading) "
                            "are closed without their last events\n");
+    // Read before stop(): once serve() has returned, main may leave run_serve and destroy `http`.
+    const uint64_t answered_503 = http.answered_unavailable(), answered_4xx = http.answered_client_error();
     http.stop();
     // serve() returns once every handler thread is idle, but a kept-alive connection holds its
     // thread until the client's next request or the keep-alive timeout (seconds): after a grace
@@ -194,7 +199,8 @@ void run_serve(const ServeArgs& a) {
     if (g_main_done.load()) return;
     // When main has begun its stats line, serve() has returned and main exits by itself: exiting
     // here would cut its line.
-    if (print_stats(stats, " (idle connections closed at exit)")) std::_Exit(0);
+    if (print_stats(stats, answered_503, answered_4xx, " (idle connections closed at exit)"))
+      std::_Exit(0);
   }).detach();
 
   const char* int8 = cli::prompt_int8_kernels(a.prompt_math);
@@ -211,7 +217,7 @@ void run_serve(const ServeArgs& a) {
   std::fflush(stdout);
   http.serve();
   scheduler.stop();
-  print_stats(scheduler.stats(), "");
+  print_stats(scheduler.stats(), http.answered_unavailable(), http.answered_client_error(), "");
   g_main_done.store(true);
 }
 

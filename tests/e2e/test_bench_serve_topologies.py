@@ -101,10 +101,10 @@ with tempfile.TemporaryDirectory() as d:
         check(all((j is None) == (w is None) for j, w in zip(t["energy_j"], t["energy_window_s"])), "window iff joules")
     check(servers_of(model) == [], "no server left after the study")
     # The servers ran with the chunk given here (24-token prompts in chunks of 5) and the context
-    # sized to the work (24 + 12 tokens).
+    # sized to the work (24 + 12 tokens), and the default queue (--max-queue 64, passed since SV58 L1).
     for name, t in topo.items():
         args = t.get("server_args", [])
-        check(args[:4] == ["--max-batch", "8", "--ctx", "36"] and args[-4:] == ["--prefill-chunk", "5", "--prompt-math", "auto"],
+        check(args[:6] == ["--max-batch", "8", "--max-queue", "64", "--ctx", "36"] and args[-4:] == ["--prefill-chunk", "5", "--prompt-math", "auto"],
               f"{name}: server_args {args}")
 
     # Without --prefill-chunk the servers' default is passed, and said.
@@ -166,13 +166,13 @@ with tempfile.TemporaryDirectory() as d:
           f"a failed server's log is kept and named: {r.returncode} {r.stderr[-500:]!r}")
 
     # A point that completes no request (here: a --duration window of 10 ms closes on a request of
-    # 500 tokens, ~85 ms on the tiny model) fails the
+    # 500 tokens, ~85 ms on the tiny model, cut there with --no-drain) fails the
     # bench (exit 1), and the servers' logs, its diagnosis, are kept and named; a run that completes
     # its requests keeps none.
     empty_tmp = os.path.join(d, "empty-tmp")
     os.mkdir(empty_tmp)
     r = subprocess.run([EXE, "bench", "serve", "-m", model, "--duration", "0.01", "--prompt-tokens", "8",
-                        "--output-tokens", "500"], capture_output=True, text=True,
+                        "--output-tokens", "500", "--no-drain"], capture_output=True, text=True,
                        errors="replace", timeout=120, env=dict(os.environ, TMPDIR=empty_tmp))
     m = re.search(r"the servers' logs are kept in (\S+)", r.stderr)
     check(r.returncode == 1 and "completed no request" in r.stderr and m is not None and

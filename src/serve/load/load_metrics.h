@@ -1,7 +1,8 @@
 // Serving metrics of one load point, exactly as docs/metrics.md section 6 defines them:
 // TTFT = request start (send) to the first token event; ITL = every gap between consecutive token
 // events, pooled over requests; TPOT per request = (E2E - TTFT) / (tokens - 1) for requests with
-// >= 2 tokens; E2E = request start to the end of its stream. Only completed requests contribute.
+// >= 2 tokens; E2E = request start to the end of its stream. Only completed requests contribute
+// (with a drained --duration window, those that completed after its close too).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,9 @@ struct RequestSample {
   // closed. It has no start, end or events, and enters no count but not_sent and no distribution
   // (review SB L4: it had entered send_lateness with its wake-up as a made-up send).
   bool not_sent = false;
+  // Still in flight when the --duration window closed and let finish (drain, the default): it
+  // completed, failed or timed out after the close and counts as such (review SV58 M1).
+  bool drained{};
   bool ok() const { return error.empty() && !incomplete && !not_sent; }
 };
 
@@ -51,7 +55,9 @@ struct PointMetrics {
   // or chat prompts the only true prompt length is the server's count.
   int64_t server_prompt_tokens_sum = 0, server_prompt_tokens_min = 0, server_prompt_tokens_max = 0;
   size_t server_prompt_tokens_n = 0;
-  double duration_s = 0;                  // see point_duration below
+  // See compute_point_metrics below; 0 when the point has none (a --requests point that completed
+  // nothing): its rates are then unknown, reported null / n/a, not 0 (review SV58 L2).
+  double duration_s = 0;
   double req_per_s = 0, tok_per_s = 0;    // completed requests (tokens) / duration
   Dist ttft, itl, tpot, e2e;
   Dist lateness;  // start - scheduled: how far the sender ran behind the schedule
@@ -65,10 +71,16 @@ struct PointMetrics {
   // Requests the schedule had inside a --duration window that were never sent (RequestSample::
   // not_sent): not in `sent` nor in any other count or distribution.
   size_t not_sent = 0;
+  // Sent requests still in flight when the --duration window closed and let finish (drain): counted
+  // in completed or failed as they ended; with drain the duration runs to the last completion.
+  size_t drained{};
 };
 
 // window_ns: the --duration window when one was given (> 0; it opens at the point's start, t = 0);
 // otherwise the duration runs from the first send to the last completion of the measured requests.
-PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64_t window_ns);
+// drained: the window's requests in flight at its close were let finish, so the duration runs from
+// the window's start to the later of its close and the last completion (the time the point took to
+// deliver the tokens it counts, as vLLM's benchmark_duration).
+PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64_t window_ns, bool drained = false);
 
 }  // namespace infertrace::serve::load

@@ -88,7 +88,8 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
     const auto& m = p.metrics;
     o << "| " << point_label(p.spec) << " | " << m.completed << "/" << m.sent << " | " << ms_of(m.e2e, m.e2e.p50)
       << " | " << ms_of(m.ttft, m.ttft.p50) << " | " << ms_of(m.itl, m.itl.p50) << " | "
-      << ms_of(m.tpot, m.tpot.p50) << " | " << fmt("%.2f", m.tok_per_s) << " | " << fmt("%.3f", m.req_per_s) << " | "
+      << ms_of(m.tpot, m.tpot.p50) << " | " << (m.duration_s > 0 ? fmt("%.2f", m.tok_per_s) : "n/a") << " | "
+      << (m.duration_s > 0 ? fmt("%.3f", m.req_per_s) : "n/a") << " | "
       << m.failed;
     if (!m.errors.empty()) {
       o << " (";
@@ -102,13 +103,20 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
     const auto& m = p.metrics;
     o << "\n" << (closed ? "concurrency " : "rate ") << point_label(p.spec) << ": sent " << m.sent << ", completed "
       << m.completed << ", failed " << m.failed << ", incomplete " << m.incomplete << ", output tokens "
-      << m.output_tokens << ", duration " << fmt("%.3f s", m.duration_s) << "\n";
+      << m.output_tokens << ", duration " << (m.duration_s > 0 ? fmt("%.3f s", m.duration_s) : std::string("n/a")) << "\n";
+    if (p.spec.duration_s > 0 && p.spec.drain)
+      o << "  drained: " << m.drained << " (in flight when the --duration window closed, let finish within --timeout; "
+        << "in the counts and latencies above; duration = window + drain)\n";
     if (m.not_sent > 0)
       o << "  not sent: " << m.not_sent
         << " (due inside the --duration window, not yet sent when it closed: in no count above and no "
            "distribution)\n";
-    o << "  streamed " << fmt("%.2f tok/s", m.streamed_tok_per_s) << ": " << m.streamed_token_events
-      << " token events inside the duration, cut and failed requests' included (tok/s above: completed requests')\n";
+    if (m.duration_s > 0)
+      o << "  streamed " << fmt("%.2f tok/s", m.streamed_tok_per_s) << ": " << m.streamed_token_events
+        << " token events inside the duration, cut and failed requests' included (tok/s above: completed requests')\n";
+    else  // no request completed: no duration to divide by (review SV58 L2)
+      o << "  streamed n/a: " << m.streamed_token_events
+        << " token events arrived, but no request completed, so the point has no duration\n";
     if (m.server_prompt_tokens_n > 0)
       o << "  prompt tokens (the server's usage.prompt_tokens): mean "
         << fmt("%.1f", static_cast<double>(m.server_prompt_tokens_sum) / static_cast<double>(m.server_prompt_tokens_n))
@@ -155,12 +163,14 @@ std::string metric_definitions() {
   return "Definitions (docs/metrics.md section 6): request start = when the request was sent; TTFT = start to the\n"
        "first token event; ITL = every gap between consecutive token events, pooled over requests; TPOT per\n"
        "request = (E2E - TTFT) / (tokens - 1) for requests with >= 2 tokens; E2E = start to the end of its\n"
-       "stream. Latencies over completed requests only. p50 = median, p90/p99 = nearest rank. tokens =\n"
-       "usage.completion_tokens when the server sends it, else token events. duration = first send to last\n"
-       "completion (--requests) or the --duration window; tok/s and req/s = completed requests' output tokens\n"
-       "and count / duration. streamed tok/s = token events of every request (cut and failed ones too) that\n"
-       "arrived inside the duration / duration. Incomplete = in flight when the --duration window closed (not\n"
-       "errors). Send lateness = actual send - scheduled send (open-loop profiles: large values mean the load\n"
+       "stream. Latencies over completed requests only (with --duration, those drained after the window too).\n"
+       "p50 = median, p90/p99 = nearest rank. tokens = usage.completion_tokens when the server sends it, else\n"
+       "token events. duration = first send to last completion (--requests), or the --duration window plus its\n"
+       "drain (to the last completion; the window alone with --no-drain); tok/s and req/s = completed requests'\n"
+       "output tokens and count / duration (n/a when no request completed a --requests point). streamed tok/s =\n"
+       "token events of every request (cut and failed ones too) that arrived inside the duration / duration.\n"
+       "Drained = in flight when the --duration window closed and let finish (each within --timeout);\n"
+       "incomplete = in flight at the close with --no-drain, stopped there (not errors). Send lateness = actual send - scheduled send (open-loop profiles: large values mean the load\n"
        "generator could not keep the schedule); not sent = due inside the --duration window but never sent\n"
        "(not yet sent at the close), in no distribution.\n";
 }
@@ -190,15 +200,20 @@ nlohmann::json to_json(const BenchRun& run) {
       {"tpot", "per request, (E2E - TTFT) / (tokens - 1), requests with >= 2 tokens"},
       {"e2e", "start to the end of the stream ([DONE])"},
       {"tokens", "usage.completion_tokens when the server sends it, else token events"},
-      {"duration_s", "first send to the last completion (--requests), or the --duration window"},
-      {"req_per_s", "completed requests / duration_s"},
-      {"tok_per_s", "completed requests' tokens / duration_s"},
+      {"duration_s", "first send to the last completion (--requests), or the --duration window plus its drain (to the "
+                     "last completion; the window alone with --no-drain); 0 when a --requests point completed nothing"},
+      {"req_per_s", "completed requests / duration_s (null without a duration)"},
+      {"tok_per_s", "completed requests' tokens / duration_s (null without a duration)"},
       {"streamed_tok_per_s", "streamed_token_events / duration_s: every token event of every measured request "
                              "(completed, failed, or cut when a --duration window closed) that arrived inside the "
-                             "duration (the --duration window, else first send to last completion)"},
-      {"latencies", "over completed requests only, in ms; a distribution without samples has n 0 and null figures"},
-      {"incomplete", "requests in flight when the --duration window closed: stopped there, not errors; counted in sent "
-                     "and send_lateness, in no TTFT, ITL, TPOT or E2E distribution"},
+                             "duration (see duration_s); null without a duration, streamed_token_events then "
+                             "counting every event that arrived"},
+      {"latencies", "over completed requests only (drained ones included), in ms; a distribution without samples has "
+                    "n 0 and null figures"},
+      {"drained", "requests in flight when the --duration window closed and let finish, each within timeout_s: "
+                  "counted in completed or failed (timeout) as they ended, and in every distribution"},
+      {"incomplete", "with --no-drain, requests in flight when the --duration window closed: stopped there, not "
+                     "errors; counted in sent and send_lateness, in no TTFT, ITL, TPOT or E2E distribution"},
       {"send_lateness", "actual send - scheduled send, over the requests sent"},
       {"not_sent", "requests due inside the --duration window and not yet sent when it closed: never sent, not in "
                    "sent and in no distribution"},
@@ -224,11 +239,13 @@ nlohmann::json to_json(const BenchRun& run) {
     pj["seed"] = s.seed;
     pj["repetition"] = s.repetition;  // 1..repetitions (--repeat)
     pj["repetitions"] = s.repetitions;
+    pj["drain"] = s.duration_s > 0 ? nlohmann::json(s.drain) : nlohmann::json();  // null for --requests
     pj["sent"] = m.sent;
     pj["completed"] = m.completed;
     pj["failed"] = m.failed;
     pj["incomplete"] = m.incomplete;
     pj["not_sent"] = m.not_sent;
+    pj["drained"] = m.drained;
     pj["errors"] = m.errors;
     pj["error_examples"] = m.error_examples;
     pj["per_url"] = nlohmann::json::array();
@@ -250,10 +267,11 @@ nlohmann::json to_json(const BenchRun& run) {
                              {"max", m.server_prompt_tokens_max},
                              {"n", m.server_prompt_tokens_n}};
     pj["duration_s"] = m.duration_s;
-    pj["req_per_s"] = m.req_per_s;
-    pj["tok_per_s"] = m.tok_per_s;
+    const auto rate = [&](double v) { return m.duration_s > 0 ? nlohmann::json(v) : nlohmann::json(); };
+    pj["req_per_s"] = rate(m.req_per_s);
+    pj["tok_per_s"] = rate(m.tok_per_s);
     pj["streamed_token_events"] = m.streamed_token_events;
-    pj["streamed_tok_per_s"] = m.streamed_tok_per_s;
+    pj["streamed_tok_per_s"] = rate(m.streamed_tok_per_s);
     pj["ttft_ms"] = dist_json(m.ttft);
     pj["itl_ms"] = dist_json(m.itl);
     pj["tpot_ms"] = dist_json(m.tpot);
@@ -277,6 +295,7 @@ nlohmann::json to_json(const BenchRun& run) {
       rj["error_detail"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error_detail);
       rj["incomplete"] = r.incomplete;
       rj["not_sent"] = r.not_sent;
+      rj["drained"] = r.drained;
       // Null for a request never sent (due inside a --duration window, not yet sent when it closed).
       const bool picked = !r.not_sent && !r.in_flight_at_pick.empty();
       rj["url"] = picked ? nlohmann::json(r.url) : nlohmann::json();

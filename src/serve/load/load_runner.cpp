@@ -108,6 +108,11 @@ struct Shared {
   // The --duration window's end (max() without one): the closer thread sets window_closed at it, but
   // can wake late on a loaded machine, so the clock is read too (review SB2 L1).
   Clock::time_point window_end = Clock::time_point::max();
+  // Whether the requests in flight at the window's close finish (PointSpec::drain) rather than stop.
+  bool drain = false;
+  // Set when the point must stop at once (a request thread could not be started): every request in
+  // flight stops, drained or not, counted as incomplete.
+  std::atomic<bool> abort{false};
   // In-flight clients, so the watchdog can stop one past its timeout or at the window's end.
   std::mutex mu;
   struct Slot {
@@ -125,6 +130,11 @@ int64_t since(const Shared& s, Clock::time_point t) {
 
 bool window_over(const Shared& s, Clock::time_point now) { return s.window_closed.load() || now >= s.window_end; }
 
+// Whether requests in flight stop now: at the window's close unless it is drained, or on an abort.
+bool stops_in_flight(const Shared& s, Clock::time_point now) {
+  return s.abort.load() || (!s.drain && window_over(s, now));
+}
+
 // Sends one request and streams its response into `r` (start_ns set here, at the send).
 void do_request(Shared& s, uint64_t index, RequestSample& r) {
   const size_t which = s.balancer.acquire(&r.in_flight_at_pick);
@@ -135,8 +145,9 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   // point, until --timeout (review SB2 L2).
   // The bound ends a little after the close (its timer's resolution could end it just before, and
   // the request would count as a connect error instead of cut by the window).
+  // Drained, a request sent before the close may connect for as long as its --timeout allows.
   double connect_s = s.spec->timeout_s;
-  if (s.window_end != Clock::time_point::max())
+  if (s.window_end != Clock::time_point::max() && !s.drain)
     connect_s = std::clamp(std::chrono::duration<double>(s.window_end - Clock::now()).count() + 0.1, 0.001, connect_s);
   auto client = make_client(s.target->base_urls[which], s.spec->timeout_s, connect_s);
   std::atomic<int> stop_reason{0};
@@ -178,7 +189,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   // whose connect is pending waits for that connect), and meanwhile a stream would go on to
   // complete after the close.
   const auto cut_by_window = [&] {
-    if (!window_over(s, Clock::now())) return false;
+    if (!stops_in_flight(s, Clock::now())) return false;
     int running = 0;
     stop_reason.compare_exchange_strong(running, 2);
     return true;
@@ -256,6 +267,8 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   // cancels it (send() then reports Canceled), and a watchdog stop or a transport error after
   // [DONE] (a chunked body cut before its last chunk) changes nothing: the stream was whole.
   r.end_ns = done ? done_ns : since(s, Clock::now());
+  // In flight at the close and let finish: the output counts how many the drain waited for.
+  r.drained = s.drain && s.window_end != Clock::time_point::max() && r.end_ns > since(s, s.window_end);
   s.balancer.release(which);
   r.tokens = usage_tokens >= 0 ? usage_tokens : static_cast<int64_t>(r.token_ns.size());
   if (stop_reason.load() == 2 && !done) {  // a stream that reached [DONE] completed, however late it was stopped
@@ -297,7 +310,7 @@ void watchdog(Shared& s, const std::atomic<bool>& finished) {
     {
       std::lock_guard<std::mutex> lock(s.mu);
       const auto now = Clock::now();
-      const bool closed = window_over(s, now);
+      const bool closed = stops_in_flight(s, now);
       // Every due request is marked before any client is stopped: a stop can wait (on a pending
       // connect), and a marked request's receiver ends its transfer at its next data by itself.
       std::vector<httplib::Client*> due;
@@ -448,6 +461,7 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
   std::atomic<bool> fin{false};
   s.t0 = Clock::now();
   if (by_time) s.window_end = s.t0 + window;
+  s.drain = by_time && spec.drain;
   std::thread dog([&] { watchdog(s, fin); });
   std::thread closer;
   // Set when a request's thread cannot be started (the system's thread limit or memory): the point
@@ -487,12 +501,19 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
         break;
       }
     }
-    if (!thread_error.empty()) s.window_closed = true;  // the started ones stop after their request
+    if (!thread_error.empty()) s.window_closed = true, s.abort = true;  // the started ones stop now
     for (auto& t : workers) t.join();
   } else {
     // Open loop: a request goes out at each scheduled time, however slow the server is; each has its
     // own thread and connection. Lateness (send - schedule) shows a saturated sender.
-    std::mt19937_64 rng(spec.seed ^ 0x9e3779b97f4a7c15ULL);
+    // Seeded by the seed and the repetition (--repeat): each run of a load draws its own arrivals
+    // (review SV58 M2: every run had the same schedule, so the runs' spread left out the arrival
+    // pattern, a poisson point's main noise). Not by the topology: every topology of a study gets
+    // the same schedule at a load, a paired comparison.
+    const auto lo = [](uint64_t v) { return static_cast<uint32_t>(v); };
+    const auto hi = [](uint64_t v) { return static_cast<uint32_t>(v >> 32); };
+    std::seed_seq arrivals_seq{lo(spec.seed), hi(spec.seed), static_cast<uint32_t>(spec.repetition), 0x9e3779b9U};
+    std::mt19937_64 rng(arrivals_seq);
     std::exponential_distribution<double> gap(spec.rate);
     // Finished senders are joined as the loop goes, so a long --duration point does not hold one
     // exited-but-unjoined thread (and its stack) per request.
@@ -550,6 +571,7 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
         thread_error = "cannot start the thread of request " + std::to_string(index + 1) + " (" +
                        std::to_string(senders.size()) + " in flight; one thread per request): " + e.what();
         s.window_closed = true;
+        s.abort = true;
         break;
       }
       reap();
@@ -569,7 +591,8 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
   if (!thread_error.empty()) throw Error("bench serve: " + thread_error);
 
   for (auto& r : reqs) out.requests.push_back(std::move(*r));
-  out.metrics = compute_point_metrics(out.requests, by_time ? std::chrono::duration_cast<std::chrono::nanoseconds>(window).count() : 0);
+  out.metrics = compute_point_metrics(out.requests, by_time ? std::chrono::duration_cast<std::chrono::nanoseconds>(window).count() : 0,
+                                      s.drain);
   return out;
 }
 

@@ -50,6 +50,10 @@ struct PointSpec {
   // have their own point_index, hence their own prompts: each run samples the load anew.
   int repetition = 1;
   int repetitions = 1;
+  // With duration_s: the requests still in flight when the window closes finish (each bounded by
+  // timeout_s, a timeout counted as one) and enter every latency, as vLLM's benchmark waits for
+  // every request; false (--no-drain) stops them at the close, counted as incomplete (review SV58 M1).
+  bool drain{true};
 };
 
 struct PointResult {
